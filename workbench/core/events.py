@@ -1,0 +1,113 @@
+"""What a training run reports, and how it is steered: plain data, no torch, no Qt.
+
+The trainer calls `on_event(event)` with these dataclasses; front ends (CLI, GUI worker)
+turn them into lines, bars and plots. `TrainingControl` is set from any thread and read by
+the trainer between batches.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Started:
+    run_id: str
+    epochs_total: int
+    epochs_done: int
+    batches_per_epoch: int
+    device: str
+
+
+@dataclass
+class BatchProgress:
+    """Throttled (a few per second): where the epoch is, and the latest batch's losses."""
+
+    epoch: int
+    batch: int  # batches done in this epoch
+    batches: int
+    d_loss: float
+    g_loss: float
+    images_per_sec: float
+
+
+@dataclass
+class EpochEnded:
+    epoch: int
+    epochs_total: int
+    d_loss: float
+    g_loss: float
+    d_real: float  # mean D(x)
+    d_fake: float  # mean D(G(z)) before D's update
+    images_per_sec: float
+    seconds: float
+    grid: np.ndarray  # (H, W) uint8, the fixed-noise samples
+    batch_d_loss: list = field(default_factory=list)  # at most 100 points through the epoch
+    batch_g_loss: list = field(default_factory=list)
+
+    def metrics(self) -> dict:
+        """The metrics.jsonl line for this epoch."""
+        return {
+            "epoch": self.epoch, "d_loss": self.d_loss, "g_loss": self.g_loss, "d_real": self.d_real,
+            "d_fake": self.d_fake, "images_per_sec": self.images_per_sec, "seconds": self.seconds,
+            "batch_d_loss": self.batch_d_loss, "batch_g_loss": self.batch_g_loss,
+        }
+
+
+@dataclass
+class Finished:
+    run_id: str
+    epochs_done: int
+
+
+@dataclass
+class Stopped:
+    run_id: str
+    epochs_done: int
+    message: str
+
+
+@dataclass
+class Failed:
+    run_id: str
+    message: str
+    epoch: int | None = None
+    batch: int | None = None
+
+
+FINAL_EVENTS = (Finished, Stopped, Failed)
+
+
+class TrainingControl:
+    """Thread-safe stop/pause/resume flags, checked by the trainer between batches."""
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused run must wake up to stop
+
+    def pause(self) -> None:
+        if not self._stop.is_set():
+            self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> None:
+        while not self._running.wait(0.1):
+            pass

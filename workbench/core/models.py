@@ -1,0 +1,153 @@
+"""Generator and discriminator families, a registry by architecture name, and weight init.
+
+Every family maps a latent batch (N, z) to images (N, 1, 28, 28) in tanh range and images to
+one score per image: a probability when the loss is `bce`, a logit when it is `bce-logits`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+from workbench.core.config import TrainConfig
+
+IMAGE_SHAPE = (1, 28, 28)
+IMAGE_PIXELS = 28 * 28
+
+
+def _mlp_layers(sizes: list[int], dropout: float) -> list[nn.Module]:
+    """Linear → LeakyReLU(0.2) [→ Dropout] for each consecutive pair of sizes."""
+    layers: list[nn.Module] = []
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    return layers
+
+
+class MlpGenerator(nn.Module):
+    def __init__(self, config: TrainConfig):
+        super().__init__()
+        sizes = [config.latent_size, *config.g_widths]
+        self.net = nn.Sequential(*_mlp_layers(sizes, config.dropout), nn.Linear(sizes[-1], IMAGE_PIXELS), nn.Tanh())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).view(-1, *IMAGE_SHAPE)
+
+
+class MlpDiscriminator(nn.Module):
+    def __init__(self, config: TrainConfig):
+        super().__init__()
+        sizes = [IMAGE_PIXELS, *config.d_widths]
+        self.net = nn.Sequential(*_mlp_layers(sizes, config.dropout), nn.Linear(sizes[-1], 1), *_head(config))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1)).view(-1)
+
+
+class DcganGenerator(nn.Module):
+    """z → ConvT(k7) 7×7 → ConvT(k4 s2) 14×14 → ConvT(k4 s2) 28×28, no biases."""
+
+    def __init__(self, config: TrainConfig):
+        super().__init__()
+        c1, c2 = config.g_widths
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(config.latent_size, c1, 7, 1, 0, bias=False), nn.BatchNorm2d(c1), nn.ReLU(True),
+            nn.ConvTranspose2d(c1, c2, 4, 2, 1, bias=False), nn.BatchNorm2d(c2), nn.ReLU(True),
+            nn.ConvTranspose2d(c2, 1, 4, 2, 1, bias=False), nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], -1, 1, 1))
+
+
+class DcganDiscriminator(nn.Module):
+    def __init__(self, config: TrainConfig):
+        super().__init__()
+        c1, c2 = config.d_widths
+        self.net = nn.Sequential(
+            nn.Conv2d(1, c1, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(c1, c2, 4, 2, 1, bias=False), nn.BatchNorm2d(c2), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(c2, 1, 7, 1, 0, bias=False), *_head(config),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).view(-1)
+
+
+class DcganSmallGenerator(nn.Module):
+    """z → 3×3 → 6×6 → 13×13 → 28×28 with batch-norm + ReLU blocks and a tanh output."""
+
+    def __init__(self, config: TrainConfig):
+        super().__init__()
+        c1, c2, c3 = config.g_widths
+
+        def block(cin, cout, k, s):
+            return [nn.ConvTranspose2d(cin, cout, k, s), nn.BatchNorm2d(cout), nn.ReLU(True)]
+
+        self.net = nn.Sequential(
+            *block(config.latent_size, c1, 3, 2), *block(c1, c2, 4, 1), *block(c2, c3, 3, 2),
+            nn.ConvTranspose2d(c3, 1, 4, 2), nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], -1, 1, 1))
+
+
+class DcganSmallDiscriminator(nn.Module):
+    def __init__(self, config: TrainConfig):
+        super().__init__()
+        c1, c2, c3 = config.d_widths
+
+        def block(cin, cout, k):
+            return [nn.Conv2d(cin, cout, k, 2), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True)]
+
+        self.net = nn.Sequential(
+            *block(1, c1, 3), *block(c1, c2, 5), *block(c2, c3, 5), nn.Flatten(), nn.Linear(c3, 1), *_head(config),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).view(-1)
+
+
+def _head(config: TrainConfig) -> list[nn.Module]:
+    """`bce` wants probabilities from D; `bce-logits` wants raw scores."""
+    return [nn.Sigmoid()] if config.loss == "bce" else []
+
+
+FAMILIES: dict[str, tuple[Callable[[TrainConfig], nn.Module], Callable[[TrainConfig], nn.Module]]] = {
+    "mlp": (MlpGenerator, MlpDiscriminator),
+    "dcgan": (DcganGenerator, DcganDiscriminator),
+    "dcgan-small": (DcganSmallGenerator, DcganSmallDiscriminator),
+}
+
+
+def init_weights(module: nn.Module, scheme: str) -> None:
+    """Apply a named init scheme to every conv and batch-norm layer (linear layers keep PyTorch's)."""
+    if scheme == "default":
+        return
+    bn_mean = 1.0 if scheme == "dcgan" else 0.0
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, bn_mean, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+def build_generator(config: TrainConfig) -> nn.Module:
+    model = FAMILIES[config.architecture][0](config)
+    init_weights(model, config.weight_init)
+    return model
+
+
+def build_discriminator(config: TrainConfig) -> nn.Module:
+    model = FAMILIES[config.architecture][1](config)
+    init_weights(model, config.weight_init)
+    return model
+
+
+def parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

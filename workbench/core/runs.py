@@ -1,0 +1,351 @@
+"""The run store: one plain folder per run, readable without torch.
+
+    <home>/runs/<run-id>/
+        config.json     the TrainConfig
+        run.json        name, status, times, device, versions, epochs done, notes
+        metrics.jsonl   one JSON line per finished epoch, appended and flushed
+        samples/epoch-NNNN.png
+        checkpoints/latest.pt (+ epoch-NNNN.pt kept by policy)
+        .lock           held (flock) by the process that trains the run
+
+A run whose files are missing or half-written is reported as "damaged", never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from workbench import paths
+from workbench.core.atomic import append_line, write_bytes, write_json
+from workbench.core.config import ConfigError, TrainConfig
+
+STATUSES = ("created", "running", "finished", "stopped", "failed", "damaged")
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+class RunLocked(RuntimeError):
+    """Another process (or thread) is training this run; it may be read, not written."""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def parse_iso(text: str | None) -> float | None:
+    try:
+        return datetime.fromisoformat(text).timestamp() if text else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class MetricsLog:
+    """The epochs read from metrics.jsonl, and why the file is damaged if it is."""
+
+    epochs: list[dict] = field(default_factory=list)
+    problem: str | None = None
+
+
+@dataclass
+class RunSummary:
+    """What the browser and `runs` list: read from the JSON files only."""
+
+    id: str
+    name: str
+    status: str
+    preset: str | None
+    dataset: str
+    epochs_done: int
+    epochs_total: int
+    last_d_loss: float | None
+    last_g_loss: float | None
+    created: str
+    duration: float | None
+    thumbnail: Path | None
+    problem: str | None
+    path: Path
+
+
+class Run:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.id = self.path.name
+
+    # ---- files -----------------------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def info_file(self) -> Path:
+        return self.path / "run.json"
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def latest_checkpoint(self) -> Path:
+        return self.checkpoints_dir / "latest.pt"
+
+    def sample_file(self, epoch: int) -> Path:
+        return self.samples_dir / f"epoch-{epoch:04d}.png"
+
+    def epoch_checkpoint(self, epoch: int) -> Path:
+        return self.checkpoints_dir / f"epoch-{epoch:04d}.pt"
+
+    # ---- reading ---------------------------------------------------------------------
+    def config(self) -> TrainConfig:
+        return TrainConfig.load(self.config_file)
+
+    def info(self) -> dict:
+        """run.json as a dict; raises OSError/ValueError when missing or unreadable."""
+        data = json.loads(self.info_file.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("run.json is not an object")
+        return data
+
+    def metrics(self) -> MetricsLog:
+        log = MetricsLog()
+        try:
+            text = self.metrics_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return log
+        except OSError as e:
+            log.problem = f"metrics.jsonl unreadable ({e.strerror})"
+            return log
+        lines = text.split("\n")
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                if not isinstance(entry, dict) or "epoch" not in entry:
+                    raise ValueError
+            except ValueError:
+                half = number == len(lines)
+                log.problem = (f"metrics.jsonl line {number} is {'half-written' if half else 'not valid JSON'}")
+                break
+            log.epochs.append(entry)
+        return log
+
+    def sample_epochs(self) -> list[int]:
+        """Epochs that have a saved fixed-noise grid, ascending."""
+        out = []
+        for p in self.samples_dir.glob("epoch-*.png"):
+            try:
+                out.append(int(p.stem.split("-")[1]))
+            except (IndexError, ValueError):
+                pass
+        return sorted(out)
+
+    def is_locked(self) -> bool:
+        return _lock_is_held(self.path / ".lock")
+
+    def summary(self) -> RunSummary:
+        """Never raises for a bad run: problems show as status "damaged" with the reason."""
+        problem = None
+        try:
+            info = self.info()
+        except FileNotFoundError:
+            info, problem = {}, "run.json is missing"
+        except (OSError, ValueError) as e:
+            info, problem = {}, f"run.json is unreadable ({e})"
+        try:
+            cfg = json.loads(self.config_file.read_text(encoding="utf-8"))
+            cfg = cfg if isinstance(cfg, dict) else {}
+        except FileNotFoundError:
+            cfg, problem = {}, problem or "config.json is missing"
+        except (OSError, ValueError) as e:
+            cfg, problem = {}, problem or f"config.json is unreadable ({e})"
+        log = self.metrics()
+        problem = problem or log.problem
+        last = log.epochs[-1] if log.epochs else {}
+        status = info.get("status", "damaged")
+        if status == "running" and not self.is_locked():
+            status = "stopped"  # the process that trained it is gone
+        if problem:
+            status = "damaged"
+        created = info.get("created", "")
+        start, end = parse_iso(created), parse_iso(info.get("finished"))
+        duration = info.get("train_seconds")
+        epochs = self.sample_epochs()
+        thumb = self.sample_file(epochs[-1]) if epochs else None
+        return RunSummary(
+            id=self.id,
+            name=info.get("name") or self.id,
+            status=status,
+            preset=info.get("preset"),
+            dataset=cfg.get("dataset", "?"),
+            epochs_done=len(log.epochs),
+            epochs_total=int(cfg.get("epochs", 0) or 0),
+            last_d_loss=last.get("d_loss"),
+            last_g_loss=last.get("g_loss"),
+            created=created,
+            duration=duration if duration is not None else (end - start if start and end else None),
+            thumbnail=thumb,
+            problem=problem,
+            path=self.path,
+        )
+
+    # ---- writing ---------------------------------------------------------------------
+    def update_info(self, **changes) -> dict:
+        try:
+            info = self.info()
+        except (OSError, ValueError):
+            info = {}
+        info.update(changes)
+        write_json(self.info_file, info)
+        return info
+
+    def save_config(self, config: TrainConfig) -> None:
+        write_json(self.config_file, config.to_dict())
+
+    def append_metrics(self, entry: dict) -> None:
+        append_line(self.metrics_file, json.dumps(entry))
+
+    def trim_metrics(self, epochs: int) -> None:
+        """Keep only the complete lines of epochs 1..epochs (a resume starts from a checkpoint)."""
+        kept = [e for e in self.metrics().epochs if e["epoch"] <= epochs]
+        write_bytes(self.metrics_file, "".join(json.dumps(e) + "\n" for e in kept).encode("utf-8"))
+
+    @contextmanager
+    def lock(self):
+        """Hold the run's write lock; raises RunLocked when someone else holds it."""
+        handle = None
+        for _ in range(5):  # a reader's probe holds the lock for microseconds
+            handle = _acquire_lock(self.path / ".lock")
+            if handle is not None:
+                break
+            time.sleep(0.05)
+        if handle is None:
+            raise RunLocked(
+                f"Run {self.id} is being trained by another process; it can be read but not "
+                f"changed until that training stops."
+            )
+        try:
+            yield
+        finally:
+            _release_lock(handle)
+
+
+class RunStore:
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root else paths.runs_dir()
+
+    def create(self, config: TrainConfig, name: str | None = None, notes: str = "",
+               preset: str | None = None) -> Run:
+        config.check()
+        self.root.mkdir(parents=True, exist_ok=True)
+        while True:
+            run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+            try:
+                (self.root / run_id).mkdir()
+                break
+            except FileExistsError:
+                continue
+        run = Run(self.root / run_id)
+        run.save_config(config)
+        run.update_info(
+            id=run_id, name=name or f"{preset or 'custom'} {run_id[4:15]}", status="created",
+            created=now_iso(), finished=None, preset=preset, notes=notes, epochs_done=0,
+            device=None, versions={}, message=None, train_seconds=0.0,
+        )
+        return run
+
+    def runs(self) -> list[Run]:
+        if not self.root.is_dir():
+            return []
+        return [Run(p) for p in sorted(self.root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+
+    def summaries(self) -> list[RunSummary]:
+        return [r.summary() for r in self.runs()]
+
+    def get(self, key: str) -> Run:
+        """A run by id, unique id prefix, or unique name."""
+        runs = self.runs()
+        exact = [r for r in runs if r.id == key]
+        if exact:
+            return exact[0]
+        prefix = [r for r in runs if r.id.startswith(key)]
+        if len(prefix) == 1:
+            return prefix[0]
+        named = [r for r in runs if r.summary().name == key]
+        if len(named) == 1:
+            return named[0]
+        if len(prefix) > 1 or len(named) > 1:
+            raise RunNotFound(f"{key!r} matches several runs: "
+                              + ", ".join(r.id for r in (prefix or named)) + "; give more of the id.")
+        raise RunNotFound(f"No run {key!r} in {self.root}. `gan-workbench runs` lists them.")
+
+    def delete(self, run: Run) -> None:
+        with run.lock():
+            pass  # refuses while training
+        shutil.rmtree(run.path)
+
+
+# ---- file locks (flock on POSIX, msvcrt on Windows); released by the OS if the process dies --
+try:
+    import fcntl
+
+    def _acquire_lock(path: Path):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
+    def _release_lock(fd) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+except ImportError:  # pragma: no cover - Windows
+    import msvcrt
+
+    def _acquire_lock(path: Path):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
+    def _release_lock(fd) -> None:
+        os.lseek(fd, 0, 0)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        os.close(fd)
+
+
+def _lock_is_held(path: Path) -> bool:
+    if not path.exists():
+        return False
+    handle = _acquire_lock(path)
+    if handle is None:
+        return True
+    _release_lock(handle)
+    return False
+
+
+__all__ = ["Run", "RunStore", "RunSummary", "RunLocked", "RunNotFound", "MetricsLog", "ConfigError"]

@@ -1,0 +1,72 @@
+"""Images from a generator: display mapping, grids (torchvision's make_grid), PNG files,
+and generating new images from a stored run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from workbench.core.atomic import write_with
+from workbench.core.checkpoints import load_checkpoint
+from workbench.core.config import TrainConfig
+from workbench.core.models import build_generator
+
+
+def draw_noise(count: int, config: TrainConfig, device, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Latent vectors from the config's distribution (normal N(0,1) or uniform U(-1,1))."""
+    shape = (count, config.latent_size)
+    if config.latent_distribution == "uniform":
+        return torch.rand(shape, device=device, generator=generator).mul_(2.0).sub_(1.0)
+    return torch.randn(shape, device=device, generator=generator)
+
+
+def fixed_noise(config: TrainConfig) -> torch.Tensor:
+    """The run's fixed sample noise: drawn on the CPU from the seed alone, so every run with the
+    same seed, latent size and distribution shows the same latent points."""
+    return draw_noise(config.grid_size, config, "cpu", torch.Generator().manual_seed(config.seed))
+
+
+def to_display(images: torch.Tensor, image_range: str) -> torch.Tensor:
+    """Generator output → [0, 1] for viewing, given the range the real images were scaled to."""
+    if image_range == "symmetric":
+        images = (images + 1.0) * 0.5
+    return images.clamp(0.0, 1.0)
+
+
+def grid_array(images: torch.Tensor, nrow: int | None = None) -> np.ndarray:
+    """A (H, W) uint8 grid of [0, 1] images, square-ish, 2-pixel gaps."""
+    from torchvision.utils import make_grid
+
+    n = images.shape[0]
+    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=2, pad_value=0.0)
+    return grid[0].mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8).numpy()
+
+
+def save_png(grid: np.ndarray, path: Path) -> None:
+    """Write a uint8 grid (H, W) as a greyscale PNG, atomically."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(grid), mode="L")
+    write_with(Path(path), lambda f: image.save(f, format="PNG"))
+
+
+def load_generator(run, device="cpu") -> tuple[torch.nn.Module, TrainConfig, dict]:
+    """The run's generator from its latest checkpoint, in eval mode."""
+    config = run.config()
+    state = load_checkpoint(run.latest_checkpoint, device)
+    generator = build_generator(config).to(device)
+    generator.load_state_dict(state["generator"])
+    generator.eval()
+    return generator, config, state
+
+
+@torch.no_grad()
+def generate(run, count: int, seed: int = 0, device="cpu") -> np.ndarray:
+    """A grid of `count` new images from the run's trained generator, reproducible by seed."""
+    generator, config, _ = load_generator(run, device)
+    z = draw_noise(count, config, "cpu", torch.Generator().manual_seed(seed)).to(device)
+    return grid_array(to_display(generator(z), config.image_range))

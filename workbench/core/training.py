@@ -1,0 +1,290 @@
+"""The Trainer: the epoch loop, stop/pause, events, checkpoints and exact resume.
+
+`Trainer(config, run).run(on_event, control)` trains the run to `config.epochs`, continuing
+from the run's latest checkpoint if it has one. Per-batch values stay on the device in one
+buffer; the host reads them only at throttled progress points and at the end of an epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import sys
+import time
+from typing import Callable
+
+import torch
+
+import workbench
+from workbench import paths
+from workbench.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from workbench.core.config import TrainConfig
+from workbench.core.datasets import BatchSource, DatasetMissing, load_images
+from workbench.core.events import (
+    BatchProgress, EpochEnded, Failed, Finished, Started, Stopped, TrainingControl,
+)
+from workbench.core.losses import Objective
+from workbench.core.models import build_discriminator, build_generator
+from workbench.core.runs import Run, RunLocked, now_iso
+from workbench.core.sampling import draw_noise, fixed_noise, grid_array, save_png, to_display
+
+TRACE_POINTS = 100  # per-batch losses kept per epoch in metrics.jsonl
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device cuda was asked for, but no CUDA GPU is available; use auto or cpu.")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise RuntimeError("device mps was asked for, but Apple's MPS is not available; use auto or cpu.")
+    return torch.device(name)
+
+
+class NonFiniteLoss(RuntimeError):
+    def __init__(self, epoch: int, batch: int, which: str):
+        self.epoch, self.batch = epoch, batch
+        super().__init__(f"The {which} loss became NaN or infinite at epoch {epoch}, batch {batch}; "
+                         f"training stopped. The last good checkpoint (epoch {epoch - 1}) is kept.")
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, run: Run, device: str | torch.device | None = None,
+                 progress_interval: float = 0.25):
+        self.config = config.check()
+        self.run_dir = run
+        self.device_name = str(device) if device is not None else config.device
+        self.progress_interval = progress_interval
+
+    # ---- public --------------------------------------------------------------------------
+    def run(self, on_event: Callable[[object], None] | None = None,
+            control: TrainingControl | None = None):
+        """Train to `config.epochs`; returns the final event (Finished, Stopped or Failed)."""
+        emit = on_event or (lambda event: None)
+        control = control or TrainingControl()
+        run = self.run_dir
+        try:
+            with run.lock():
+                final = self._run_locked(emit, control)
+        except RunLocked as e:
+            final = Failed(run.id, str(e))
+        emit(final)
+        return final
+
+    # ---- the loop ------------------------------------------------------------------------
+    def _run_locked(self, emit, control):
+        run, cfg = self.run_dir, self.config
+        try:
+            device = resolve_device(self.device_name)
+            images = load_images(cfg.dataset, paths.data_dir(cfg.data_dir or None), device)
+            state = self._restore_or_init(device)
+        except (DatasetMissing, CheckpointError, RuntimeError) as e:
+            run.update_info(status="failed", message=str(e), finished=now_iso())
+            return Failed(run.id, str(e))
+
+        source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches)
+        run.save_config(cfg)
+        train_seconds = float(run.update_info().get("train_seconds") or 0.0)
+        run.update_info(status="running", device=str(device), finished=None, message=None,
+                        versions=_versions(), epochs_done=state.epochs_done)
+        emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
+        segment_start = time.perf_counter()
+        try:
+            for epoch in range(state.epochs_done + 1, cfg.epochs + 1):
+                ended = self._train_epoch(epoch, state, source, emit, control)
+                if ended is None:  # stopped mid-epoch; state.partial holds where
+                    self._save(state, run.latest_checkpoint)
+                    run.update_info(status="stopped", finished=now_iso(),
+                                    train_seconds=train_seconds + time.perf_counter() - segment_start)
+                    return Stopped(run.id, state.epochs_done,
+                                   f"Stopped during epoch {epoch}; resume continues from batch "
+                                   f"{state.partial['next_batch'] + 1}.")
+                self._finish_epoch(state, ended, train_seconds + time.perf_counter() - segment_start)
+                emit(ended)
+                if control.stopped and epoch < cfg.epochs:
+                    run.update_info(status="stopped", finished=now_iso())
+                    return Stopped(run.id, state.epochs_done, f"Stopped after epoch {epoch}.")
+        except NonFiniteLoss as e:
+            run.update_info(status="failed", message=str(e), finished=now_iso())
+            return Failed(run.id, str(e), e.epoch, e.batch)
+        except Exception as e:  # keep the run and say what happened
+            message = f"Training failed: {type(e).__name__}: {e}"
+            run.update_info(status="failed", message=message, finished=now_iso())
+            return Failed(run.id, message)
+        run.update_info(status="finished", finished=now_iso())
+        return Finished(run.id, state.epochs_done)
+
+    def _train_epoch(self, epoch: int, state: "_State", source: BatchSource, emit, control):
+        """One epoch; returns its EpochEnded, or None when stopped between batches."""
+        cfg = self.config
+        nb = source.batches_per_epoch
+        partial = state.partial
+        if partial:
+            perm, start, stats = partial["perm"], partial["next_batch"], partial["stats"]
+            state.partial = None
+        else:
+            perm, start = source.permutation(), 0
+            stats = torch.zeros(nb, 4, device=source.device)  # d_loss, g_loss, D(x), D(G(z))
+        state.generator.train()
+        state.discriminator.train()
+        t0 = last_emit = time.perf_counter()
+        checked = start
+        seen = 0
+        for b in range(start, nb):
+            control.wait_while_paused()
+            if control.stopped:
+                state.partial = {"next_batch": b, "perm": perm, "stats": stats}
+                return None
+            real = source.batch(perm, b)
+            stats[b] = self._step(state, real, do_g=(b + 1) % cfg.d_steps == 0 or cfg.d_steps == 1)
+            seen += real.shape[0]
+            now = time.perf_counter()
+            if now - last_emit >= self.progress_interval:
+                _check_finite(stats, checked, b + 1, epoch)
+                checked = b + 1
+                d, g = stats[b, :2].tolist()
+                emit(BatchProgress(epoch, b + 1, nb, d, g, seen / max(now - t0, 1e-9)))
+                last_emit = now
+        _check_finite(stats, checked, nb, epoch)
+        seconds = time.perf_counter() - t0
+        means = stats.mean(0).tolist()
+        grid = self._grid(state)
+        trace = _downsample(stats[:, :2], TRACE_POINTS)
+        return EpochEnded(epoch, cfg.epochs, means[0], means[1], means[2], means[3],
+                          seen / max(seconds, 1e-9), seconds, grid, trace[0], trace[1])
+
+    def _step(self, state: "_State", real: torch.Tensor, do_g: bool) -> torch.Tensor:
+        """One D update (and a G update when due); returns [d_loss, g_loss, D(x), D(G(z))]."""
+        G, D, objective = state.generator, state.discriminator, state.objective
+        n = real.shape[0]
+        real_t, fake_t, ones = state.targets(n)
+        z = draw_noise(n, self.config, real.device)
+        fake = G(z)
+        state.opt_d.zero_grad(set_to_none=True)
+        out_real = D(real)
+        out_fake = D(fake.detach())
+        d_loss = objective(out_real, real_t) + objective(out_fake, fake_t)
+        d_loss.backward()
+        state.opt_d.step()
+        if do_g:
+            state.opt_g.zero_grad(set_to_none=True)
+            g_loss = objective(D(fake), ones)
+            g_loss.backward()
+            state.opt_g.step()
+        else:
+            g_loss = objective(out_fake.detach(), ones)
+        with torch.no_grad():
+            return torch.stack([d_loss.detach(), g_loss.detach(),
+                                objective.probability(out_real.detach()).mean(),
+                                objective.probability(out_fake.detach()).mean()])
+
+    @torch.no_grad()
+    def _grid(self, state: "_State"):
+        G = state.generator
+        G.eval()
+        images = G(state.fixed_noise)
+        G.train()
+        return grid_array(to_display(images, self.config.image_range))
+
+    # ---- state, checkpoints --------------------------------------------------------------
+    def _restore_or_init(self, device: torch.device) -> "_State":
+        cfg, run = self.config, self.run_dir
+        if run.latest_checkpoint.exists():
+            ckpt = load_checkpoint(run.latest_checkpoint, device)
+            state = _State(cfg, device)
+            state.generator.load_state_dict(ckpt["generator"])
+            state.discriminator.load_state_dict(ckpt["discriminator"])
+            state.opt_g.load_state_dict(ckpt["opt_g"])
+            state.opt_d.load_state_dict(ckpt["opt_d"])
+            state.fixed_noise = ckpt["fixed_noise"].to(device)
+            state.epochs_done = int(ckpt["epoch"])
+            state.partial = ckpt.get("partial")
+            torch.set_rng_state(ckpt["rng_cpu"].cpu())
+            if device.type == "cuda" and ckpt.get("rng_cuda") is not None:
+                torch.cuda.set_rng_state(ckpt["rng_cuda"].cpu(), device)
+            run.trim_metrics(state.epochs_done)
+            return state
+        torch.manual_seed(cfg.seed)
+        state = _State(cfg, device)
+        state.fixed_noise = fixed_noise(cfg).to(device)
+        return state
+
+    def _save(self, state: "_State", path) -> None:
+        save_checkpoint(path, {
+            "epoch": state.epochs_done,
+            "generator": state.generator.state_dict(),
+            "discriminator": state.discriminator.state_dict(),
+            "opt_g": state.opt_g.state_dict(),
+            "opt_d": state.opt_d.state_dict(),
+            "fixed_noise": state.fixed_noise,
+            "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state(state.device) if state.device.type == "cuda" else None,
+            "partial": state.partial,
+        })
+
+    def _finish_epoch(self, state: "_State", ended: EpochEnded, train_seconds: float) -> None:
+        """Samples, metrics, then the checkpoint: a kill between them is repaired on resume by
+        trimming metrics to the checkpoint's epoch."""
+        run, epoch = self.run_dir, ended.epoch
+        save_png(ended.grid, run.sample_file(epoch))
+        run.append_metrics(ended.metrics())
+        state.epochs_done = epoch
+        self._save(state, run.latest_checkpoint)
+        every = self.config.keep_checkpoint_every
+        if every and epoch % every == 0:
+            self._save(state, run.epoch_checkpoint(epoch))
+        run.update_info(epochs_done=epoch, train_seconds=train_seconds)
+
+
+class _State:
+    """Models, optimizers and position of a run being trained."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device):
+        self.device = device
+        self.generator = build_generator(cfg).to(device)
+        self.discriminator = build_discriminator(cfg).to(device)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1_g, cfg.beta2_g))
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1_d, cfg.beta2_d))
+        self.objective = Objective(cfg.loss)
+        self.real_label = cfg.real_label
+        self.fixed_noise: torch.Tensor | None = None
+        self.epochs_done = 0
+        self.partial: dict | None = None
+        self._targets: dict[int, tuple] = {}
+
+    def targets(self, n: int):
+        """(real labels, fake labels, ones) for a batch of n, made once per batch size."""
+        if n not in self._targets:
+            self._targets[n] = (torch.full((n,), self.real_label, device=self.device),
+                                torch.zeros(n, device=self.device), torch.ones(n, device=self.device))
+        return self._targets[n]
+
+
+def _check_finite(stats: torch.Tensor, start: int, end: int, epoch: int) -> None:
+    window = stats[start:end, :2]
+    if window.numel() and not bool(torch.isfinite(window).all()):
+        bad = (~torch.isfinite(window)).nonzero()[0].tolist()
+        raise NonFiniteLoss(epoch, start + bad[0] + 1, "discriminator" if bad[1] == 0 else "generator")
+
+
+def _downsample(values: torch.Tensor, points: int) -> tuple[list, list]:
+    """Mean of equal chunks so that at most `points` values per series remain."""
+    n = values.shape[0]
+    chunk = max(1, math.ceil(n / points))
+    pad = (-n) % chunk
+    if pad:
+        values = torch.cat([values, values[-1:].expand(pad, -1)])
+    means = values.view(-1, chunk, values.shape[1]).mean(1).t().tolist()
+    return means[0], means[1]
+
+
+def _versions() -> dict:
+    import torchvision
+
+    return {"workbench": workbench.__version__, "torch": torch.__version__,
+            "torchvision": torchvision.__version__, "python": platform.python_version(),
+            "platform": sys.platform}
