@@ -140,7 +140,14 @@ class Trainer:
                 state.partial = {"next_batch": b, "perm": perm, "stats": stats}
                 return None
             real = source.batch(perm, b)
-            stats[b] = self._step(state, real, do_g=(b + 1) % cfg.d_steps == 0 or cfg.d_steps == 1)
+            try:
+                stats[b] = self._step(state, real, do_g=(b + 1) % cfg.d_steps == 0)
+            except RuntimeError:
+                # BCELoss raises on NaN probabilities: report the NaN, not the symptom
+                _check_finite(stats, checked, b, epoch)
+                if not state.weights_finite():
+                    raise NonFiniteLoss(epoch, b + 1, "discriminator") from None
+                raise
             seen += real.shape[0]
             now = time.perf_counter()
             if now - last_emit >= self.progress_interval:
@@ -255,6 +262,10 @@ class _State:
         self.epochs_done = 0
         self.partial: dict | None = None
         self._targets: dict[int, tuple] = {}
+
+    def weights_finite(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for net in (self.generator, self.discriminator)
+                   for p in net.parameters())
 
     def targets(self, n: int):
         """(real labels, fake labels, ones) for a batch of n, made once per batch size."""

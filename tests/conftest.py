@@ -1,0 +1,26 @@
+"""Shared fixtures: every test gets its own WORKBENCH_HOME and never downloads anything."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("WORKBENCH_HOME", str(home))
+    monkeypatch.setenv("WORKBENCH_OFFLINE", "1")
+    return home
+
+
+@pytest.fixture(scope="session")
+def mnist_root() -> Path:
+    """The real MNIST root (torchvision layout), from WORKBENCH_DATA_DIR; tests needing it skip
+    when it is not set (CI sets it)."""
+    root = os.environ.get("WORKBENCH_DATA_DIR")
+    if not root or not (Path(root) / "MNIST" / "raw").is_dir():
+        pytest.skip("real MNIST not available: set WORKBENCH_DATA_DIR to a folder holding MNIST/raw")
+    return Path(root)

@@ -1,0 +1,91 @@
+import pytest
+import torch
+from torch import nn
+
+from workbench.core.config import TrainConfig
+from workbench.core.models import build_discriminator, build_generator, parameter_count
+from workbench.core.presets import PRESETS, matching_preset, preset_config
+
+COUNTS = {
+    "mlp-dropout": (114_800, 110_849),
+    "mlp-small": (114_064, 100_609),
+    "dcgan": (759_680, 138_624),
+    "dcgan-small": (747_841, 64_545),
+}
+
+
+@pytest.mark.parametrize("name", list(COUNTS))
+def test_preset_parameter_counts(name):
+    config = preset_config(name)
+    assert parameter_count(build_generator(config)) == COUNTS[name][0]
+    assert parameter_count(build_discriminator(config)) == COUNTS[name][1]
+
+
+@pytest.mark.parametrize("name", list(COUNTS))
+def test_preset_shapes(name):
+    config = preset_config(name)
+    g, d = build_generator(config), build_discriminator(config)
+    x = g(torch.randn(5, config.latent_size))
+    assert x.shape == (5, 1, 28, 28)
+    assert x.min() >= -1 and x.max() <= 1  # tanh output
+    assert d(x).shape == (5,)
+
+
+def test_presets_are_valid_and_listed():
+    assert set(PRESETS) == set(COUNTS)
+    for preset in PRESETS.values():
+        assert preset.config.validate() == []
+        assert preset.description
+
+
+def test_preset_hyperparameters_match_their_references():
+    p = preset_config("mlp-dropout")
+    assert (p.latent_distribution, p.loss, p.lr_g, p.lr_d, p.batch_size, p.epochs, p.dropout) == (
+        "uniform", "bce-logits", 0.002, 0.002, 64, 100, 0.3)
+    assert (p.beta1_g, p.beta2_g) == (0.9, 0.999)
+    p = preset_config("mlp-small")
+    assert (p.latent_distribution, p.loss, p.lr_g, p.batch_size, p.epochs, p.image_range) == (
+        "normal", "bce", 0.0002, 128, 50, "symmetric")
+    p = preset_config("dcgan")
+    assert (p.loss, p.lr_g, p.beta1_g, p.beta2_g, p.batch_size, p.epochs) == ("bce", 0.0002, 0.5, 0.999, 128, 10)
+    p = preset_config("dcgan-small")
+    assert (p.latent_size, p.loss, p.beta1_d, p.beta2_d, p.batch_size, p.epochs, p.rotation_degrees,
+            p.image_range, p.weight_init) == (64, "bce-logits", 0.5, 0.99, 128, 25, 20.0, "unit", "normal-0.02")
+
+
+def test_discriminator_head_follows_the_loss():
+    with_sigmoid = build_discriminator(preset_config("mlp-small"))
+    logits = build_discriminator(preset_config("mlp-dropout"))
+    assert isinstance(list(with_sigmoid.modules())[-1], nn.Sigmoid)
+    assert not any(isinstance(m, nn.Sigmoid) for m in logits.modules())
+
+
+def test_dropout_in_every_hidden_layer_of_mlp_dropout():
+    config = preset_config("mlp-dropout")
+    for net in (build_generator(config), build_discriminator(config)):
+        assert sum(isinstance(m, nn.Dropout) and m.p == 0.3 for m in net.modules()) == 3
+
+
+def test_weight_init_schemes():
+    torch.manual_seed(0)
+    small = build_generator(preset_config("dcgan-small"))
+    bns = [m for m in small.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert abs(torch.cat([m.weight for m in bns]).mean().item()) < 0.01
+    assert all(torch.all(m.bias == 0) for m in bns)
+    convs = [m for m in small.modules() if isinstance(m, nn.ConvTranspose2d)]
+    assert abs(torch.cat([m.weight.flatten() for m in convs]).std().item() - 0.02) < 0.002
+    dcgan = build_generator(preset_config("dcgan"))
+    bn = [m for m in dcgan.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert abs(torch.cat([m.weight for m in bn]).mean().item() - 1.0) < 0.01
+
+
+def test_matching_preset_ignores_run_length_and_seed():
+    config = preset_config("dcgan").with_changes(epochs=3, seed=7, max_batches=10)
+    assert matching_preset(config) == "dcgan"
+    assert matching_preset(config.with_changes(lr_g=0.001)) is None
+    assert matching_preset(TrainConfig(architecture="mlp", g_widths=[5], d_widths=[5])) is None
+
+
+def test_unknown_preset_names_the_known_ones():
+    with pytest.raises(KeyError, match="mlp-small"):
+        preset_config("nope")

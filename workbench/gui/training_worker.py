@@ -1,0 +1,112 @@
+"""Training in a QThread: a QObject worker that runs `core.training.Trainer` and turns its
+events into signals.
+
+Signals carry the core's event dataclasses (plain Python and numpy, never tensors). Stop,
+pause and resume go straight to a thread-safe `TrainingControl`, because the worker's thread
+is busy inside `Trainer.run` and does not process queued calls until it returns.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from workbench.core.events import (
+    BatchProgress, EpochEnded, Failed, Finished, Started, Stopped, TrainingControl,
+)
+
+_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+
+
+def running_threads() -> list[QThread]:
+    """Training threads still running (tests assert none are left behind)."""
+    out = []
+    for thread in list(_threads):
+        try:
+            if thread.isRunning():
+                out.append(thread)
+        except RuntimeError:  # the C++ object is already deleted
+            pass
+    return out
+
+
+class TrainingWorker(QObject):
+    """Trains one run; emit order: started, (progress | epoch_ended)*, finished."""
+
+    started = Signal(object)  # core.events.Started
+    progress = Signal(object)  # core.events.BatchProgress
+    epoch_ended = Signal(object)  # core.events.EpochEnded
+    finished = Signal(object)  # the final event: Finished, Stopped or Failed
+    failed = Signal(str)  # a Failed event's message, for whoever only shows errors
+
+    def __init__(self, config, run, parent=None):
+        super().__init__(parent)
+        self.config = config
+        self.run_dir = run
+        self.control = TrainingControl()
+
+    # thread-safe; called from the GUI thread
+    def stop(self) -> None:
+        self.control.stop()
+
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume(self) -> None:
+        self.control.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self.control.paused
+
+    @Slot()
+    def run(self) -> None:
+        """Runs in the worker thread; never raises, a failure becomes a Failed event."""
+        try:
+            from workbench.core.training import Trainer  # torch loads here, off the GUI thread
+
+            final = Trainer(self.config, self.run_dir).run(self._on_event, self.control)
+        except Exception as e:  # noqa: BLE001 - anything must reach the window, not kill the thread
+            message = f"Training could not run: {type(e).__name__}: {e}"
+            traceback.print_exc()
+            try:
+                self.run_dir.update_info(status="failed", message=message)
+            except OSError:
+                pass
+            final = Failed(self.run_dir.id, message)
+        if isinstance(final, Failed):
+            self.failed.emit(final.message)
+        self.finished.emit(final)
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, BatchProgress):
+            self.progress.emit(event)
+        elif isinstance(event, EpochEnded):
+            self.epoch_ended.emit(event)
+        elif isinstance(event, Started):
+            self.started.emit(event)
+        # final events are emitted once by run(), after Trainer.run returns
+
+
+def start_worker(worker: TrainingWorker) -> QThread:
+    """Move `worker` to a new QThread and start it: finished → thread.quit → deleteLater.
+
+    quit is connected directly (it is thread-safe), so `thread.wait()` works even when the
+    GUI thread is the one waiting.
+    """
+    thread = QThread()
+    thread.setObjectName(f"training-{worker.run_dir.id}")
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    thread.finished.connect(worker.deleteLater)
+    thread.finished.connect(thread.deleteLater)
+    _threads.add(thread)
+    thread.start()
+    return thread
+
+
+__all__ = ["TrainingWorker", "start_worker", "running_threads",
+           "Started", "BatchProgress", "EpochEnded", "Finished", "Stopped", "Failed"]
