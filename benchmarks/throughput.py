@@ -33,7 +33,15 @@ WARMUP = 5
 
 
 def reference_loop(config, batches: int) -> tuple[float, float, float]:
-    """The notebook loop: per-image PIL transforms, a DataLoader, `.item()` every batch."""
+    rate, d_losses, g_losses, _ = reference_train(config, batches, WARMUP)
+    half = len(d_losses) // 2
+    return rate, sum(d_losses[half:]) / len(d_losses[half:]), sum(g_losses[half:]) / len(g_losses[half:])
+
+
+def reference_train(config, batches: int, warmup: int = 0):
+    """The notebook loop: per-image PIL transforms, a DataLoader, `.item()` every batch.
+    Returns (images/s after warm-up, D losses, G losses, the generator); `batches` may span
+    several epochs."""
     import torchvision.datasets as tvd
     import torchvision.transforms as T
     from torch.utils.data import DataLoader
@@ -50,11 +58,11 @@ def reference_loop(config, batches: int) -> tuple[float, float, float]:
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=(config.beta1_d, config.beta2_d))
     objective = Objective(config.loss)
     d_losses, g_losses = [], []
-    seen, t0 = 0, None
-    for i, (real, _) in enumerate(loader):
-        if i == WARMUP:
+    seen, t0 = 0, time.perf_counter()
+    for i, (real, _) in enumerate(_endless(loader)):
+        if i == warmup:
             t0, seen = time.perf_counter(), 0
-        if i == WARMUP + batches:
+        if i == warmup + batches:
             break
         n = real.shape[0]
         fake = G(draw_noise(n, config, "cpu"))
@@ -69,9 +77,12 @@ def reference_loop(config, batches: int) -> tuple[float, float, float]:
         d_losses.append(d_loss.item())
         g_losses.append(g_loss.item())
         seen += n
-    rate = seen / (time.perf_counter() - t0)
-    half = len(d_losses) // 2
-    return rate, sum(d_losses[half:]) / len(d_losses[half:]), sum(g_losses[half:]) / len(g_losses[half:])
+    return seen / (time.perf_counter() - t0), d_losses, g_losses, G
+
+
+def _endless(loader):
+    while True:
+        yield from loader
 
 
 def workbench_loop(config, batches: int) -> tuple[float, float, float]:

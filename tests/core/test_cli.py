@@ -99,3 +99,34 @@ def test_missing_dataset_is_a_message_not_a_traceback(tmp_path, capsys):
     code = main(["train", "--preset", "mlp-small", "--data-dir", str(tmp_path / "none"), "--epochs", "1"])
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err and "MNIST/raw" in err
+
+
+def test_ctrl_c_stops_after_the_batch_saves_and_marks_the_run_stopped(data):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "train", "--preset", "mlp-small", "--epochs", "50",
+         "--max-batches", "100", "--name", "interrupted"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            runs = RunStore().summaries()
+            if runs and runs[0].epochs_done >= 1:
+                break
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 130, err
+    assert "Stopped" in out and "resume" in out and "Traceback" not in err
+    run = only_run()
+    assert run.info()["status"] == "stopped" and run.summary().status == "stopped"
+    assert run.latest_checkpoint.exists()
+    assert 1 <= len(run.metrics().epochs) < 50
