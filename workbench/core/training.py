@@ -123,6 +123,8 @@ class Trainer:
         cfg = self.config
         nb = source.batches_per_epoch
         partial = state.partial
+        if partial and partial["stats"].shape[0] != nb:
+            partial = None  # batches per epoch changed since the stop: redo the epoch from its start
         if partial:
             perm, start, stats = partial["perm"], partial["next_batch"], partial["stats"]
             state.partial = None

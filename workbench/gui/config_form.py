@@ -17,6 +17,7 @@ from workbench.core.presets import PRESETS, matching_preset, preset_config
 
 ERROR_STYLE = "border: 1px solid #d33; border-radius: 2px; background: #fff4f4;"
 KEEP_ON_PRESET = ("data_dir",)  # where the data lives is the user's, not the preset's
+DEFAULT_PRESET = "mlp-small"  # trains in seconds per epoch on a CPU: a good first run
 
 
 def _text_of(kind: str, value) -> str:
@@ -121,7 +122,7 @@ class ConfigForm(QWidget):
             self.error_labels[name] = error
         layout.addStretch(1)
 
-        self._preset_name = next(iter(PRESETS))
+        self._preset_name = DEFAULT_PRESET if DEFAULT_PRESET in PRESETS else next(iter(PRESETS))
         self.set_config(preset_config(self._preset_name), preset=self._preset_name)
 
     # ---- building ---------------------------------------------------------------------
