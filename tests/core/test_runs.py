@@ -106,7 +106,8 @@ def test_writes_leave_no_temporary_files(store):
     run = store.create(TrainConfig())
     for i in range(5):
         run.update_info(notes=str(i))
-    assert sorted(p.name for p in run.path.iterdir()) == ["config.json", "run.json"]
+    assert sorted(p.name for p in run.path.iterdir() if not p.name.startswith(".")) == ["config.json", "run.json"]
+    assert not [p for p in run.path.iterdir() if p.name.endswith(".tmp")]
     assert json.loads(run.info_file.read_text())["notes"] == "4"
 
 
@@ -114,3 +115,18 @@ def test_delete_removes_the_folder(store):
     run = store.create(TrainConfig())
     store.delete(run)
     assert not run.path.exists() and store.summaries() == []
+
+
+def test_concurrent_info_updates_from_two_processes_are_all_kept(store):
+    run = store.create(TrainConfig())
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        from workbench.core.runs import Run
+        run = Run({str(run.path)!r})
+        for i in range(40):
+            run.update_info(**{{f"child_{{i}}": i}})
+    """)])
+    for i in range(40):
+        run.update_info(**{f"parent_{i}": i})
+    child.wait(60)
+    info = run.info()
+    assert all(f"child_{i}" in info and f"parent_{i}" in info for i in range(40))

@@ -148,14 +148,44 @@ class Run:
             log.epochs.append(entry)
         return log
 
+    def metrics_tail(self) -> tuple[int, dict, str | None]:
+        """(complete epoch lines, the last one parsed, problem) without parsing every line:
+        listing hundreds of runs must stay fast, and appends are whole lines, so a line that
+        looks like a JSON object with an epoch, plus a parsed last line, finds the damage
+        that happens in practice (a half-written last line)."""
+        try:
+            text = self.metrics_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return 0, {}, None
+        except OSError as e:
+            return 0, {}, f"metrics.jsonl unreadable ({e.strerror})"
+        lines = text.split("\n")
+        last_number = max((n for n, line in enumerate(lines, 1) if line.strip()), default=0)
+        count, last = 0, {}
+        for number, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line:
+                continue
+            entry = _metrics_entry(line) if number == last_number else None
+            if not (line[0] == "{" and line[-1] == "}" and '"epoch"' in line) or (
+                    number == last_number and entry is None):
+                half = number == len(lines)
+                return count, last, f"metrics.jsonl line {number} is {'half-written' if half else 'not valid JSON'}"
+            count += 1
+            last = entry or last
+        return count, last, None
+
     def sample_epochs(self) -> list[int]:
         """Epochs that have a saved fixed-noise grid, ascending."""
         out = []
-        for p in self.samples_dir.glob("epoch-*.png"):
-            try:
-                out.append(int(p.stem.split("-")[1]))
-            except (IndexError, ValueError):
-                pass
+        try:
+            with os.scandir(self.samples_dir) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith("epoch-") and name.endswith(".png") and name[6:-4].isdigit():
+                        out.append(int(name[6:-4]))
+        except OSError:
+            pass
         return sorted(out)
 
     def is_locked(self) -> bool:
@@ -177,9 +207,8 @@ class Run:
             cfg, problem = {}, problem or "config.json is missing"
         except (OSError, ValueError) as e:
             cfg, problem = {}, problem or f"config.json is unreadable ({e})"
-        log = self.metrics()
-        problem = problem or log.problem
-        last = log.epochs[-1] if log.epochs else {}
+        epochs_done, last, metrics_problem = self.metrics_tail()
+        problem = problem or metrics_problem
         status = info.get("status", "damaged")
         if status == "running" and not self.is_locked():
             status = "stopped"  # the process that trained it is gone
@@ -189,32 +218,34 @@ class Run:
         start, end = parse_iso(created), parse_iso(info.get("finished"))
         duration = info.get("train_seconds")
         epochs = self.sample_epochs()
-        thumb = self.sample_file(epochs[-1]) if epochs else None
         return RunSummary(
             id=self.id,
             name=info.get("name") or self.id,
             status=status,
             preset=info.get("preset"),
             dataset=cfg.get("dataset", "?"),
-            epochs_done=len(log.epochs),
+            epochs_done=epochs_done,
             epochs_total=int(cfg.get("epochs", 0) or 0),
             last_d_loss=last.get("d_loss"),
             last_g_loss=last.get("g_loss"),
             created=created,
             duration=duration if duration is not None else (end - start if start and end else None),
-            thumbnail=thumb,
+            thumbnail=self.sample_file(epochs[-1]) if epochs else None,
             problem=problem,
             path=self.path,
         )
 
     # ---- writing ---------------------------------------------------------------------
     def update_info(self, **changes) -> dict:
-        try:
-            info = self.info()
-        except (OSError, ValueError):
-            info = {}
-        info.update(changes)
-        write_json(self.info_file, info)
+        """Read-modify-write run.json under a short lock, so that notes saved by the browser
+        and the trainer's epoch updates from another process never overwrite each other."""
+        with _blocking_lock(self.path / ".info-lock"):
+            try:
+                info = self.info()
+            except (OSError, ValueError):
+                info = {}
+            info.update(changes)
+            write_json(self.info_file, info)
         return info
 
     def save_config(self, config: TrainConfig) -> None:
@@ -246,6 +277,14 @@ class Run:
             yield
         finally:
             _release_lock(handle)
+
+
+def _metrics_entry(line: str) -> dict | None:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) and "epoch" in entry else None
 
 
 class RunStore:
@@ -320,6 +359,15 @@ try:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
+    @contextmanager
+    def _blocking_lock(path: Path):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
 except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
@@ -336,6 +384,15 @@ except ImportError:  # pragma: no cover - Windows
         os.lseek(fd, 0, 0)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         os.close(fd)
+
+    @contextmanager
+    def _blocking_lock(path: Path):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+            yield
+        finally:
+            _release_lock(fd)
 
 
 def _lock_is_held(path: Path) -> bool:
