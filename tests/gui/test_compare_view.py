@@ -1,0 +1,139 @@
+"""Compare view: N curves and N grids, one shared epoch slider, the config diff, export."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtGui import QColor, QImage
+
+from browser_runs import make_damaged, populate
+from workbench.core.config import field_names
+from workbench.core.runs import RunStore
+from workbench.gui.compare_view import DIFF_BACKGROUND, CompareView
+from workbench.gui.run_browser import RunBrowser
+from workbench.gui.run_colors import RunPalette
+
+
+@pytest.fixture
+def runs(isolated_home):
+    return populate(isolated_home)
+
+
+@pytest.fixture
+def view(runs, qtbot):
+    view = CompareView([runs["alpha"], runs["beta"], runs["gamma"]])
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    return view
+
+
+def test_one_d_and_one_g_curve_per_run_with_distinct_colours_and_toggles(view, runs):
+    keys = view.loss_plot.series_keys()
+    assert len(keys) == 6
+    assert {k.split("/")[1] for k in keys} == {"d", "g"}
+    assert len({c.name() for c in view.colors}) == 3
+    x, y = view.loss_plot.series_data(f"{runs['beta'].id}/g")
+    assert list(x) == [1, 2, 3] and len(y) == 3
+    view.toggles[1].setChecked(False)
+    items = view.loss_plot._series
+    assert not items[f"{runs['beta'].id}/d"].item.isVisible()
+    assert not items[f"{runs['beta'].id}/g"].item.isVisible()
+    assert items[f"{runs['alpha'].id}/d"].item.isVisible()
+    view.smoothing.set_weight(0.5)
+    assert view.loss_plot.smoothing() == 0.5
+
+
+def test_the_shared_slider_moves_every_grid_and_short_runs_say_last(view):
+    assert len(view.grid_views) == 3
+    assert all(not g._controls.isVisible() for g in view.grid_views)
+    assert view.slider.maximum() == 3 and view.epoch() == 3
+    view.slider.setValue(1)
+    assert [g.current_epoch() for g in view.grid_views] == [1, 1, 1]
+    assert all(g.current_image() is not None for g in view.grid_views)
+    view.slider.setValue(3)
+    assert [g.current_epoch() for g in view.grid_views] == [2, 3, 2]
+    captions = [g.caption_label.text() for g in view.grid_views]
+    assert captions[0] == "alpha — epoch 2 (last)" and captions[2].endswith("epoch 2 (last)")
+    assert captions[1] == "beta — epoch 3 (last)"
+    view.slider.setValue(2)
+    assert view.grid_views[1].caption_label.text() == "beta — epoch 2"
+
+
+def test_config_diff_table_marks_exactly_the_differing_fields(view):
+    assert set(view.differing_fields()) == {"epochs", "lr_g", "seed"}
+    assert set(view.visible_config_fields()) == {"epochs", "lr_g", "seed"}
+    table = view.config_table
+    for row, diff in enumerate(view.diff):
+        highlighted = table.item(row, 0).background().color() == DIFF_BACKGROUND
+        assert highlighted == diff.differs, diff.field
+    view.show_all_fields.setChecked(True)
+    assert view.visible_config_fields() == field_names()
+    lr_row = [r.field for r in view.diff].index("lr_g")
+    assert [table.item(lr_row, c).text() for c in range(3)] == ["0.0002", "0.001", "0.0002"]
+    summary = view.summary_table
+    assert [summary.item(1, c).text() for c in range(3)] == ["2/2", "3/3", "2/2"]
+    assert summary.item(2, 1).text() == f"{view.data[1].epochs[-1]['d_loss']:.4f}"
+
+
+def test_export_comparison_writes_a_labelled_png_and_the_curves_csv(view, monkeypatch, tmp_path):
+    said = []
+    monkeypatch.setattr(view, "choose_export_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(view, "show_message", lambda title, text: said.append(text))
+    view.slider.setValue(2)
+    view.export_button.click()
+    png, csv_path = tmp_path / "comparison-epoch-0002.png", tmp_path / "comparison-curves.csv"
+    assert said and str(png) in said[0]
+    image = QImage(str(png))
+    assert not image.isNull() and image.width() > 3 * 242 and image.height() > 242
+    rows = list(csv.DictReader(csv_path.open()))
+    assert [(r["run"], int(r["epoch"])) for r in rows] == [
+        ("alpha", 1), ("alpha", 2), ("beta", 1), ("beta", 2), ("beta", 3), ("gamma", 1), ("gamma", 2)]
+    assert all(float(r["d_loss"]) > 0 and float(r["g_loss"]) > 0 for r in rows)
+    # the run colours frame each grid in the exported picture
+    assert QColor(image.pixel(16 + 5, 17)).name() == view.colors[0].name()
+
+
+def test_compare_from_the_browser_uses_the_list_colours(runs, qtbot):
+    palette = RunPalette()
+    browser = RunBrowser(RunStore(), palette=palette)
+    qtbot.addWidget(browser)
+    ids = [runs[n].id for n in ("alpha", "beta", "gamma")]
+    browser.select_runs(ids)
+    view = browser.compare_selected()
+    qtbot.addWidget(view)
+    assert isinstance(view, CompareView) and sorted(view.run_ids()) == sorted(ids)
+    assert [c.name() for c in view.colors] == [palette.color(i).name() for i in view.run_ids()]
+    assert len({c.name() for c in view.colors}) == 3
+    view.close()
+
+
+def test_compare_needs_two_to_eight_runs(runs):
+    with pytest.raises(ValueError):
+        CompareView([runs["alpha"]])
+
+
+def test_palette_colours_neighbours_apart_and_compared_runs_distinct(qtbot):
+    palette = RunPalette()
+    ids = [f"run-{i}" for i in range(10)]
+    palette.register(ids)
+    assert len({palette.color(i).name() for i in ids[:8]}) == 8
+    assert palette.color("run-8") == palette.color("run-0")  # the palette wraps around
+    with qtbot.waitSignal(palette.changed):
+        colors = palette.assign_distinct(["run-0", "run-8"])
+    assert colors[0] != colors[1] and palette.color("run-8") == colors[1]  # and it sticks
+    assert palette.color("never-listed") == palette.color("never-listed")
+
+
+def test_a_damaged_run_can_be_compared_and_says_so(runs, isolated_home, qtbot):
+    broken = make_damaged(isolated_home)
+    broken.config_file.unlink()
+    view = CompareView([runs["alpha"], broken])
+    qtbot.addWidget(view)
+    assert view.grid_views[1].caption_label.text() == "broken: no samples"
+    assert "damaged" in view.summary_table.item(0, 1).text()
+    assert set(view.differing_fields()) == set(field_names())  # nothing is known of its config
+    x, _ = view.loss_plot.series_data(f"{broken.id}/d")
+    assert list(x) == [1]
+    assert not view.render_comparison().isNull()

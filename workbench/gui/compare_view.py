@@ -1,0 +1,376 @@
+"""Compare 2..8 runs side by side: overlaid loss curves (one colour per run, D solid, G dashed),
+their sample grids under one shared epoch slider, a summary block and a config table that
+highlights the fields that differ. "Export comparison" writes one labelled PNG of the grids at
+the chosen epoch and a CSV of the curves.
+
+Reads JSON and PNGs only (no torch); the diff and CSV logic lives in `core.compare`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+    QSizePolicy, QSlider, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from workbench.core.compare import config_diff, run_stats, write_curves_csv
+from workbench.core.config import field_specs
+from workbench.core.runs import Run
+from workbench.gui.grid_view import EpochGridView
+from workbench.gui.loss_plot import LossPlot, SmoothingControl
+from workbench.gui.run_browser import epoch_curves, format_duration, format_loss, read_config_dict
+from workbench.gui.run_colors import RunPalette, swatch_icon
+
+DIFF_BACKGROUND = QColor("#fff3c4")
+SUMMARY_ROWS = ("Status", "Epochs", "Final D loss", "Final G loss", "Train time", "Images/s")
+
+
+class _RunData:
+    """What the comparison shows of one run, read once."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.summary = run.summary()
+        self.name = self.summary.name
+        self.epochs = run.metrics().epochs
+        self.sample_epochs = run.sample_epochs()
+        self.config, self.config_problem = read_config_dict(run)
+        self.stats = run_stats(self.epochs, self.summary.duration)
+
+
+class CompareView(QWidget):
+    """Runs side by side; `set_epoch(n)` moves every grid (clamped per run) at once."""
+
+    epoch_changed = Signal(int)
+
+    def __init__(self, runs: list[Run], palette: RunPalette | None = None, parent=None):
+        super().__init__(parent)
+        if not 2 <= len(runs) <= 8:
+            raise ValueError(f"compare 2 to 8 runs, got {len(runs)}")
+        self.palette_ = palette or RunPalette(self)
+        self.data = [_RunData(r) for r in runs]
+        ids = [d.run.id for d in self.data]
+        self.colors = self.palette_.assign_distinct(ids)
+        self._last_export_dir = ""
+
+        title = QLabel(f"<b>Comparing {len(runs)} runs</b>", self)
+        self.export_button = QPushButton("Export comparison…", self)
+        self.export_button.setObjectName("exportComparisonButton")
+        self.export_button.setToolTip("Write the grids at the shown epoch as one labelled PNG, "
+                                      "and the curves as CSV")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.close_button = QPushButton("Close", self)
+        self.close_button.setToolTip("Close this comparison (as a tab, the tab goes too)")
+        self.close_button.clicked.connect(self.close_comparison)
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.export_button)
+        top.addWidget(self.close_button)
+
+        # curves
+        self.loss_plot = LossPlot(self, title="D (solid) and G (dashed) loss per epoch")
+        self.smoothing = SmoothingControl(self)
+        self.smoothing.weight_changed.connect(self.loss_plot.set_smoothing)
+        self.toggles: list[QCheckBox] = []
+        toggles_row = QHBoxLayout()
+        for d, color in zip(self.data, self.colors):
+            box = QCheckBox(d.name, self)
+            box.setIcon(swatch_icon(color))
+            box.setChecked(True)
+            box.setToolTip(f"Show the curves of {d.name} ({d.run.id})")
+            box.toggled.connect(lambda on, run_id=d.run.id: self.set_run_visible(run_id, on))
+            self.toggles.append(box)
+            toggles_row.addWidget(box)
+        toggles_row.addStretch(1)
+        toggles_row.addWidget(self.smoothing)
+        self.smoothing.setMaximumWidth(260)
+        for d, color in zip(self.data, self.colors):
+            curves = epoch_curves(d.epochs)
+            self.loss_plot.set_series(f"{d.run.id}/d", *curves["d"], color=color, markers=len(curves["d"][0]) < 30,
+                                      name=f"{d.name} D")
+            self.loss_plot.set_series(f"{d.run.id}/g", *curves["g"], color=color, dashed=True,
+                                      markers=len(curves["g"][0]) < 30, name=f"{d.name} G")
+        curves_panel = QWidget(self)
+        curves_layout = QVBoxLayout(curves_panel)
+        curves_layout.setContentsMargins(0, 0, 0, 0)
+        curves_layout.addLayout(toggles_row)
+        curves_layout.addWidget(self.loss_plot, 1)
+
+        # grids with one shared slider
+        self.grid_views: list[EpochGridView] = []
+        grids_row = QHBoxLayout()
+        for d in self.data:
+            view = EpochGridView(self)
+            view.set_controls_visible(False)
+            view.set_grids({e: d.run.sample_file(e) for e in d.sample_epochs})
+            view.set_placeholder("No samples")
+            view.setMinimumSize(140, 160)
+            self.grid_views.append(view)
+            grids_row.addWidget(view, 1)
+        self.max_epoch = max((d.sample_epochs[-1] for d in self.data if d.sample_epochs), default=0)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("sharedEpochSlider")
+        self.slider.setRange(1 if self.max_epoch else 0, self.max_epoch)
+        self.slider.setPageStep(1)
+        self.slider.setEnabled(self.max_epoch > 1)
+        self.slider.valueChanged.connect(self.set_epoch)
+        self.epoch_label = QLabel(self)
+        self.epoch_label.setMinimumWidth(110)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(QLabel("Epoch", self))
+        slider_row.addWidget(self.slider, 1)
+        slider_row.addWidget(self.epoch_label)
+        grids_panel = QWidget(self)
+        grids_layout = QVBoxLayout(grids_panel)
+        grids_layout.setContentsMargins(0, 0, 0, 0)
+        grids_layout.addLayout(grids_row, 1)
+        grids_layout.addLayout(slider_row)
+
+        # summary and config tables
+        self.summary_table = self._make_table(len(SUMMARY_ROWS))
+        self.summary_table.setObjectName("summaryTable")
+        self._fill_summary()
+        self.show_all_fields = QCheckBox("Show all fields", self)
+        self.show_all_fields.setToolTip("Off: only the fields that differ between the runs")
+        self.show_all_fields.toggled.connect(self._apply_field_filter)
+        self.diff = config_diff([d.config for d in self.data])
+        self.config_table = self._make_table(len(self.diff))
+        self.config_table.setObjectName("configDiffTable")
+        self._fill_config()
+        differing = sum(r.differs for r in self.diff)
+        self.diff_label = QLabel(f"{differing} of {len(self.diff)} config fields differ" if differing
+                                 else "The configs are identical", self)
+        tables_panel = QWidget(self)
+        tables_layout = QVBoxLayout(tables_panel)
+        tables_layout.setContentsMargins(0, 0, 0, 0)
+        tables_layout.addWidget(QLabel("<b>Summary</b>", self))
+        tables_layout.addWidget(self.summary_table)
+        config_header = QHBoxLayout()
+        config_header.addWidget(QLabel("<b>Config</b>", self))
+        config_header.addWidget(self.diff_label, 1)
+        config_header.addWidget(self.show_all_fields)
+        tables_layout.addLayout(config_header)
+        tables_layout.addWidget(self.config_table, 1)
+        self._apply_field_filter(False)
+        self.summary_table.setFixedHeight(self._table_height(self.summary_table))
+
+        left = QSplitter(Qt.Orientation.Vertical, self)
+        left.addWidget(curves_panel)
+        left.addWidget(grids_panel)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 1)
+        left.setSizes([420, 480])
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(tables_panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([1000, 480])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        if self.max_epoch:
+            self.slider.setValue(self.max_epoch)
+            self.set_epoch(self.max_epoch)
+        else:
+            self.epoch_label.setText("no samples")
+
+    # ---- public ------------------------------------------------------------------------------
+    def run_ids(self) -> list[str]:
+        return [d.run.id for d in self.data]
+
+    def epoch(self) -> int:
+        return self.slider.value()
+
+    def set_epoch(self, epoch: int) -> None:
+        """Show `epoch` in every grid; shorter runs stay at their last epoch and say so."""
+        epoch = int(epoch)
+        if self.slider.value() != epoch:
+            self.slider.setValue(epoch)  # comes back here through valueChanged
+            return
+        self.epoch_label.setText(f"epoch {epoch} / {self.max_epoch}")
+        for d, view in zip(self.data, self.grid_views):
+            shown = self.shown_epoch(d, epoch)
+            if shown is None:
+                view.set_caption(f"{d.name}: no samples")
+                continue
+            view.show_epoch(shown)
+            last = shown == d.sample_epochs[-1] and epoch >= shown
+            view.set_caption(f"{d.name} — epoch {shown}{' (last)' if last else ''}")
+        self.epoch_changed.emit(epoch)
+
+    @staticmethod
+    def shown_epoch(d: _RunData, epoch: int) -> int | None:
+        """The run's grid shown at `epoch`: that epoch, else the nearest earlier one it has."""
+        if not d.sample_epochs:
+            return None
+        lower = [e for e in d.sample_epochs if e <= epoch]
+        return lower[-1] if lower else d.sample_epochs[0]
+
+    def close_comparison(self) -> None:
+        """Close and delete; a QTabWidget drops the tab of a deleted page by itself."""
+        self.close()
+        self.deleteLater()
+
+    def set_run_visible(self, run_id: str, visible: bool) -> None:
+        self.loss_plot.set_series_visible(f"{run_id}/d", visible)
+        self.loss_plot.set_series_visible(f"{run_id}/g", visible)
+
+    def differing_fields(self) -> list[str]:
+        return [r.field for r in self.diff if r.differs]
+
+    def visible_config_fields(self) -> list[str]:
+        return [r.field for i, r in enumerate(self.diff) if not self.config_table.isRowHidden(i)]
+
+    # ---- export ------------------------------------------------------------------------------
+    def render_comparison(self, epoch: int | None = None) -> QImage:
+        """The grids at `epoch` side by side, each labelled with its run's name and epoch."""
+        epoch = self.epoch() if epoch is None else epoch
+        images, labels = [], []
+        for d in self.data:
+            shown = self.shown_epoch(d, epoch)
+            image = QImage(str(d.run.sample_file(shown))) if shown is not None else QImage()
+            images.append(None if image.isNull() else image)
+            last = shown is not None and shown == d.sample_epochs[-1] and epoch >= shown
+            labels.append((d.name, "no samples" if shown is None else f"epoch {shown}{' (last)' if last else ''}"))
+        cell = max([max(i.width(), i.height()) for i in images if i is not None] or [242])
+        scale = max(1, 480 // cell)  # digits readable: integer zoom up to ~480 px
+        side = cell * scale
+        pad, label_h = 16, 44
+        width = pad + len(images) * (side + pad)
+        height = pad + label_h + side + pad
+        out = QImage(width, height, QImage.Format.Format_RGB32)
+        out.fill(QColor("white"))
+        painter = QPainter(out)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        bold = QFont(painter.font())
+        bold.setPixelSize(15)
+        bold.setBold(True)
+        plain = QFont(painter.font())
+        plain.setPixelSize(13)
+        for i, (image, (name, caption), color) in enumerate(zip(images, labels, self.colors)):
+            x = pad + i * (side + pad)
+            painter.fillRect(QRect(x, pad, side, 4), color)
+            painter.setPen(QColor("#111"))
+            painter.setFont(bold)
+            metrics = painter.fontMetrics()
+            painter.drawText(QRect(x, pad + 6, side, 20), Qt.AlignmentFlag.AlignLeft,
+                             metrics.elidedText(name, Qt.TextElideMode.ElideRight, side))
+            painter.setFont(plain)
+            painter.setPen(QColor("#555"))
+            painter.drawText(QRect(x, pad + 25, side, 18), Qt.AlignmentFlag.AlignLeft, caption)
+            target = QRect(x, pad + label_h, side, side)
+            if image is None:
+                painter.fillRect(target, QColor("#eee"))
+                painter.drawText(target, Qt.AlignmentFlag.AlignCenter, "no samples")
+            else:
+                w, h = image.width() * scale, image.height() * scale
+                painter.drawImage(QRect(x + (side - w) // 2, pad + label_h + (side - h) // 2, w, h), image)
+            painter.setPen(QPen(color, 2))
+            painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+            painter.drawRect(target.adjusted(-1, -1, 0, 0))
+        painter.end()
+        return out
+
+    def export_comparison(self, folder) -> list[Path]:
+        """Write `comparison-epoch-NNNN.png` and `comparison-curves.csv` into `folder`."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        png = folder / f"comparison-epoch-{self.epoch():04d}.png"
+        if not self.render_comparison().save(str(png), "PNG"):
+            raise OSError(f"could not write {png}")
+        csv_path = write_curves_csv([(d.run.id, d.name, d.epochs) for d in self.data],
+                                    folder / "comparison-curves.csv")
+        return [png, csv_path]
+
+    def choose_export_dir(self) -> str | None:
+        """The folder dialog; a method so tests can replace it."""
+        folder = QFileDialog.getExistingDirectory(self, "Export comparison into folder", self._last_export_dir)
+        return folder or None
+
+    def show_message(self, title: str, text: str) -> None:
+        QMessageBox.information(self, title, text)
+
+    def _on_export_clicked(self) -> None:
+        folder = self.choose_export_dir()
+        if not folder:
+            return
+        self._last_export_dir = folder
+        try:
+            written = self.export_comparison(folder)
+        except OSError as e:
+            self.show_message("Export failed", str(e))
+            return
+        self.show_message("Comparison exported", "\n".join(str(p) for p in written))
+
+    # ---- tables --------------------------------------------------------------------------------
+    def _make_table(self, rows: int) -> QTableWidget:
+        table = QTableWidget(rows, len(self.data), self)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setWordWrap(False)
+        for column, (d, color) in enumerate(zip(self.data, self.colors)):
+            item = QTableWidgetItem(swatch_icon(color), d.name)
+            item.setToolTip(d.run.id)
+            table.setHorizontalHeaderItem(column, item)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        return table
+
+    @staticmethod
+    def _table_height(table: QTableWidget) -> int:
+        rows = sum(table.rowHeight(i) for i in range(table.rowCount()))
+        return rows + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2
+
+    def _fill_summary(self) -> None:
+        self.summary_table.setVerticalHeaderLabels(list(SUMMARY_ROWS))
+        for column, d in enumerate(self.data):
+            s, stats = d.summary, d.stats
+            speed = stats["images_per_sec"]
+            values = (
+                s.status + (f" ({s.problem})" if s.problem else ""),
+                f"{stats['epochs']}/{s.epochs_total}",
+                format_loss(stats["final_d_loss"]),
+                format_loss(stats["final_g_loss"]),
+                format_duration(stats["train_seconds"]),
+                f"{speed:,.0f}" if speed is not None else "",
+            )
+            for row, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.summary_table.setItem(row, column, item)
+
+    def _fill_config(self) -> None:
+        specs = field_specs()
+        self.config_table.setVerticalHeaderLabels([specs[r.field].label if r.field in specs else r.field
+                                                   for r in self.diff])
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for row, diff in enumerate(self.diff):
+            header = self.config_table.verticalHeaderItem(row)
+            header.setToolTip(f"{diff.field}: {specs[diff.field].help}" if diff.field in specs else diff.field)
+            if diff.differs:
+                header.setFont(bold)
+            for column, value in enumerate(diff.values):
+                text = "—" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                item = QTableWidgetItem(text)
+                if diff.differs:
+                    item.setBackground(DIFF_BACKGROUND)
+                    item.setFont(bold)
+                    item.setToolTip("differs between the runs")
+                self.config_table.setItem(row, column, item)
+
+    def _apply_field_filter(self, show_all: bool) -> None:
+        any_differs = any(r.differs for r in self.diff)
+        for row, diff in enumerate(self.diff):
+            self.config_table.setRowHidden(row, not (show_all or diff.differs or not any_differs))
