@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from workbench import __version__
-from workbench.core.config import ConfigError, FieldError, TrainConfig, coerce, field_specs
+from workbench.core.config import ConfigError, TrainConfig, field_specs
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
@@ -116,15 +116,7 @@ def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
         base = TrainConfig.load(args.config).to_dict()
     else:
         base = TrainConfig().to_dict()
-    errors = []
-    for name, raw in config_overrides(args).items():
-        try:
-            base[name] = coerce(name, raw)
-        except FieldError as e:
-            errors.append(e)
-    if errors:
-        raise ConfigError(errors)
-    config = TrainConfig.from_dict(base)
+    config = TrainConfig.from_dict(base | config_overrides(args))  # flags are strings; from_dict coerces
     return config, args.preset or matching_preset(config)
 
 
