@@ -310,9 +310,8 @@ class ConfigForm(QWidget):
             label.setText(message or "")
             label.setVisible(bool(message))
         if config is None:
-            self.modified_label.setText(f"<span style='color:#c22'>{len(errors)} field"
-                                        f"{'s' if len(errors) != 1 else ''} need fixing before a run can start"
-                                        f"</span>")
+            names = ", ".join(self.specs[n].label if n in self.specs else n for n in errors)
+            self.modified_label.setText(f"<span style='color:#c22'>Fix before starting: {names}</span>")
         elif self._same_as_preset(config):
             self.modified_label.setText(f"Settings of preset <b>{self._preset_name}</b>")
         else:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 PLAY_INTERVAL_MS = 250
+INTEGER_ZOOM_MIN_FILL = 0.8
 
 
 def array_to_image(grid: np.ndarray) -> QImage:
@@ -32,8 +33,9 @@ def array_to_image(grid: np.ndarray) -> QImage:
 class PixelView(QWidget):
     """Paints a QImage scaled to fit with nearest-neighbour sampling, so digits stay crisp.
 
-    Whole-number zoom factors are used when the image fits at least once, so every source
-    pixel becomes the same number of screen pixels.
+    Whole-number zoom factors are used when they fill most of the space, so every source
+    pixel becomes the same number of screen pixels; otherwise nearest-neighbour at the fitting
+    scale (still hard pixel edges, a few one pixel wider than others).
     """
 
     def __init__(self, parent=None):
@@ -68,8 +70,8 @@ class PixelView(QWidget):
             return QRect()
         iw, ih = self._image.width(), self._image.height()
         scale = min(self.width() / iw, self.height() / ih)
-        if scale >= 1:
-            scale = int(scale)
+        if scale >= 1 and int(scale) / scale >= INTEGER_ZOOM_MIN_FILL:
+            scale = int(scale)  # whole-number zoom unless it would waste much of the space
         w, h = max(1, int(iw * scale)), max(1, int(ih * scale))
         return QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from workbench.gui.grid_view import EpochGridView
 from workbench.gui.loss_plot import LossPlot, SmoothingControl
 
-REDRAW_MS = 150
+REDRAW_MS = 500
 D_COLOR, G_COLOR = "#d62728", "#1f77b4"
 REAL_COLOR, FAKE_COLOR = "#2ca02c", "#ff7f0e"
 
@@ -54,6 +54,7 @@ class LiveView(QWidget):
         self.splitter.addWidget(samples)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([500, 520])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)

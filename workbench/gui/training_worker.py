@@ -8,16 +8,42 @@ is busy inside `Trainer.run` and does not process queued calls until it returns.
 
 from __future__ import annotations
 
+import os
 import traceback
 import weakref
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from workbench.core.events import (
     BatchProgress, EpochEnded, Failed, Finished, Started, Stopped, TrainingControl,
 )
 
 _threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+THREADS_ENV = "WORKBENCH_TORCH_THREADS"
+
+
+def training_threads() -> int:
+    """torch intra-op threads for training in the window: one core is left to the GUI thread.
+
+    Measured on 2 cores (benchmarks/gui_overhead.py): with torch's default of 2 threads the
+    OpenMP workers collapse whenever anything else runs (mlp-small fell from ~16,000 to ~500
+    img/s); with 1 thread training keeps its speed and the GUI keeps a core. The price: on an
+    idle 2-core machine dcgan trains at ~410 img/s instead of ~700 in the window.
+    `WORKBENCH_TORCH_THREADS` overrides (e.g. 2 on an otherwise idle machine for conv nets).
+    """
+    try:
+        return max(1, int(os.environ[THREADS_ENV]))
+    except (KeyError, ValueError):
+        return max(1, (os.cpu_count() or 2) - 1)
+
+
+def apply_thread_policy() -> int:
+    import torch
+
+    wanted = training_threads()
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
+    return wanted
 
 
 def running_threads() -> list[QThread]:
@@ -67,6 +93,7 @@ class TrainingWorker(QObject):
         try:
             from workbench.core.training import Trainer  # torch loads here, off the GUI thread
 
+            apply_thread_policy()
             final = Trainer(self.config, self.run_dir).run(self._on_event, self.control)
         except Exception as e:  # noqa: BLE001 - anything must reach the window, not kill the thread
             message = f"Training could not run: {type(e).__name__}: {e}"
@@ -78,6 +105,11 @@ class TrainingWorker(QObject):
             final = Failed(self.run_dir.id, message)
         if isinstance(final, Failed):
             self.failed.emit(final.message)
+        # hand the worker back to the GUI thread before this thread ends, so that its
+        # deleteLater runs there, never concurrently with Python dropping its wrapper
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
         self.finished.emit(final)
 
     def _on_event(self, event) -> None:
@@ -91,21 +123,31 @@ class TrainingWorker(QObject):
 
 
 def start_worker(worker: TrainingWorker) -> QThread:
-    """Move `worker` to a new QThread and start it: finished → thread.quit → deleteLater.
+    """Move `worker` to a new QThread and start it; worker.finished → thread.quit.
 
     quit is connected directly (it is thread-safe), so `thread.wait()` works even when the
-    GUI thread is the one waiting.
+    GUI thread is the one waiting. The owner calls `retire(thread, worker)` on
+    `thread.finished` for the deleteLater step.
     """
     thread = QThread()
     thread.setObjectName(f"training-{worker.run_dir.id}")
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-    thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
     _threads.add(thread)
     thread.start()
     return thread
+
+
+def retire(thread: QThread, worker: TrainingWorker | None) -> None:
+    """After `thread.finished` (in the GUI thread): wait until the OS thread has really ended,
+    then deleteLater both objects. Doing this here rather than connecting deleteLater inside
+    the ending thread avoids destroying a QThread that is still running, and a worker that
+    Python is releasing at the same moment."""
+    thread.wait()
+    if worker is not None:
+        worker.deleteLater()
+    thread.deleteLater()
 
 
 __all__ = ["TrainingWorker", "start_worker", "running_threads",
