@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Callable
 
 STARTUP: dict = {}  # seconds from main() to first show, for the startup benchmark
 
 
 def install_extra_tabs(window) -> None:
-    """The Runs tab (run browser), when that module is present."""
-    try:
-        from workbench.gui.run_browser import install_runs_tab
-    except ImportError:
-        return
+    """The Runs tab (run browser) next to the training tab."""
+    from workbench.gui.run_browser import install_runs_tab
+
     install_runs_tab(window, window.training_view)
 
 
@@ -37,6 +36,11 @@ def main(argv: list[str] | None = None, *, on_shown: Callable | None = None) -> 
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("GAN Workbench")
+    icon = Path(__file__).resolve().parents[2] / "resources" / "gan-workbench.png"
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     window = MainWindow()
     install_extra_tabs(window)
     window.show()
