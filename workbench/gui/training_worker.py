@@ -22,25 +22,29 @@ _threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 THREADS_ENV = "WORKBENCH_TORCH_THREADS"
 
 
-def training_threads() -> int:
-    """torch intra-op threads for training in the window: one core is left to the GUI thread.
+def training_threads(config=None) -> int:
+    """torch intra-op threads for training in the window.
 
-    Measured on 2 cores (benchmarks/gui_overhead.py): with torch's default of 2 threads the
-    OpenMP workers collapse whenever anything else runs (mlp-small fell from ~16,000 to ~500
-    img/s); with 1 thread training keeps its speed and the GUI keeps a core. The price: on an
-    idle 2-core machine dcgan trains at ~410 img/s instead of ~700 in the window.
-    `WORKBENCH_TORCH_THREADS` overrides (e.g. 2 on an otherwise idle machine for conv nets).
+    Measured on 2 cores (benchmarks/gui_overhead.py): the small matrix products of the mlp
+    presets lose more to the GUI thread preempting an OpenMP worker than they gain from a
+    second thread (mlp-small in the window: ~12,000 img/s with 2 threads, ~16,000 with 1), so
+    mlp training leaves one core to the GUI; convolutional nets do enough work per op to use
+    every core (dcgan in the window: ~670 img/s with 2 threads, ~390 with 1).
+    `WORKBENCH_TORCH_THREADS` overrides.
     """
     try:
         return max(1, int(os.environ[THREADS_ENV]))
     except (KeyError, ValueError):
-        return max(1, (os.cpu_count() or 2) - 1)
+        cores = os.cpu_count() or 2
+        if config is not None and config.architecture != "mlp":
+            return cores
+        return max(1, cores - 1)
 
 
-def apply_thread_policy() -> int:
+def apply_thread_policy(config=None) -> int:
     import torch
 
-    wanted = training_threads()
+    wanted = training_threads(config)
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
     return wanted
@@ -93,7 +97,7 @@ class TrainingWorker(QObject):
         try:
             from workbench.core.training import Trainer  # torch loads here, off the GUI thread
 
-            apply_thread_policy()
+            apply_thread_policy(self.config)
             final = Trainer(self.config, self.run_dir).run(self._on_event, self.control)
         except Exception as e:  # noqa: BLE001 - anything must reach the window, not kill the thread
             message = f"Training could not run: {type(e).__name__}: {e}"
