@@ -86,7 +86,8 @@ def _read(name: str, root: Path, download: bool | None) -> torch.Tensor:
         try:
             ds = cls(str(root), train=True, download=True)
         except Exception as e:  # network errors come in many types
-            raise DatasetMissing(_missing_message(name, root, f"download failed: {e}")) from None
+            first_line = (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip(":")
+            raise DatasetMissing(_missing_message(name, root, f"download failed: {first_line}")) from None
     except Exception as e:
         raise DatasetMissing(_missing_message(name, root, f"the files could not be read: {e}")) from None
     data = ds.data
