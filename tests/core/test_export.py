@@ -5,13 +5,17 @@ import json
 import os
 
 import pytest
+from pathlib import Path
+
+from workbench.core.datasets import raw_folder
 
 from workbench.core.export import export_run
 from workbench.core.presets import preset_config
 from workbench.core.runs import RunStore
 
-needs_data = pytest.mark.skipif(not os.environ.get("WORKBENCH_DATA_DIR"),
-                                reason="WORKBENCH_DATA_DIR is not set (real MNIST needed)")
+needs_data = pytest.mark.skipif(
+    not (os.environ.get("WORKBENCH_DATA_DIR") and raw_folder("mnist", Path(os.environ["WORKBENCH_DATA_DIR"])).is_dir()),
+    reason="real MNIST not available: set WORKBENCH_DATA_DIR to a folder holding MNIST/raw")
 
 
 @pytest.fixture(scope="module")

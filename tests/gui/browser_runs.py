@@ -23,13 +23,20 @@ RUNS = {
 _template: Path | None = None
 
 
+def mnist_available() -> bool:
+    from workbench.core.datasets import raw_folder
+
+    root = os.environ.get("WORKBENCH_DATA_DIR")
+    return bool(root) and raw_folder("mnist", Path(root)).is_dir()
+
+
 def template_dir() -> Path:
     """Train the RUNS once (about a second each) and keep them for the session."""
     global _template
     if _template is not None:
         return _template
-    if not os.environ.get("WORKBENCH_DATA_DIR"):
-        pytest.skip("WORKBENCH_DATA_DIR is not set; these tests train on the real MNIST data")
+    if not mnist_available():
+        pytest.skip("real MNIST not available: set WORKBENCH_DATA_DIR to a folder holding MNIST/raw")
     from workbench.core.training import Trainer
 
     root = Path(tempfile.mkdtemp(prefix="workbench-browser-runs-"))

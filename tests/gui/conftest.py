@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
@@ -48,7 +49,9 @@ def no_leaked_threads(request):
 @pytest.fixture
 def data_dir():
     """The real MNIST root from the environment; tests that need it skip without it."""
+    from workbench.core.datasets import raw_folder
+
     value = os.environ.get(DATA_ENV)
-    if not value:
-        pytest.skip(f"{DATA_ENV} is not set; this test trains on the real MNIST data")
+    if not value or not raw_folder("mnist", Path(value)).is_dir():
+        pytest.skip(f"real MNIST not available: set {DATA_ENV} to a folder holding MNIST/raw")
     return value
