@@ -117,7 +117,7 @@ def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
     else:
         base = TrainConfig().to_dict()
     config = TrainConfig.from_dict(base | config_overrides(args))  # flags are strings; from_dict coerces
-    return config, args.preset or matching_preset(config)
+    return config, matching_preset(config)  # an edited preset is "custom", as in the window
 
 
 def cmd_train(args) -> int:
