@@ -143,7 +143,6 @@ def cmd_resume(args) -> int:
                        f"with N > {done} to train longer.", EXIT_USAGE)
     if args.device:
         config = config.with_changes(device=args.device)
-    run.save_config(config) if not run.is_locked() else None
     print(f"Resuming {run.id} from epoch {done} to {config.epochs}")
     return _train(config, run)
 
