@@ -137,3 +137,20 @@ def test_a_damaged_run_can_be_compared_and_says_so(runs, isolated_home, qtbot):
     x, _ = view.loss_plot.series_data(f"{broken.id}/d")
     assert list(x) == [1]
     assert not view.render_comparison().isNull()
+
+
+def test_new_epochs_of_a_compared_run_appear_and_the_slider_follows(view, runs):
+    from workbench.core.training import Trainer
+
+    alpha = runs["alpha"]
+    assert view.refresh() is False
+    final = Trainer(alpha.config().with_changes(epochs=4), alpha).run()
+    assert type(final).__name__ == "Finished"
+    assert view.refresh() is True
+    x, _ = view.loss_plot.series_data(f"{alpha.id}/d")
+    assert list(x) == [1, 2, 3, 4]
+    assert view.slider.maximum() == 4 and view.epoch() == 4
+    assert view.grid_views[0].current_epoch() == 4
+    assert view.grid_views[0].caption_label.text() == "alpha — epoch 4 (last)"
+    assert view.summary_table.item(1, 0).text() == "4/4"
+    assert view.refresh() is False

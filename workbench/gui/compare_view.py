@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
@@ -26,6 +26,8 @@ from workbench.gui.run_browser import epoch_curves, format_duration, format_loss
 from workbench.gui.run_colors import RunPalette, swatch_icon
 
 DIFF_BACKGROUND = QColor("#fff3c4")
+POLL_MS = 2000
+
 SUMMARY_ROWS = ("Status", "Epochs", "Final D loss", "Final G loss", "Train time", "Images/s")
 
 
@@ -40,6 +42,18 @@ class _RunData:
         self.sample_epochs = run.sample_epochs()
         self.config, self.config_problem = read_config_dict(run)
         self.stats = run_stats(self.epochs, self.summary.duration)
+
+
+def _signature(run: Run) -> tuple:
+    """Changes when a run's epochs or status change."""
+    out = []
+    for path in (run.metrics_file, run.info_file):
+        try:
+            st = path.stat()
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 class CompareView(QWidget):
@@ -90,11 +104,7 @@ class CompareView(QWidget):
         toggles_row.addWidget(self.smoothing)
         self.smoothing.setMaximumWidth(260)
         for d, color in zip(self.data, self.colors):
-            curves = epoch_curves(d.epochs)
-            self.loss_plot.set_series(f"{d.run.id}/d", *curves["d"], color=color, markers=len(curves["d"][0]) < 30,
-                                      name=f"{d.name} D")
-            self.loss_plot.set_series(f"{d.run.id}/g", *curves["g"], color=color, dashed=True,
-                                      markers=len(curves["g"][0]) < 30, name=f"{d.name} G")
+            self._plot_curves(d, color)
         curves_panel = QWidget(self)
         curves_layout = QVBoxLayout(curves_panel)
         curves_layout.setContentsMargins(0, 0, 0, 0)
@@ -180,6 +190,44 @@ class CompareView(QWidget):
             self.set_epoch(self.max_epoch)
         else:
             self.epoch_label.setText("no samples")
+
+        # runs still training grow while compared: re-read those whose files changed
+        self._signatures = [_signature(d.run) for d in self.data]
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self.refresh)
+        self._poll.start()
+
+    def _plot_curves(self, d: "_RunData", color) -> None:
+        curves = epoch_curves(d.epochs)
+        self.loss_plot.set_series(f"{d.run.id}/d", *curves["d"], color=color, markers=len(curves["d"][0]) < 30,
+                                  name=f"{d.name} D")
+        self.loss_plot.set_series(f"{d.run.id}/g", *curves["g"], color=color, dashed=True,
+                                  markers=len(curves["g"][0]) < 30, name=f"{d.name} G")
+
+    def refresh(self) -> bool:
+        """Re-read runs whose metrics or run.json changed (new epochs of a run still training):
+        their curves, grids and summary column. The slider follows the newest epoch when it was
+        at the end. Returns whether anything changed."""
+        changed = False
+        for i, d in enumerate(self.data):
+            signature = _signature(d.run)
+            if signature == self._signatures[i]:
+                continue
+            self._signatures[i] = signature
+            fresh = _RunData(d.run)
+            self.data[i] = fresh
+            self._plot_curves(fresh, self.colors[i])
+            self.grid_views[i].set_grids({e: fresh.run.sample_file(e) for e in fresh.sample_epochs})
+            changed = True
+        if changed:
+            at_end = self.slider.value() == self.max_epoch
+            self.max_epoch = max((d.sample_epochs[-1] for d in self.data if d.sample_epochs), default=0)
+            self.slider.setRange(1 if self.max_epoch else 0, self.max_epoch)
+            self.slider.setEnabled(self.max_epoch > 1)
+            self._fill_summary()
+            self.set_epoch(self.max_epoch if at_end else self.slider.value())
+        return changed
 
     # ---- public ------------------------------------------------------------------------------
     def run_ids(self) -> list[str]:
