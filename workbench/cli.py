@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run")
     p.add_argument("--out", type=Path, required=True, help="folder to write into")
 
+    p = sub.add_parser("settings", help="show or change app settings (the default data folder)",
+                       description="Without options, prints the settings and where data and runs are. "
+                                   "WORKBENCH_DATA_DIR, when set, wins over the saved data folder.")
+    p.add_argument("--data-dir", help="default folder holding the datasets (torchvision layout); '' clears it")
+
     p = sub.add_parser("delete", help="delete a run folder")
     p.add_argument("run")
     p.add_argument("--yes", action="store_true", help="do not ask")
@@ -322,9 +327,23 @@ def cmd_delete(args) -> int:
     return EXIT_OK
 
 
+def cmd_settings(args) -> int:
+    from workbench import paths
+
+    if args.data_dir is not None:
+        value = str(Path(args.data_dir).expanduser().resolve()) if args.data_dir else ""
+        paths.save_setting("data_dir", value)
+    saved = paths.load_settings()
+    print(f"settings file: {paths.settings_file()}")
+    print(f"saved data folder: {saved.get('data_dir') or '(none)'}")
+    print(f"data folder in use: {paths.data_dir()}")
+    print(f"runs folder: {paths.runs_dir()}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "train": cmd_train, "runs": cmd_runs, "presets": cmd_presets, "show": cmd_show, "resume": cmd_resume,
-    "sample": cmd_sample, "export": cmd_export, "delete": cmd_delete,
+    "sample": cmd_sample, "export": cmd_export, "delete": cmd_delete, "settings": cmd_settings,
 }
 
 

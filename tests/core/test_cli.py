@@ -130,3 +130,18 @@ def test_ctrl_c_stops_after_the_batch_saves_and_marks_the_run_stopped(data):
     assert run.info()["status"] == "stopped" and run.summary().status == "stopped"
     assert run.latest_checkpoint.exists()
     assert 1 <= len(run.metrics().epochs) < 50
+
+
+def test_settings_saves_the_default_data_folder(tmp_path, monkeypatch, capsys):
+    from workbench import paths
+
+    monkeypatch.delenv("WORKBENCH_DATA_DIR", raising=False)
+    assert paths.data_dir() == paths.home_dir() / "data"
+    assert main(["settings", "--data-dir", str(tmp_path / "datasets")]) == 0
+    assert paths.data_dir() == tmp_path / "datasets"
+    assert f"data folder in use: {tmp_path / 'datasets'}" in capsys.readouterr().out
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "env"))
+    assert paths.data_dir() == tmp_path / "env"  # the environment wins
+    assert main(["settings", "--data-dir", ""]) == 0
+    monkeypatch.delenv("WORKBENCH_DATA_DIR")
+    assert paths.data_dir() == paths.home_dir() / "data"
