@@ -14,7 +14,7 @@ import tempfile
 import numpy as np
 import torch
 
-from benchmarks_path import add_repo_root  # noqa: F401  (lets `python benchmarks/x.py` import siblings)
+import benchmarks_path  # noqa: F401  (lets `python benchmarks/x.py` import the package from a checkout)
 from throughput import reference_train
 from workbench.core.events import EpochEnded
 from workbench.core.presets import preset_config

@@ -104,8 +104,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("WORKBENCH_HOME", tempfile.mkdtemp(prefix="wb-bench-"))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, data {paths.data_dir()}")
-    print(f"| preset | batches | reference img/s | workbench img/s | ratio | D loss ref / wb | G loss ref / wb |")
-    print(f"|---|---:|---:|---:|---:|---|---|")
+    print("| preset | batches | reference img/s | workbench img/s | ratio | D loss ref / wb | G loss ref / wb |")
+    print("|---|---:|---:|---:|---:|---|---|")
     for name in args.presets:
         config = preset_config(name).with_changes(device="cpu")
         batches = max(10, int(BATCHES[name] * args.scale))

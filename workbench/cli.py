@@ -7,7 +7,6 @@ without being listed twice. Nothing heavy is imported until a command needs it.
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from pathlib import Path
@@ -154,7 +153,7 @@ def cmd_resume(args) -> int:
 
 def _train(config, run) -> int:
     """Run the trainer in this thread with a progress bar; Ctrl-C stops after the batch."""
-    from workbench.core.events import FINAL_EVENTS, TrainingControl
+    from workbench.core.events import TrainingControl
     from workbench.core.training import Trainer
 
     control = TrainingControl()

@@ -1,6 +1,5 @@
 """Run.summary() of healthy and damaged runs, and SummaryCache re-reading only changed runs."""
 
-import json
 import os
 import subprocess
 import sys

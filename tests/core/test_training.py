@@ -1,7 +1,6 @@
 """The trainer on real MNIST (small runs): events, run folder, exact resume, NaN stop,
 refused checkpoints, killed processes and the write lock."""
 
-import json
 import os
 import signal
 import subprocess

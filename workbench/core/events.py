@@ -78,8 +78,6 @@ class Failed:
     batch: int | None = None
 
 
-FINAL_EVENTS = (Finished, Stopped, Failed)
-
 
 class TrainingControl:
     """Thread-safe stop/pause/resume flags, checked by the trainer between batches."""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from workbench import paths
 from workbench.core.atomic import append_line, write_bytes, write_json
-from workbench.core.config import ConfigError, TrainConfig
+from workbench.core.config import TrainConfig
 
 STATUSES = ("created", "running", "finished", "stopped", "failed", "damaged")
 
@@ -405,4 +405,4 @@ def _lock_is_held(path: Path) -> bool:
     return False
 
 
-__all__ = ["Run", "RunStore", "RunSummary", "RunLocked", "RunNotFound", "MetricsLog", "ConfigError"]
+__all__ = ["Run", "RunStore", "RunSummary", "RunLocked", "RunNotFound", "MetricsLog"]

@@ -14,7 +14,7 @@ from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
-    QSizePolicy, QSlider, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QSizePolicy, QSlider, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from workbench.core.compare import config_diff, run_stats, write_curves_csv
@@ -24,6 +24,7 @@ from workbench.gui.grid_view import EpochGridView
 from workbench.gui.loss_plot import LossPlot, SmoothingControl
 from workbench.gui.run_browser import epoch_curves, format_duration, format_loss, read_config_dict
 from workbench.gui.run_colors import RunPalette, swatch_icon
+from workbench.gui.layout import splitter
 
 DIFF_BACKGROUND = QColor("#fff3c4")
 POLL_MS = 2000
@@ -169,21 +170,11 @@ class CompareView(QWidget):
         self._apply_field_filter(False)
         self.summary_table.setFixedHeight(self._table_height(self.summary_table))
 
-        left = QSplitter(Qt.Orientation.Vertical, self)
-        left.addWidget(curves_panel)
-        left.addWidget(grids_panel)
-        left.setStretchFactor(0, 1)
-        left.setStretchFactor(1, 1)
-        left.setSizes([420, 480])
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(tables_panel)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([1000, 480])
+        left = splitter(self, Qt.Orientation.Vertical, [curves_panel, grids_panel], [1, 1], [420, 480])
+        main = splitter(self, Qt.Orientation.Horizontal, [left, tables_panel], [3, 1], [1000, 480])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(main, 1)
 
         if self.max_epoch:
             self.slider.setValue(self.max_epoch)

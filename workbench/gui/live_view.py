@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.grid_view import EpochGridView
 from workbench.gui.loss_plot import LossPlot, SmoothingControl
+from workbench.gui.layout import splitter
 
 REDRAW_MS = 500
 D_COLOR, G_COLOR = "#d62728", "#1f77b4"
@@ -48,13 +49,8 @@ class LiveView(QWidget):
         samples_layout.setContentsMargins(0, 0, 0, 0)
         samples_layout.addWidget(self.samples_title)
         samples_layout.addWidget(self.grid_view, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setObjectName("liveSplitter")
-        self.splitter.addWidget(plots)
-        self.splitter.addWidget(samples)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([500, 520])
+        self.splitter = splitter(self, Qt.Orientation.Horizontal, [plots, samples], [3, 2], [500, 520],
+                                 name="liveSplitter")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QColor, QDesktopServices, QFont, QGuiApplication, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView,
-    QInputDialog, QLabel, QLineEdit, QMenu, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QSplitter,
+    QInputDialog, QLabel, QLineEdit, QMenu, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox,
     QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -34,6 +34,7 @@ from workbench.gui.grid_view import EpochGridView, PixelView, array_to_image
 from workbench.gui.live_view import D_COLOR, G_COLOR
 from workbench.gui.loss_plot import LossPlot
 from workbench.gui.run_colors import RunPalette
+from workbench.gui.layout import splitter
 
 POLL_MS = 1500
 THUMB_SIZE = 40
@@ -378,18 +379,12 @@ class RunDetails(QWidget):
         self.tabs.addTab(self.config_table, "Config")
         self.tabs.addTab(notes_page, "Notes")
 
-        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.loss_plot)
-        splitter.addWidget(self.grid_view)
-        splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setStretchFactor(2, 2)
-        splitter.setSizes([520, 380, 420])
+        self.splitter = splitter(self, Qt.Orientation.Horizontal, [self.loss_plot, self.grid_view, self.tabs],
+                                 [3, 2, 2], [520, 380, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
         self.setEnabled(False)
 
     def show_run(self, run: Run | None, summary: RunSummary | None = None) -> None:
@@ -667,12 +662,7 @@ class RunBrowser(QWidget):
         top_layout.addWidget(self.filter_edit)
         top_layout.addLayout(buttons)
         top_layout.addWidget(self.table, 1)
-        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([420, 480])
+        self.splitter = splitter(self, Qt.Orientation.Vertical, [top, self.details], [3, 2], [420, 480])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 

@@ -13,7 +13,7 @@ import time
 
 from PySide6.QtCore import QByteArray, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout,
+    QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout,
     QWidget,
 )
 
@@ -25,6 +25,7 @@ from workbench.gui.config_form import ConfigForm
 from workbench.gui.live_view import LiveView
 from workbench.gui.training_worker import TrainingWorker, retire, start_worker
 from workbench.gui.ui_settings import read_float, read_str
+from workbench.gui.layout import splitter
 
 BANNER_STYLES = {
     "error": "background: #fdecea; border: 1px solid #e0a8a2; color: #611a15;",
@@ -134,12 +135,7 @@ class TrainingView(QWidget):
         right_layout.addWidget(self.status_label)
         right_layout.addWidget(self.live_view, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(scroll)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter = splitter(self, Qt.Orientation.Horizontal, [scroll, right], [0, 1], name="mainSplitter")
         self.splitter.setCollapsible(1, False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -289,11 +285,11 @@ class TrainingView(QWidget):
             settings.setValue("training/form", json.dumps(config.to_dict()))
 
     def restore_state(self, settings) -> None:
-        for key, splitter in (("training/splitter", self.splitter),
-                              ("training/live_splitter", self.live_view.splitter)):
+        for key, split in (("training/splitter", self.splitter),
+                           ("training/live_splitter", self.live_view.splitter)):
             state = settings.value(key)
             if isinstance(state, QByteArray):
-                splitter.restoreState(state)
+                split.restoreState(state)
         self.live_view.smoothing.set_weight(read_float(settings, "training/smoothing", 0.0))
         text = read_str(settings, "training/form")
         if text:
