@@ -110,7 +110,7 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from workbench.gui.run_browser import RunBrowser
+    from workbench.gui.runs import RunBrowser
 
     browsers = []
 
@@ -129,7 +129,7 @@ def main(argv=None) -> int:
     rows.append(("GUI refresh poll, nothing changed", t_poll, browser.model.rowCount()))
     from PySide6.QtCore import Qt
 
-    from workbench.gui.run_browser import COLUMNS
+    from workbench.gui.runs import COLUMNS
 
     orders = [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder]
     t_sort, _ = timed(lambda: (browser.table.sortByColumn(COLUMNS.index("d_loss"), orders[0]), orders.reverse()),

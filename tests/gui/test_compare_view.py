@@ -11,8 +11,8 @@ from browser_runs import make_damaged, populate
 from workbench.core.config import field_names
 from workbench.core.runs import RunStore
 from workbench.gui.compare_view import DIFF_BACKGROUND, CompareView
-from workbench.gui.run_browser import RunBrowser
 from workbench.gui.run_colors import RunPalette
+from workbench.gui.runs import RunBrowser
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage, QPixmap
 
 from browser_runs import make_damaged, populate
 from workbench.core.runs import RunStore
-from workbench.gui.run_browser import COLUMNS, RUN_ID_ROLE, RunBrowser, install_runs_tab
+from workbench.gui.runs import COLUMNS, RUN_ID_ROLE, RunBrowser, install_runs_tab
 
 
 @pytest.fixture
@@ -232,7 +232,7 @@ def test_new_run_from_config_fills_the_form_through_the_callable(runs, make_brow
 
 def test_generate_shows_a_reproducible_grid_and_saves_png(runs, make_browser, monkeypatch, tmp_path, qtbot):
     from workbench.core.sampling import generate
-    from workbench.gui.run_browser import GeneratedDialog
+    from workbench.gui.runs.dialogs import GeneratedDialog
 
     browser = make_browser()
     browser.select_runs([runs["beta"].id])
@@ -356,7 +356,7 @@ def test_listing_does_not_import_torch(runs, isolated_home):
         import sys
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
-        from workbench.gui.run_browser import RunBrowser
+        from workbench.gui.runs import RunBrowser
         browser = RunBrowser()
         browser.show()
         app.processEvents()

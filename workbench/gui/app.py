@@ -16,7 +16,7 @@ STARTUP: dict = {}  # seconds from main() to first show, for the startup benchma
 
 def install_extra_tabs(window) -> None:
     """The Runs tab (run browser) next to the training tab."""
-    from workbench.gui.run_browser import install_runs_tab
+    from workbench.gui.runs import install_runs_tab
 
     install_runs_tab(window, window.training_view)
 

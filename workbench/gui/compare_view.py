@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 from workbench.core.compare import config_diff, run_stats, write_curves_csv
 from workbench.core.config import field_specs
 from workbench.core.runs import Run
+from workbench.gui.formatting import format_duration, format_loss
 from workbench.gui.grid_view import EpochGridView
 from workbench.gui.loss_plot import LossPlot, SmoothingControl
-from workbench.gui.run_browser import epoch_curves, format_duration, format_loss, read_config_dict
+from workbench.gui.run_data import epoch_curves, read_config_dict
 from workbench.gui.run_colors import RunPalette, swatch_icon
 from workbench.gui.layout import splitter
 

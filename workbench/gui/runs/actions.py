@@ -1,0 +1,296 @@
+"""What can be done with the selected runs: the actions (with shortcuts, enabled by what is
+selected), the context menu, what each action does, and the questions it asks.
+
+A mixin for `RunBrowser`, kept apart so what resume, generate, export or delete do reads
+without the layout. The browser provides `store`, `model`, `details`, `table`, `filter_edit`,
+`palette_`, the `*_callback`s, `selected_summaries()`, `selected_runs()` and `refresh()`.
+Every question to the user is a method (`ask_*`, `confirm_*`, `choose_*`, `show_*`) so tests
+and embedders can replace it. Torch is imported only by the actions that need it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMenu, QMessageBox
+
+from workbench.core.runs import Run, RunLocked, RunSummary
+from workbench.gui.runs.dialogs import GeneratedDialog, GenerateOptionsDialog, ResumeDialog
+
+MAX_COMPARE = 8
+
+
+class RunActions:
+    """The actions half of `RunBrowser` (see the module docstring for what it relies on)."""
+
+    # ---- actions -----------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        def action(text, slot, shortcut=None, tip=""):
+            a = QAction(text, self)
+            a.triggered.connect(lambda _checked=False: slot())
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            a.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut and tip else tip)
+            self.addAction(a)
+            return a
+
+        self.open_action = action("Open", self.open_selected, "Return", "Show the run's details")
+        self.resume_action = action("Resume…", self.resume_selected, "Ctrl+R",
+                                    "Continue training from the latest checkpoint, optionally longer")
+        self.new_run_action = action("New run from config", self.new_run_from_selected, "Ctrl+Shift+N",
+                                     "Fill the training form with this run's config")
+        self.rename_action = action("Rename…", self.rename_selected, "F2", "Give the run a new name")
+        self.notes_action = action("Edit notes", self.edit_notes_selected, "Ctrl+E", "Edit the run's notes")
+        self.generate_action = action("Generate…", self.generate_selected, "Ctrl+G",
+                                      "Draw new images from the run's generator")
+        self.export_action = action("Export…", self.export_selected, "Ctrl+Shift+E",
+                                    "Write config, metrics CSV, grids and generator weights to a folder")
+        self.delete_action = action("Delete…", self.delete_selected, QKeySequence.StandardKey.Delete,
+                                    "Delete the run folders")
+        self.reveal_action = action("Reveal in file manager", self.reveal_selected, "Ctrl+Shift+R",
+                                    "Open the run's folder")
+        self.compare_action = action("Compare", self.compare_selected, "Ctrl+Shift+C",
+                                     f"Compare 2 to {MAX_COMPARE} selected runs side by side")
+        self.refresh_action = action("Refresh", self.refresh, "F5", "Re-read the runs folder")
+        focus_filter = QAction(self)
+        focus_filter.setShortcut(QKeySequence.StandardKey.Find)
+        focus_filter.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        focus_filter.triggered.connect(lambda: self.filter_edit.setFocus())
+        self.addAction(focus_filter)
+
+    def build_context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for a in (self.open_action, self.resume_action, self.new_run_action, None, self.rename_action,
+                  self.notes_action, None, self.generate_action, self.export_action, self.compare_action,
+                  self.reveal_action, None, self.delete_action):
+            menu.addSeparator() if a is None else menu.addAction(a)
+        return menu
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        self.build_context_menu().exec(self.table.viewport().mapToGlobal(pos))
+
+    def _update_actions(self) -> None:
+        selected = self.selected_summaries()
+        one = selected[0] if len(selected) == 1 else None
+        healthy = one is not None and one.status != "damaged"
+        for a in (self.open_action, self.rename_action, self.notes_action, self.reveal_action,
+                  self.export_action):
+            a.setEnabled(one is not None)
+        self.resume_action.setEnabled(healthy and one.status != "running")
+        self.new_run_action.setEnabled(healthy)
+        self.generate_action.setEnabled(healthy and one.epochs_done > 0)
+        self.delete_action.setEnabled(bool(selected))
+        self.compare_action.setEnabled(2 <= len(selected) <= MAX_COMPARE)
+
+    # ---- what the actions do -------------------------------------------------------------------
+    def _one(self) -> RunSummary | None:
+        selected = self.selected_summaries()
+        return selected[0] if len(selected) == 1 else None
+
+    def open_selected(self) -> None:
+        s = self._one()
+        if s is not None:
+            self.details.show_run(Run(s.path), s)
+            self.details.setFocus()
+
+    def resume_selected(self) -> bool:
+        """Ask how many extra epochs, then hand the run to the training window."""
+        s = self._one()
+        if s is None:
+            return False
+        run = Run(s.path)
+        if s.status == "damaged":
+            self.show_error("Cannot resume", f"{s.name} is damaged: {s.problem}.")
+            return False
+        if run.is_locked():
+            self.show_error("Cannot resume", f"{s.name} is being trained right now.")
+            return False
+        if not run.latest_checkpoint.exists() and s.epochs_done:
+            self.show_error("Cannot resume", f"{s.name} has no checkpoint to continue from.")
+            return False
+        extra = self.ask_resume_epochs(s)
+        if extra is None:
+            return False
+        if self.resume_callback is None:
+            self.show_error("Cannot resume", "The training window is not available.")
+            return False
+        self.resume_callback(run, extra or None)
+        return True
+
+    def new_run_from_selected(self) -> bool:
+        s = self._one()
+        if s is None:
+            return False
+        from workbench.core.config import ConfigError
+
+        try:
+            config = Run(s.path).config()
+        except ConfigError as e:
+            self.show_error("Cannot read config", f"The config of {s.name} cannot be used:\n{e}")
+            return False
+        if self.new_run_callback is None:
+            self.show_error("Cannot start a run", "The training window is not available.")
+            return False
+        self.new_run_callback(config, s.preset)
+        return True
+
+    def rename_selected(self) -> bool:
+        s = self._one()
+        if s is None:
+            return False
+        name = self.ask_new_name(s)
+        if name is None or not name.strip() or name.strip() == s.name:
+            return False
+        Run(s.path).update_info(name=name.strip())
+        self.model.forget(s.id)
+        self.refresh()
+        return True
+
+    def edit_notes_selected(self) -> None:
+        s = self._one()
+        if s is None:
+            return
+        if self.details.run is None or self.details.run.id != s.id:
+            self.details.show_run(Run(s.path), s)
+        self.details.tabs.setCurrentIndex(1)
+        self.details.notes_edit.setFocus()
+
+    def generate_selected(self) -> bool:
+        s = self._one()
+        if s is None:
+            return False
+        options = self.ask_generate_options()
+        if options is None:
+            return False
+        count, seed = options
+        from workbench.core.checkpoints import CheckpointError
+        from workbench.core.config import ConfigError
+        from workbench.core.sampling import generate
+
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            grid = generate(Run(s.path), count, seed)
+        except (CheckpointError, ConfigError, RuntimeError) as e:
+            self.show_error("Cannot generate", f"{s.name}: {e}")
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.show_generated(s, grid, count, seed)
+        return True
+
+    def export_selected(self) -> list[Path]:
+        s = self._one()
+        if s is None:
+            return []
+        folder = self.choose_export_dir(s)
+        if not folder:
+            return []
+        from workbench.core.export import export_run
+
+        out = Path(folder) / s.id
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            written = export_run(Run(s.path), out)
+        except OSError as e:
+            self.show_error("Export failed", f"Could not write to {out}: {e}")
+            return []
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        notes = getattr(written, "notes", [])
+        text = f"Wrote {len(written)} files to {out}." + ("\n\n" + "\n".join(notes) if notes else "")
+        self.show_message("Exported", text)
+        return written
+
+    def delete_selected(self) -> list[str]:
+        """Ask, then delete; a run being trained is refused with the reason. Returns the ids deleted."""
+        selected = self.selected_summaries()
+        if not selected or not self.confirm_delete(selected):
+            return []
+        deleted, refused = [], []
+        for s in selected:
+            run = Run(s.path)
+            try:
+                if run.is_locked():
+                    raise RunLocked(f"{s.name} is being trained; stop it before deleting.")
+                self.store.delete(run)
+                deleted.append(s.id)
+            except RunLocked as e:
+                refused.append(str(e))
+            except OSError as e:
+                refused.append(f"{s.name}: {e}")
+        self.refresh()
+        if refused:
+            self.show_error("Not deleted", "\n".join(refused))
+        return deleted
+
+    def reveal_selected(self) -> None:
+        s = self._one()
+        if s is not None:
+            self.open_url(QUrl.fromLocalFile(str(s.path)))
+
+    def compare_selected(self):
+        runs = self.selected_runs()
+        if not 2 <= len(runs) <= MAX_COMPARE:
+            self.show_error("Compare", f"Select 2 to {MAX_COMPARE} runs to compare.")
+            return None
+        if self.compare_callback is not None:
+            return self.compare_callback(runs)
+        from workbench.gui.compare_view import CompareView
+
+        view = CompareView(runs, palette=self.palette_)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view.setWindowTitle(f"Compare {len(runs)} runs")
+        view.resize(1400, 900)
+        view.destroyed.connect(lambda *_: self._compare_windows.remove(view) if view in self._compare_windows else None)
+        self._compare_windows.append(view)
+        view.show()
+        return view
+
+    # ---- questions to the user (replace in tests) ----------------------------------------------
+    def ask_resume_epochs(self, summary: RunSummary) -> int | None:
+        """Extra epochs beyond the planned total (0: just finish), or None to cancel."""
+        dialog = ResumeDialog(summary, self)
+        return dialog.extra.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def ask_new_name(self, summary: RunSummary) -> str | None:
+        name, ok = QInputDialog.getText(self, "Rename run", "Name:", QLineEdit.EchoMode.Normal, summary.name)
+        return name if ok else None
+
+    def ask_generate_options(self) -> tuple[int, int] | None:
+        dialog = GenerateOptionsDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.count.value(), dialog.seed.value()
+
+    def show_generated(self, summary: RunSummary, grid, count: int, seed: int) -> None:
+        dialog = GeneratedDialog(grid, f"{summary.name}: {count} images, seed {seed}",
+                                 f"{summary.id}-seed{seed}.png", self)
+        dialog.exec()
+
+    def choose_export_dir(self, summary: RunSummary) -> str | None:
+        folder = QFileDialog.getExistingDirectory(self, f"Export {summary.name} into folder",
+                                                  self._last_export_dir)
+        if folder:
+            self._last_export_dir = folder
+        return folder or None
+
+    def confirm_delete(self, summaries: list[RunSummary]) -> bool:
+        names = "\n".join(f"• {s.name} ({s.epochs_done} epochs)" for s in summaries[:10])
+        if len(summaries) > 10:
+            names += f"\n… and {len(summaries) - 10} more"
+        answer = QMessageBox.question(
+            self, "Delete runs", f"Delete {len(summaries)} run(s) and all their files?\n\n{names}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def show_message(self, title: str, text: str) -> None:
+        QMessageBox.information(self, title, text)
+
+    def show_error(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
+    def open_url(self, url: QUrl) -> bool:
+        return QDesktopServices.openUrl(url)

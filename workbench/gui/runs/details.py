@@ -1,0 +1,162 @@
+"""The details of one run under the table: header, loss curves, grid per epoch, config, notes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem,
+    QTabWidget, QVBoxLayout, QWidget,
+)
+
+from workbench.core.config import field_specs
+from workbench.core.runs import Run, RunSummary
+from workbench.gui.formatting import STATUS_COLORS, escape_html
+from workbench.gui.grid_view import EpochGridView
+from workbench.gui.layout import splitter
+from workbench.gui.live_view import D_COLOR, G_COLOR
+from workbench.gui.loss_plot import LossPlot
+from workbench.gui.run_colors import RunPalette
+from workbench.gui.run_data import epoch_curves, read_config_dict
+
+
+class RunDetails(QWidget):
+    """One run: header (status, problem, folder), loss curves, grid per epoch, config, notes."""
+
+    notes_saved = Signal(str)
+
+    def __init__(self, palette: RunPalette, parent=None):
+        super().__init__(parent)
+        self.palette_ = palette
+        self.run: Run | None = None
+        self._shown_epochs: list[int] = []
+
+        self.header = QLabel("Select a run to see its curves, samples, config and notes.", self)
+        self.header.setObjectName("runHeader")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.loss_plot = LossPlot(self, title="Losses per epoch")
+        self.grid_view = EpochGridView(self)
+        self.grid_view.set_placeholder("No samples yet")
+
+        self.config_table = QTableWidget(0, 2, self)
+        self.config_table.setObjectName("configTable")
+        self.config_table.setHorizontalHeaderLabels(["Field", "Value"])
+        self.config_table.verticalHeader().setVisible(False)
+        self.config_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.config_table.horizontalHeader().setStretchLastSection(True)
+        self.config_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+        self.notes_edit = QPlainTextEdit(self)
+        self.notes_edit.setObjectName("notesEdit")
+        self.notes_edit.setPlaceholderText("Notes about this run (saved in its run.json)")
+        self.save_notes_button = QPushButton("Save notes", self)
+        self.save_notes_button.setEnabled(False)
+        self.save_notes_button.clicked.connect(self.save_notes)
+        self.notes_edit.modificationChanged.connect(self.save_notes_button.setEnabled)
+        notes_page = QWidget(self)
+        notes_layout = QVBoxLayout(notes_page)
+        notes_layout.addWidget(self.notes_edit, 1)
+        notes_layout.addWidget(self.save_notes_button, 0, Qt.AlignmentFlag.AlignRight)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.config_table, "Config")
+        self.tabs.addTab(notes_page, "Notes")
+
+        self.splitter = splitter(self, Qt.Orientation.Horizontal, [self.loss_plot, self.grid_view, self.tabs],
+                                 [3, 2, 2], [520, 380, 420])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.splitter, 1)
+        self.setEnabled(False)
+
+    def show_run(self, run: Run | None, summary: RunSummary | None = None) -> None:
+        """Show `run` from scratch (None clears)."""
+        self.run = run
+        self.loss_plot.clear()
+        self.grid_view.clear()
+        self._shown_epochs = []
+        self.config_table.setRowCount(0)
+        self.notes_edit.setPlainText("")
+        self.notes_edit.document().setModified(False)
+        self.setEnabled(run is not None)
+        if run is None:
+            self.header.setText("Select a run to see its curves, samples, config and notes.")
+            return
+        self._fill_config()
+        try:
+            notes = run.info().get("notes") or ""
+        except (OSError, ValueError):
+            notes = ""
+        self.notes_edit.setPlainText(notes)
+        self.notes_edit.document().setModified(False)
+        self.update_run(summary)
+
+    def update_run(self, summary: RunSummary | None = None) -> None:
+        """Bring curves, grids and header up to date (new epochs while it trains)."""
+        run = self.run
+        if run is None:
+            return
+        summary = summary or run.summary()
+        self._fill_header(summary)
+        log = run.metrics()
+        curves = epoch_curves(log.epochs)
+        # the live view's colours, so a stored run reads like the one being trained
+        self.loss_plot.set_series("batch_d", *curves["batch_d"], color=D_COLOR, faint=True)
+        self.loss_plot.set_series("batch_g", *curves["batch_g"], color=G_COLOR, faint=True)
+        self.loss_plot.set_series("d", *curves["d"], color=D_COLOR, markers=True, name="D loss")
+        self.loss_plot.set_series("g", *curves["g"], color=G_COLOR, markers=True, name="G loss")
+        epochs = run.sample_epochs()
+        if not self._shown_epochs:
+            self.grid_view.set_grids({e: run.sample_file(e) for e in epochs})
+        else:
+            for e in epochs:
+                if e not in self._shown_epochs:
+                    self.grid_view.add_grid(e, run.sample_file(e))
+        self._shown_epochs = epochs
+
+    def _fill_header(self, s: RunSummary) -> None:
+        color = STATUS_COLORS.get(s.status, "#000")
+        lines = [f"<b style='font-size:12pt'>{escape_html(s.name)}</b> &nbsp; "
+                 f"<span style='color:{color}'><b>{s.status}</b></span> &nbsp; "
+                 f"{s.epochs_done}/{s.epochs_total} epochs &nbsp; {escape_html(s.preset or 'custom')} "
+                 f"on {escape_html(s.dataset)}"]
+        if s.problem:
+            lines.append(f"<span style='color:#c62828'>Damaged: {escape_html(s.problem)}. "
+                         f"It can still be exported or deleted.</span>")
+        try:
+            message = self.run.info().get("message")
+        except (OSError, ValueError):
+            message = None
+        if message:
+            lines.append(f"<span style='color:#8d6e00'>{escape_html(message)}</span>")
+        lines.append(f"<span style='color:#777'>{s.id} · {escape_html(str(s.path))}</span>")
+        self.header.setText("<br>".join(lines))
+
+    def _fill_config(self) -> None:
+        data, problem = read_config_dict(self.run)
+        specs = field_specs()
+        rows = [(specs[k].label if k in specs else k, v, specs[k].help if k in specs else "")
+                for k, v in data.items()]
+        if problem:
+            rows.insert(0, ("(problem)", problem, ""))
+        self.config_table.setRowCount(len(rows))
+        for i, (label, value, help_text) in enumerate(rows):
+            key = QTableWidgetItem(label)
+            key.setToolTip(help_text)
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            self.config_table.setItem(i, 0, key)
+            self.config_table.setItem(i, 1, QTableWidgetItem(shown))
+
+    def save_notes(self) -> None:
+        if self.run is None:
+            return
+        text = self.notes_edit.toPlainText()
+        self.run.update_info(notes=text)
+        self.notes_edit.document().setModified(False)
+        self.notes_saved.emit(self.run.id)
+
+    def has_unsaved_notes(self) -> bool:
+        return self.notes_edit.document().isModified()
