@@ -13,6 +13,7 @@ from pathlib import Path
 APP_NAME = "gan-workbench"
 HOME_ENV = "WORKBENCH_HOME"
 DATA_ENV = "WORKBENCH_DATA_DIR"
+CACHE_ENV = "WORKBENCH_CACHE_DIR"
 
 
 def home_dir() -> Path:
@@ -23,6 +24,20 @@ def home_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Derived files that can be made again (trained feature classifiers, feature statistics):
+    `WORKBENCH_CACHE_DIR`, else `<home>/cache` when `WORKBENCH_HOME` moves the home, else the
+    platform's user cache folder."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    if os.environ.get(HOME_ENV):
+        return home_dir() / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
 def runs_dir() -> Path:

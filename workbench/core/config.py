@@ -133,6 +133,10 @@ class TrainConfig:
                      "choice", choices=DEVICES)
     grid_size: int = _f(64, "Sample grid size", "Run",
                         "Fixed-noise images drawn each epoch (64 makes an 8×8 grid).", "int", minimum=1, maximum=256)
+    eval_samples: int = _f(0, "Evaluation samples", "Run",
+                           "Generated images scored after every epoch: Fréchet score and class coverage "
+                           "against the test split, with the dataset's feature classifier. 0 turns "
+                           "evaluation off; otherwise at least 256.", "int", minimum=0, maximum=50000)
     keep_checkpoint_every: int = _f(0, "Keep checkpoint every", "Run",
                                     "Besides the latest checkpoint, keep one every N epochs; 0 keeps only the latest.",
                                     "int", minimum=0, maximum=10000)
@@ -290,8 +294,14 @@ def _bounds(spec: FieldSpec, v: float, bad: FieldError) -> None:
 _FIXED_WIDTHS = {"dcgan": 2, "dcgan-small": 3}
 
 
+MIN_EVAL_SAMPLES = 256  # fewer cannot estimate the 128-feature covariance the score needs
+
+
 def _cross_field_errors(config: TrainConfig) -> list[FieldError]:
     errors = []
+    samples = config.eval_samples
+    if isinstance(samples, int) and 0 < samples < MIN_EVAL_SAMPLES:
+        errors.append(FieldError("eval_samples", samples, f"0 (off) or at least {MIN_EVAL_SAMPLES}"))
     needed = _FIXED_WIDTHS.get(config.architecture)
     if needed:
         for name in ("g_widths", "d_widths"):

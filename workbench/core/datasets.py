@@ -73,18 +73,28 @@ def load_images(name: str, root: str | os.PathLike, device: torch.device | str =
 
 
 def _read(name: str, root: Path, download: bool | None) -> torch.Tensor:
+    return load_split(name, root, train=True, download=download)[0]
+
+
+def load_split(name: str, root: str | os.PathLike, train: bool, download: bool | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """A split as (uint8 images (N, 1, 28, 28), int64 labels (N,)) on the CPU, through
+    torchvision's dataset class; `download=None` downloads unless `WORKBENCH_OFFLINE` is set."""
     import torchvision.datasets as tvd
 
+    if name not in DATASETS:
+        raise DatasetMissing(f"Unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}.")
+    root = Path(root).expanduser()
     cls = getattr(tvd, DATASETS[name][0])
     if download is None:
         download = not os.environ.get(OFFLINE_ENV)
     try:
-        ds = cls(str(root), train=True, download=False)
+        ds = cls(str(root), train=train, download=False)
     except RuntimeError:
         if not download:
             raise DatasetMissing(_missing_message(name, root, "downloading is turned off")) from None
         try:
-            ds = cls(str(root), train=True, download=True)
+            ds = cls(str(root), train=train, download=True)
         except Exception as e:  # network errors come in many types
             first_line = (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip(":")
             raise DatasetMissing(_missing_message(name, root, f"download failed: {first_line}")) from None
@@ -93,7 +103,25 @@ def _read(name: str, root: Path, download: bool | None) -> torch.Tensor:
     data = ds.data
     if data.dtype != torch.uint8 or data.dim() != 3:
         raise DatasetMissing(_missing_message(name, root, f"unexpected image tensor {tuple(data.shape)}"))
-    return data.unsqueeze(1).contiguous()
+    return data.unsqueeze(1).contiguous(), torch.as_tensor(ds.targets, dtype=torch.int64)
+
+
+def files_checksum(name: str, root: str | os.PathLike) -> str:
+    """SHA-256 over the dataset's raw files (names and bytes): the key under which anything
+    derived from the data (a trained classifier, feature statistics) is cached."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    folder = raw_folder(name, Path(root).expanduser())
+    for file_name in expected_files(name):
+        digest.update(file_name.encode())
+        try:
+            with open(folder / file_name, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError:
+            digest.update(b"(missing)")
+    return digest.hexdigest()
 
 
 def rotate_nearest(images: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:

@@ -47,14 +47,30 @@ class EpochEnded:
     grid: np.ndarray  # (H, W) uint8, the fixed-noise samples
     batch_d_loss: list = field(default_factory=list)  # at most 100 points through the epoch
     batch_g_loss: list = field(default_factory=list)
+    scores: dict = field(default_factory=dict)  # evaluation: quality, coverage, confidence, class_hist
 
     def metrics(self) -> dict:
         """The metrics.jsonl line for this epoch."""
         return {
             "epoch": self.epoch, "d_loss": self.d_loss, "g_loss": self.g_loss, "d_real": self.d_real,
             "d_fake": self.d_fake, "images_per_sec": self.images_per_sec, "seconds": self.seconds,
-            "batch_d_loss": self.batch_d_loss, "batch_g_loss": self.batch_g_loss,
+            "batch_d_loss": self.batch_d_loss, "batch_g_loss": self.batch_g_loss, **self.scores,
         }
+
+
+@dataclass
+class Preparing:
+    """Slow set-up before the first batch (training a dataset's feature classifier once)."""
+
+    message: str
+    fraction: float
+
+
+@dataclass
+class Notice:
+    """Something the user should know that does not stop training (evaluation unavailable)."""
+
+    message: str
 
 
 @dataclass

@@ -70,6 +70,8 @@ class RunSummary:
     epochs_total: int
     last_d_loss: float | None
     last_g_loss: float | None
+    quality: float | None  # Fréchet score of the last epoch line that has one (lower is better)
+    coverage: float | None
     created: str
     duration: float | None
     thumbnail: Path | None
@@ -228,6 +230,8 @@ class Run:
             epochs_total=int(cfg.get("epochs", 0) or 0),
             last_d_loss=last.get("d_loss"),
             last_g_loss=last.get("g_loss"),
+            quality=_number_or_none(last.get("quality")),
+            coverage=_number_or_none(last.get("coverage")),
             created=created,
             duration=duration if duration is not None else (end - start if start and end else None),
             thumbnail=self.sample_file(epochs[-1]) if epochs else None,
@@ -256,8 +260,24 @@ class Run:
 
     def trim_metrics(self, epochs: int) -> None:
         """Keep only the complete lines of epochs 1..epochs (a resume starts from a checkpoint)."""
-        kept = [e for e in self.metrics().epochs if e["epoch"] <= epochs]
-        write_bytes(self.metrics_file, "".join(json.dumps(e) + "\n" for e in kept).encode("utf-8"))
+        self._write_metrics([e for e in self.metrics().epochs if e["epoch"] <= epochs])
+
+    def update_epoch_metrics(self, epoch: int, values: dict) -> None:
+        """Merge `values` (evaluation scores) into epoch's metrics line, atomically and under the
+        run's lock, so a run being trained is never rewritten behind its trainer's back."""
+        with self.lock():
+            log = self.metrics()
+            if log.problem:
+                raise ValueError(f"Run {self.id}: {log.problem}; `gan-workbench check` can repair it.")
+            matching = [e for e in log.epochs if e["epoch"] == epoch]
+            if not matching:
+                raise ValueError(f"Run {self.id} has no metrics for epoch {epoch}.")
+            for entry in matching:
+                entry.update(values)
+            self._write_metrics(log.epochs)
+
+    def _write_metrics(self, entries: list[dict]) -> None:
+        write_bytes(self.metrics_file, "".join(json.dumps(e) + "\n" for e in entries).encode("utf-8"))
 
     @contextmanager
     def lock(self):
@@ -277,6 +297,10 @@ class Run:
             yield
         finally:
             _release_lock(handle)
+
+
+def _number_or_none(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _metrics_entry(line: str) -> dict | None:

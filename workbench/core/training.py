@@ -21,7 +21,7 @@ from workbench.core.checkpoints import CheckpointError, load_checkpoint, save_ch
 from workbench.core.config import TrainConfig
 from workbench.core.datasets import BatchSource, DatasetMissing, load_images
 from workbench.core.events import (
-    BatchProgress, EpochEnded, Failed, Finished, Started, Stopped, TrainingControl,
+    BatchProgress, EpochEnded, Failed, Finished, Notice, Preparing, Started, Stopped, TrainingControl,
 )
 from workbench.core.losses import Objective
 from workbench.core.models import build_discriminator, build_generator
@@ -43,6 +43,10 @@ def resolve_device(name: str) -> torch.device:
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise RuntimeError("device mps was asked for, but Apple's MPS is not available; use auto or cpu.")
     return torch.device(name)
+
+
+class _Cancelled(Exception):
+    """Set-up was cancelled by a stop before the first batch."""
 
 
 class NonFiniteLoss(RuntimeError):
@@ -82,6 +86,11 @@ class Trainer:
             device = resolve_device(self.device_name)
             images = load_images(cfg.dataset, paths.data_dir(cfg.data_dir or None), device)
             state = self._restore_or_init(device)
+            epoch_hooks = self._epoch_hooks(device, emit, control)
+        except _Cancelled:
+            run.update_info(status="stopped", finished=now_iso())
+            return Stopped(run.id, state.epochs_done,
+                           "Stopped while the feature classifier was being trained; nothing was trained.")
         except (DatasetMissing, CheckpointError, RuntimeError) as e:
             run.update_info(status="failed", message=str(e), finished=now_iso())
             return Failed(run.id, str(e))
@@ -103,6 +112,8 @@ class Trainer:
                     return Stopped(run.id, state.epochs_done,
                                    f"Stopped during epoch {epoch}; resume continues from batch "
                                    f"{state.partial['next_batch'] + 1}.")
+                for hook in epoch_hooks:
+                    ended.scores.update(hook(state.generator))
                 self._finish_epoch(state, ended, train_seconds + time.perf_counter() - segment_start)
                 emit(ended)
                 if control.stopped and epoch < cfg.epochs:
@@ -117,6 +128,34 @@ class Trainer:
             return Failed(run.id, message)
         run.update_info(status="finished", finished=now_iso())
         return Finished(run.id, state.epochs_done)
+
+    def _epoch_hooks(self, device, emit, control) -> list:
+        """Consumers of each finished epoch's generator whose values join its metrics line:
+        the evaluation when `eval_samples` asks for it. It draws its own noise, so it never
+        changes what the loop learns."""
+        cfg = self.config
+        if not cfg.eval_samples:
+            return []
+        from workbench.core.evaluation.classifier import EvaluationCancelled
+        from workbench.core.evaluation.run_scores import scoring_for
+        from workbench.core.evaluation.scoring import GeneratorEvaluator
+
+        try:
+            scoring = scoring_for(cfg, progress=lambda f, text: emit(Preparing(text, f)),
+                                  cancel=lambda: control.stopped)
+        except EvaluationCancelled:
+            raise _Cancelled from None
+        except (DatasetMissing, OSError, ValueError) as e:
+            emit(Notice(f"Evaluation is off for this run: {e}"))
+            return []
+        evaluator = GeneratorEvaluator(cfg, scoring, cfg.eval_samples, device)
+
+        def evaluate(generator) -> dict:
+            start = time.perf_counter()
+            scores = evaluator(generator)
+            return scores | {"eval_seconds": time.perf_counter() - start}
+
+        return [evaluate]
 
     def _train_epoch(self, epoch: int, state: "_State", source: BatchSource, emit, control):
         """One epoch; returns its EpochEnded, or None when stopped between batches."""

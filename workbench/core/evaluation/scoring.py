@@ -1,0 +1,60 @@
+"""Scores for a generator: the Fréchet score against the test split and class coverage, from
+a fixed set of latent points drawn by the evaluator's own random generator (never the
+training RNG, so resume stays exact with evaluation on)."""
+
+from __future__ import annotations
+
+import torch
+
+from workbench.core.config import TrainConfig
+from workbench.core.evaluation.classifier import as_unit_float
+from workbench.core.evaluation.coverage import normalised_entropy
+from workbench.core.evaluation.frechet import feature_statistics, frechet_distance
+from workbench.core.evaluation.registry import ScoringModel
+from workbench.core.sampling import draw_noise, to_display
+
+EVAL_SEED = 20_241_129  # the same latent points for every epoch and every run of a latent size
+QUALITY_KEYS = ("quality", "coverage", "confidence", "class_hist", "eval_samples")
+
+
+def image_scores(images: torch.Tensor, scoring: ScoringModel) -> dict:
+    """Scores of images (uint8, or float in [0, 1]) against the scoring model's test split:
+    `quality` (Fréchet score, lower is better), `coverage` (normalised entropy of predicted
+    classes), `confidence` (mean top-class probability), `class_hist`, `eval_samples`."""
+    features, probs = scoring.classifier.embed(as_unit_float(images).cpu())
+    mean, cov = feature_statistics(features)
+    hist = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).tolist()
+    return {
+        "quality": frechet_distance(mean, cov, scoring.test_mean, scoring.test_cov),
+        "coverage": normalised_entropy(hist),
+        "confidence": float(probs.max(1).values.mean()),
+        "class_hist": hist,
+        "eval_samples": int(images.shape[0]),
+    }
+
+
+class GeneratorEvaluator:
+    """Scores a generator of `config` on `samples` fixed latent points."""
+
+    def __init__(self, config: TrainConfig, scoring: ScoringModel, samples: int, device="cpu",
+                 batch_size: int = 500):
+        self.config = config
+        self.scoring = scoring
+        self.batch_size = batch_size
+        self.noise = draw_noise(samples, config, "cpu", torch.Generator().manual_seed(EVAL_SEED)).to(device)
+
+    @torch.no_grad()
+    def images(self, generator: torch.nn.Module) -> torch.Tensor:
+        """The generator's images of the fixed latent points, in [0, 1], on the CPU; the
+        generator is left in the mode it was in."""
+        was_training = generator.training
+        generator.eval()
+        try:
+            out = [to_display(generator(self.noise[i:i + self.batch_size]), self.config.image_range).cpu()
+                   for i in range(0, self.noise.shape[0], self.batch_size)]
+        finally:
+            generator.train(was_training)
+        return torch.cat(out)
+
+    def __call__(self, generator: torch.nn.Module) -> dict:
+        return image_scores(self.images(generator), self.scoring)
