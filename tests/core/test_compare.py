@@ -1,9 +1,11 @@
-"""config_diff and the comparison CSV: plain data, no Qt."""
+"""config_diff, the summary and quality ranking, and the comparison CSV: plain data, no Qt."""
 
 import csv
 import io
 
-from workbench.core.compare import config_diff, curves_csv, run_stats, write_curves_csv
+from workbench.core.compare import (
+    QUALITY_KEYS, config_diff, curves_csv, quality_stats, rank_by_quality, run_stats, write_curves_csv,
+)
 from workbench.core.config import field_names
 from workbench.core.presets import preset_config
 
@@ -40,7 +42,7 @@ def test_run_stats_and_curves_csv(tmp_path):
               {"epoch": 2, "d_loss": 1.0, "g_loss": 0.9, "images_per_sec": 3000.0, "seconds": 1.0}]
     stats = run_stats(epochs)
     assert stats == {"epochs": 2, "final_d_loss": 1.0, "final_g_loss": 0.9, "train_seconds": 3.0,
-                     "images_per_sec": 2000.0}
+                     "images_per_sec": 2000.0, **dict.fromkeys(QUALITY_KEYS)}
     assert run_stats([], 5.0)["final_d_loss"] is None
 
     curves = [("id-a", "run a", epochs), ("id-b", "run b", epochs[:1])]
@@ -48,4 +50,48 @@ def test_run_stats_and_curves_csv(tmp_path):
     rows = list(csv.DictReader(path.open()))
     assert [(r["epoch"], r["run"]) for r in rows] == [("1", "run a"), ("2", "run a"), ("1", "run b")]
     assert float(rows[1]["g_loss"]) == 0.9
+    assert all(r["quality"] == "" and r["coverage"] == "" for r in rows)  # runs trained without scores
     assert list(csv.reader(io.StringIO(curves_csv([]))))[0][:4] == ["epoch", "run", "d_loss", "g_loss"]
+
+
+SCORED = [
+    {"epoch": 1, "d_loss": 1.3, "quality": 40.0, "coverage": 0.70},
+    {"epoch": 2, "d_loss": 1.2},  # not evaluated this epoch
+    {"epoch": 3, "d_loss": 1.1, "quality": 12.5, "coverage": 0.93},
+    {"epoch": 4, "d_loss": 1.0, "quality": 12.5, "coverage": 0.95},  # a tie: the earlier epoch is best
+    {"epoch": 5, "d_loss": 0.9, "quality": 18.0, "coverage": 0.88},
+    {"epoch": 6, "d_loss": 0.8, "quality": float("nan")},  # never a score
+]
+
+
+def test_quality_stats_best_and_final_scores():
+    assert quality_stats(SCORED) == {"best_quality": 12.5, "best_epoch": 3, "coverage_at_best": 0.93,
+                                     "final_quality": 18.0, "final_coverage": 0.88}
+    stats = run_stats(SCORED)
+    assert stats["best_epoch"] == 3 and stats["final_quality"] == 18.0 and stats["final_d_loss"] == 0.8
+    one = quality_stats([{"epoch": 2, "quality": 7}])
+    assert one == {"best_quality": 7, "best_epoch": 2, "coverage_at_best": None, "final_quality": 7,
+                   "final_coverage": None}
+
+
+def test_quality_stats_of_runs_without_scores_are_none():
+    for epochs in ([], [{"epoch": 1, "d_loss": 1.0}], [{"epoch": 1, "quality": None, "coverage": 0.5}],
+                   [{"epoch": 1, "quality": "12"}], [{"epoch": 1, "quality": True}]):
+        assert quality_stats(epochs) == dict.fromkeys(QUALITY_KEYS), epochs
+
+
+def test_rank_by_quality_puts_the_best_first_and_unevaluated_last_stably():
+    stats = {name: {"best_quality": q} for name, q in
+             [("a", None), ("b", 30.0), ("c", 5.0), ("d", None), ("e", 30.0), ("f", 0.0)]}
+    ranked = rank_by_quality(stats.items(), key=lambda item: item[1]["best_quality"])
+    assert [name for name, _ in ranked] == ["f", "c", "b", "e", "a", "d"]
+    assert rank_by_quality([stats["a"], stats["c"]]) == [stats["c"], stats["a"]]  # stats dicts by default
+    assert rank_by_quality([]) == []
+
+
+def test_curves_csv_carries_quality_and_coverage_where_scored():
+    rows = list(csv.DictReader(io.StringIO(curves_csv([("id-a", "run a", SCORED)]))))
+    assert list(rows[0]) == ["epoch", "run", "d_loss", "g_loss", "quality", "coverage", "run_id"]
+    assert [(r["quality"], r["coverage"]) for r in rows] == [
+        ("40.0", "0.7"), ("", ""), ("12.5", "0.93"), ("12.5", "0.95"), ("18.0", "0.88"), ("", "")]
+    assert rows[0]["g_loss"] == "" and rows[0]["run_id"] == "id-a"

@@ -1,16 +1,21 @@
-"""Compare view: N curves and N grids, one shared epoch slider, the config diff, export."""
+"""Compare view: N curves and N grids, one shared epoch slider, the config diff, image quality
+(summary rows, ranking, log-scale curves), export."""
 
 from __future__ import annotations
 
 import csv
+import json
 
+import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QLabel
 
 from browser_runs import make_damaged, populate
 from workbench.core.config import field_names
 from workbench.core.runs import RunStore
-from workbench.gui.compare_view import DIFF_BACKGROUND, CompareView
+from workbench.gui.compare_tables import DIFF_BACKGROUND, NOT_EVALUATED, SUMMARY_ROWS
+from workbench.gui.compare_view import CompareView
 from workbench.gui.run_colors import RunPalette
 from workbench.gui.runs import RunBrowser
 
@@ -84,13 +89,15 @@ def test_export_comparison_writes_a_labelled_png_and_the_curves_csv(view, monkey
     view.slider.setValue(2)
     view.export_button.click()
     png, csv_path = tmp_path / "comparison-epoch-0002.png", tmp_path / "comparison-curves.csv"
-    assert said and str(png) in said[0]
+    assert said and str(png) in said[0] and str(csv_path) in said[0]
+    assert not QImage(str(tmp_path / "comparison-plots.png")).isNull()
     image = QImage(str(png))
     assert not image.isNull() and image.width() > 3 * 242 and image.height() > 242
     rows = list(csv.DictReader(csv_path.open()))
     assert [(r["run"], int(r["epoch"])) for r in rows] == [
         ("alpha", 1), ("alpha", 2), ("beta", 1), ("beta", 2), ("beta", 3), ("gamma", 1), ("gamma", 2)]
     assert all(float(r["d_loss"]) > 0 and float(r["g_loss"]) > 0 for r in rows)
+    assert all(r["quality"] == "" and r["coverage"] == "" for r in rows)  # runs trained without scores
     # the run colours frame each grid in the exported picture
     assert QColor(image.pixel(16 + 5, 17)).name() == view.colors[0].name()
 
@@ -154,3 +161,100 @@ def test_new_epochs_of_a_compared_run_appear_and_the_slider_follows(view, runs):
     assert view.grid_views[0].caption_label.text() == "alpha — epoch 4 (last)"
     assert view.summary_table.item(1, 0).text() == "4/4"
     assert view.refresh() is False
+
+
+# ---- image quality ---------------------------------------------------------------------------
+# name -> [(epoch, Fréchet score, coverage)]; gamma is never evaluated
+SCORES = {"alpha": [(1, 60.0, 0.5), (2, 45.5, 0.8)],
+          "beta": [(1, 80.0, 0.4), (2, 20.25, 0.91), (3, 33.0, 0.95)]}
+
+
+def write_scores(run, scores) -> None:
+    """Put quality and coverage into the run's metrics lines, as evaluation does."""
+    by_epoch = {epoch: (quality, coverage) for epoch, quality, coverage in scores}
+    lines = []
+    for line in run.metrics_file.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry["epoch"] in by_epoch:
+            entry["quality"], entry["coverage"] = by_epoch[entry["epoch"]]
+        lines.append(json.dumps(entry))
+    run.metrics_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def scored_view(runs, qtbot):
+    for name, scores in SCORES.items():
+        write_scores(runs[name], scores)
+    view = CompareView([runs["gamma"], runs["alpha"], runs["beta"]])  # not in rank order on purpose
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    return view
+
+
+def summary_row(view, label: str) -> list[str]:
+    row = SUMMARY_ROWS.index(label)
+    return [view.summary_table.item(row, c).text() for c in range(view.summary_table.columnCount())]
+
+
+def test_quality_rows_show_best_and_final_scores_and_the_rank(scored_view):
+    # columns: gamma (not evaluated), alpha, beta
+    assert summary_row(scored_view, "Best quality") == ["", "45.500", "20.250"]
+    assert summary_row(scored_view, "at epoch") == ["", "2", "2"]
+    assert summary_row(scored_view, "Coverage there") == ["", "0.800", "0.910"]
+    assert summary_row(scored_view, "Final quality") == ["", "45.500", "33.000"]
+    assert summary_row(scored_view, "Final coverage") == ["", "0.800", "0.950"]
+    assert summary_row(scored_view, "Rank") == [NOT_EVALUATED, "2", "1"]
+    assert summary_row(scored_view, "Epochs") == ["2/2", "2/2", "3/3"]  # the loss rows are still there
+
+
+def test_runs_are_ranked_by_best_quality_with_unevaluated_runs_last(scored_view, runs):
+    assert scored_view.quality_ranking() == [runs["beta"].id, runs["alpha"].id, runs["gamma"].id]
+    label = scored_view.findChild(QLabel, "qualityRanking")
+    assert label is not None and label.isVisible()
+    text = label.text()
+    assert text.index("beta") < text.index("20.250") < text.index("alpha") < text.index("45.500")
+    assert text.index("45.500") < text.index(NOT_EVALUATED) < text.index("gamma")
+
+
+def test_quality_curves_one_per_evaluated_run_on_a_log_axis(scored_view, runs):
+    plot = scored_view.findChild(type(scored_view.quality_plot), "compareQualityPlot")
+    assert plot is scored_view.quality_plot and plot.isVisible()
+    assert plot.plot_widget.getPlotItem().ctrl.logYCheck.isChecked()
+    assert sorted(plot.series_keys()) == sorted(f"{runs[n].id}/quality" for n in ("alpha", "beta"))
+    for name, scores in SCORES.items():
+        x, y = plot.series_data(f"{runs[name].id}/quality")
+        assert list(x) == [e for e, _, _ in scores]
+        assert np.allclose(10.0 ** y, [q for _, q, _ in scores])  # drawn as log10 on the log axis
+        column = scored_view.run_ids().index(runs[name].id)
+        assert plot._series[f"{runs[name].id}/quality"].color.name() == scored_view.colors[column].name()
+    scored_view.toggles[2].setChecked(False)  # beta's checkbox hides its quality curve too
+    assert not plot._series[f"{runs['beta'].id}/quality"].item.isVisible()
+    assert plot._series[f"{runs['alpha'].id}/quality"].item.isVisible()
+
+
+def test_a_comparison_of_runs_without_scores_opens_with_empty_quality(view):
+    assert view.quality_plot.series_keys() == [] and not view.quality_plot.isVisible()
+    assert summary_row(view, "Rank") == [NOT_EVALUATED] * 3
+    for label in ("Best quality", "at epoch", "Coverage there", "Final quality", "Final coverage"):
+        assert summary_row(view, label) == [""] * 3, label
+    assert "none of these runs was evaluated" in view.ranking_label.text()
+    assert view.quality_ranking() == view.run_ids()  # no scores: the given order
+
+
+def test_exported_csv_carries_the_scores(scored_view, runs, tmp_path):
+    scored_view.export_comparison(tmp_path)
+    rows = list(csv.DictReader((tmp_path / "comparison-curves.csv").open()))
+    got = {(r["run"], int(r["epoch"])): (r["quality"], r["coverage"]) for r in rows}
+    assert got[("beta", 2)] == ("20.25", "0.91") and got[("alpha", 1)] == ("60.0", "0.5")
+    assert got[("gamma", 1)] == ("", "")
+
+
+def test_scores_written_while_compared_appear_on_refresh(view, runs):
+    assert not view.quality_plot.isVisible()
+    write_scores(runs["gamma"], [(2, 12.0, 0.99)])
+    assert view.refresh() is True
+    assert view.quality_plot.isVisible()
+    assert view.quality_plot.series_keys() == [f"{runs['gamma'].id}/quality"]
+    assert view.quality_ranking()[0] == runs["gamma"].id
+    assert summary_row(view, "Best quality") == ["", "", "12.000"]

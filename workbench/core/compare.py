@@ -1,17 +1,19 @@
-"""Comparing runs without Qt: config differences, summary numbers and the overlaid curves as
-CSV. The compare view shows these; anything it can export, a script can too."""
+"""Comparing runs without Qt: config differences, summary numbers, image-quality ranking and the
+overlaid curves as CSV. The compare view shows these; anything it can export, a script can too."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import math
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from workbench.core.config import TrainConfig, field_names
 
-CURVE_COLUMNS = ("epoch", "run", "d_loss", "g_loss", "run_id")
+CURVE_COLUMNS = ("epoch", "run", "d_loss", "g_loss", "quality", "coverage", "run_id")
+QUALITY_KEYS = ("best_quality", "best_epoch", "coverage_at_best", "final_quality", "final_coverage")
 
 
 class DiffRow(NamedTuple):
@@ -50,7 +52,8 @@ def _normalise(value):
 
 
 def run_stats(epochs: list[dict], train_seconds: float | None = None) -> dict:
-    """The summary block of a comparison: epochs, final losses, train time and mean images/s."""
+    """The summary block of a comparison: epochs, final losses, train time, mean images/s and
+    the quality stats (`quality_stats`)."""
     last = epochs[-1] if epochs else {}
     speeds = [e["images_per_sec"] for e in epochs if isinstance(e.get("images_per_sec"), (int, float))]
     if train_seconds is None:
@@ -62,15 +65,59 @@ def run_stats(epochs: list[dict], train_seconds: float | None = None) -> dict:
         "final_g_loss": last.get("g_loss"),
         "train_seconds": train_seconds,
         "images_per_sec": sum(speeds) / len(speeds) if speeds else None,
+        **quality_stats(epochs),
     }
 
 
+def _score(value) -> float | None:
+    """A finite number from a metrics line, else None (absent, null, NaN, text, bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
+
+
+def scored_epochs(epochs: list[dict]) -> list[dict]:
+    """The epochs (metrics entries) that carry a Fréchet score; runs trained without
+    evaluation have none."""
+    return [e for e in epochs if _score(e.get("quality")) is not None]
+
+
+def quality_stats(epochs: list[dict]) -> dict:
+    """Best Fréchet score (lower is better; the earliest epoch on a tie), its epoch and the
+    class coverage there, and the score and coverage of the last scored epoch. All None when
+    no epoch was scored."""
+    scored = scored_epochs(epochs)
+    if not scored:
+        return dict.fromkeys(QUALITY_KEYS)
+    best = min(scored, key=lambda e: e["quality"])
+    last = scored[-1]
+    return {
+        "best_quality": best["quality"],
+        "best_epoch": best.get("epoch"),
+        "coverage_at_best": _score(best.get("coverage")),
+        "final_quality": last["quality"],
+        "final_coverage": _score(last.get("coverage")),
+    }
+
+
+def rank_by_quality(items, key: Callable[[object], float | None] = lambda stats: stats["best_quality"]) -> list:
+    """`items` ordered by best quality, lowest (best) first; items without a score (key gives
+    None) come after, and ties keep their given order. `key` reads an item's best quality;
+    by default items are `quality_stats`/`run_stats` dicts."""
+    items = list(items)
+    scores = [_score(key(item)) for item in items]
+    order = sorted(range(len(items)), key=lambda i: (scores[i] is None, scores[i] or 0.0))
+    return [items[i] for i in order]
+
+
 def curve_rows(curves) -> list[tuple]:
-    """Rows (epoch, run name, d_loss, g_loss, run id) from [(run_id, name, epochs), ...]."""
+    """Rows (epoch, run name, d_loss, g_loss, quality, coverage, run id) from
+    [(run_id, name, epochs), ...]; quality and coverage are None for epochs not scored."""
     rows = []
     for run_id, name, epochs in curves:
         for e in epochs:
-            rows.append((e.get("epoch"), name, e.get("d_loss"), e.get("g_loss"), run_id))
+            rows.append((e.get("epoch"), name, e.get("d_loss"), e.get("g_loss"), _score(e.get("quality")),
+                         _score(e.get("coverage")), run_id))
     return rows
 
 

@@ -1,9 +1,10 @@
-"""Compare 2..8 runs side by side: overlaid loss curves (one colour per run, D solid, G dashed),
-their sample grids under one shared epoch slider, a summary block and a config table that
-highlights the fields that differ. "Export comparison" writes one labelled PNG of the grids at
-the chosen epoch and a CSV of the curves.
+"""Compare 2..8 runs side by side: overlaid loss curves (one colour per run, D solid, G dashed)
+beside their image-quality curves (Fréchet score, log scale), their sample grids under one
+shared epoch slider, the runs ranked by best quality, a summary block and a config table that
+highlights the fields that differ (tables in `compare_tables`). "Export comparison" writes one
+labelled PNG of the grids at the chosen epoch, a PNG of the plots and a CSV of the curves.
 
-Reads JSON and PNGs only (no torch); the diff and CSV logic lives in `core.compare`.
+Reads JSON and PNGs only (no torch); the diff, stats, ranking and CSV logic live in `core.compare`.
 """
 
 from __future__ import annotations
@@ -13,24 +14,21 @@ from pathlib import Path
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
-    QSizePolicy, QSlider, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSlider, QVBoxLayout, QWidget,
 )
 
-from workbench.core.compare import config_diff, run_stats, write_curves_csv
-from workbench.core.config import field_specs
+from workbench.core.compare import config_diff, rank_by_quality, run_stats, scored_epochs, write_curves_csv
 from workbench.core.runs import Run
-from workbench.gui.formatting import format_duration, format_loss
+from workbench.gui.compare_tables import ConfigTable, SummaryTable, ranking_text
 from workbench.gui.grid_view import EpochGridView
 from workbench.gui.loss_plot import LossPlot, SmoothingControl
+from workbench.gui.quality_widgets import QUALITY_LABEL
 from workbench.gui.run_data import epoch_curves, read_config_dict
 from workbench.gui.run_colors import RunPalette, swatch_icon
 from workbench.gui.layout import splitter
 
-DIFF_BACKGROUND = QColor("#fff3c4")
 POLL_MS = 2000
-
-SUMMARY_ROWS = ("Status", "Epochs", "Final D loss", "Final G loss", "Train time", "Images/s")
+MIN_QUALITY = 1e-6  # a Fréchet score of 0 still has a place on the log axis
 
 
 class _RunData:
@@ -71,13 +69,14 @@ class CompareView(QWidget):
         self.data = [_RunData(r) for r in runs]
         ids = [d.run.id for d in self.data]
         self.colors = self.palette_.assign_distinct(ids)
+        self._hidden: set[str] = set()
         self._last_export_dir = ""
 
         title = QLabel(f"<b>Comparing {len(runs)} runs</b>", self)
         self.export_button = QPushButton("Export comparison…", self)
         self.export_button.setObjectName("exportComparisonButton")
-        self.export_button.setToolTip("Write the grids at the shown epoch as one labelled PNG, "
-                                      "and the curves as CSV")
+        self.export_button.setToolTip("Write the grids at the shown epoch as one labelled PNG, the plots "
+                                      "as another, and the curves (losses, quality, coverage) as CSV")
         self.export_button.clicked.connect(self._on_export_clicked)
         self.close_button = QPushButton("Close", self)
         self.close_button.setToolTip("Close this comparison (as a tab, the tab goes too)")
@@ -92,6 +91,11 @@ class CompareView(QWidget):
         self.loss_plot = LossPlot(self, title="D (solid) and G (dashed) loss per epoch")
         self.smoothing = SmoothingControl(self)
         self.smoothing.weight_changed.connect(self.loss_plot.set_smoothing)
+        self.quality_plot = LossPlot(self, y_label=QUALITY_LABEL, title="Image quality per epoch (log scale)",
+                                     log_y=True)
+        self.quality_plot.setObjectName("compareQualityPlot")
+        self.quality_plot.setToolTip("Fréchet score of each run's generated samples against the test split; "
+                                     "only evaluated epochs have points")
         self.toggles: list[QCheckBox] = []
         toggles_row = QHBoxLayout()
         for d, color in zip(self.data, self.colors):
@@ -107,11 +111,19 @@ class CompareView(QWidget):
         self.smoothing.setMaximumWidth(260)
         for d, color in zip(self.data, self.colors):
             self._plot_curves(d, color)
+        self.plots = splitter(self, Qt.Orientation.Horizontal, [self.loss_plot, self.quality_plot], [1, 1],
+                              name="comparePlotsSplitter")
+        self.ranking_label = QLabel(self)
+        self.ranking_label.setObjectName("qualityRanking")
+        self.ranking_label.setTextFormat(Qt.TextFormat.RichText)
+        self.ranking_label.setWordWrap(True)
+        self.ranking_label.setToolTip("Runs by their best Fréchet score over the evaluated epochs")
         curves_panel = QWidget(self)
         curves_layout = QVBoxLayout(curves_panel)
         curves_layout.setContentsMargins(0, 0, 0, 0)
         curves_layout.addLayout(toggles_row)
-        curves_layout.addWidget(self.loss_plot, 1)
+        curves_layout.addWidget(self.plots, 1)
+        curves_layout.addWidget(self.ranking_label)
 
         # grids with one shared slider
         self.grid_views: list[EpochGridView] = []
@@ -144,16 +156,14 @@ class CompareView(QWidget):
         grids_layout.addLayout(slider_row)
 
         # summary and config tables
-        self.summary_table = self._make_table(len(SUMMARY_ROWS))
-        self.summary_table.setObjectName("summaryTable")
+        headers = [(d.run.id, d.name, color) for d, color in zip(self.data, self.colors)]
+        self.summary_table = SummaryTable(headers, self)
         self._fill_summary()
+        self.diff = config_diff([d.config for d in self.data])
+        self.config_table = ConfigTable(self.diff, headers, self)
         self.show_all_fields = QCheckBox("Show all fields", self)
         self.show_all_fields.setToolTip("Off: only the fields that differ between the runs")
-        self.show_all_fields.toggled.connect(self._apply_field_filter)
-        self.diff = config_diff([d.config for d in self.data])
-        self.config_table = self._make_table(len(self.diff))
-        self.config_table.setObjectName("configDiffTable")
-        self._fill_config()
+        self.show_all_fields.toggled.connect(self.config_table.show_all_fields)
         differing = sum(r.differs for r in self.diff)
         self.diff_label = QLabel(f"{differing} of {len(self.diff)} config fields differ" if differing
                                  else "The configs are identical", self)
@@ -168,8 +178,8 @@ class CompareView(QWidget):
         config_header.addWidget(self.show_all_fields)
         tables_layout.addLayout(config_header)
         tables_layout.addWidget(self.config_table, 1)
-        self._apply_field_filter(False)
-        self.summary_table.setFixedHeight(self._table_height(self.summary_table))
+        self.config_table.show_all_fields(False)
+        self.summary_table.setFixedHeight(self.summary_table.content_height())
 
         left = splitter(self, Qt.Orientation.Vertical, [curves_panel, grids_panel], [1, 1], [420, 480])
         main = splitter(self, Qt.Orientation.Horizontal, [left, tables_panel], [3, 1], [1000, 480])
@@ -196,6 +206,19 @@ class CompareView(QWidget):
                                   name=f"{d.name} D")
         self.loss_plot.set_series(f"{d.run.id}/g", *curves["g"], color=color, dashed=True,
                                   markers=len(curves["g"][0]) < 30, name=f"{d.name} G")
+        scored = scored_epochs(d.epochs)
+        key = f"{d.run.id}/quality"
+        if scored or key in self.quality_plot.series_keys():  # runs never evaluated get no curve
+            self.quality_plot.set_series(key, [e["epoch"] for e in scored],
+                                         [max(e["quality"], MIN_QUALITY) for e in scored], color=color,
+                                         markers=len(scored) < 30, name=d.name)
+            self.quality_plot.set_series_visible(key, d.run.id not in self._hidden)
+
+    def _show_quality(self) -> None:
+        """The ranking line, and the quality plot only when some run has scores."""
+        self.ranking_label.setText(ranking_text([d.name for d in self.data], self.colors,
+                                                [d.stats for d in self.data]))
+        self.quality_plot.setVisible(any(d.stats["best_quality"] is not None for d in self.data))
 
     def refresh(self) -> bool:
         """Re-read runs whose metrics or run.json changed (new epochs of a run still training):
@@ -259,14 +282,20 @@ class CompareView(QWidget):
         self.deleteLater()
 
     def set_run_visible(self, run_id: str, visible: bool) -> None:
+        (self._hidden.discard if visible else self._hidden.add)(run_id)
         self.loss_plot.set_series_visible(f"{run_id}/d", visible)
         self.loss_plot.set_series_visible(f"{run_id}/g", visible)
+        self.quality_plot.set_series_visible(f"{run_id}/quality", visible)
 
     def differing_fields(self) -> list[str]:
         return [r.field for r in self.diff if r.differs]
 
     def visible_config_fields(self) -> list[str]:
-        return [r.field for i, r in enumerate(self.diff) if not self.config_table.isRowHidden(i)]
+        return self.config_table.visible_fields()
+
+    def quality_ranking(self) -> list[str]:
+        """Run ids by best quality, best first; runs never evaluated last."""
+        return [d.run.id for d in rank_by_quality(self.data, key=lambda d: d.stats["best_quality"])]
 
     # ---- export ------------------------------------------------------------------------------
     def render_comparison(self, epoch: int | None = None) -> QImage:
@@ -320,15 +349,18 @@ class CompareView(QWidget):
         return out
 
     def export_comparison(self, folder) -> list[Path]:
-        """Write `comparison-epoch-NNNN.png` and `comparison-curves.csv` into `folder`."""
+        """Write `comparison-epoch-NNNN.png`, `comparison-plots.png` (the loss plot and, when
+        some run was evaluated, the quality plot, as shown) and `comparison-curves.csv`."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         png = folder / f"comparison-epoch-{self.epoch():04d}.png"
-        if not self.render_comparison().save(str(png), "PNG"):
-            raise OSError(f"could not write {png}")
+        plots = folder / "comparison-plots.png"
+        for image, path in ((self.render_comparison(), png), (self.plots.grab().toImage(), plots)):
+            if not image.save(str(path), "PNG"):
+                raise OSError(f"could not write {path}")
         csv_path = write_curves_csv([(d.run.id, d.name, d.epochs) for d in self.data],
                                     folder / "comparison-curves.csv")
-        return [png, csv_path]
+        return [png, plots, csv_path]
 
     def choose_export_dir(self) -> str | None:
         """The folder dialog; a method so tests can replace it."""
@@ -350,67 +382,7 @@ class CompareView(QWidget):
             return
         self.show_message("Comparison exported", "\n".join(str(p) for p in written))
 
-    # ---- tables --------------------------------------------------------------------------------
-    def _make_table(self, rows: int) -> QTableWidget:
-        table = QTableWidget(rows, len(self.data), self)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        table.setWordWrap(False)
-        for column, (d, color) in enumerate(zip(self.data, self.colors)):
-            item = QTableWidgetItem(swatch_icon(color), d.name)
-            item.setToolTip(d.run.id)
-            table.setHorizontalHeaderItem(column, item)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        return table
-
-    @staticmethod
-    def _table_height(table: QTableWidget) -> int:
-        rows = sum(table.rowHeight(i) for i in range(table.rowCount()))
-        return rows + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2
-
+    # ---- summary -------------------------------------------------------------------------------
     def _fill_summary(self) -> None:
-        self.summary_table.setVerticalHeaderLabels(list(SUMMARY_ROWS))
-        for column, d in enumerate(self.data):
-            s, stats = d.summary, d.stats
-            speed = stats["images_per_sec"]
-            values = (
-                s.status + (f" ({s.problem})" if s.problem else ""),
-                f"{stats['epochs']}/{s.epochs_total}",
-                format_loss(stats["final_d_loss"]),
-                format_loss(stats["final_g_loss"]),
-                format_duration(stats["train_seconds"]),
-                f"{speed:,.0f}" if speed is not None else "",
-            )
-            for row, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.summary_table.setItem(row, column, item)
-
-    def _fill_config(self) -> None:
-        specs = field_specs()
-        self.config_table.setVerticalHeaderLabels([specs[r.field].label if r.field in specs else r.field
-                                                   for r in self.diff])
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for row, diff in enumerate(self.diff):
-            header = self.config_table.verticalHeaderItem(row)
-            header.setToolTip(f"{diff.field}: {specs[diff.field].help}" if diff.field in specs else diff.field)
-            if diff.differs:
-                header.setFont(bold)
-            for column, value in enumerate(diff.values):
-                text = "—" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-                item = QTableWidgetItem(text)
-                if diff.differs:
-                    item.setBackground(DIFF_BACKGROUND)
-                    item.setFont(bold)
-                    item.setToolTip("differs between the runs")
-                self.config_table.setItem(row, column, item)
-
-    def _apply_field_filter(self, show_all: bool) -> None:
-        any_differs = any(r.differs for r in self.diff)
-        for row, diff in enumerate(self.diff):
-            self.config_table.setRowHidden(row, not (show_all or diff.differs or not any_differs))
+        self.summary_table.fill([d.summary for d in self.data], [d.stats for d in self.data])
+        self._show_quality()
