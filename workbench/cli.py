@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a new run headless",
                        description="Train a new run. Start from --preset or --config, then override fields.")
-    p.add_argument("--preset", help="start from this preset (see `presets`)")
+    p.add_argument("--preset", help="start from this preset (see `presets`; default: the recommended one)")
     p.add_argument("--config", type=Path, help="start from a TrainConfig JSON file")
     p.add_argument("--name", help="run name (default: preset and time)")
     p.add_argument("--notes", default="", help="free-text notes kept with the run")
@@ -80,6 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="PNG file to write")
     p.add_argument("--seed", type=int, default=0)
 
+    p = sub.add_parser("evaluate", help="score a run's generator: Fréchet score, class coverage, D report",
+                       description="Score an epoch checkpoint (latest by default) against the test split and "
+                                   "store the result in the run.")
+    p.add_argument("run")
+    p.add_argument("--epoch", type=int, help="epoch whose checkpoint to score (default: the latest)")
+    p.add_argument("--all-epochs", action="store_true", help="score every epoch that has a kept checkpoint")
+    p.add_argument("--samples", type=int, default=None, help="generated images to score (default 2000)")
+    p.add_argument("--discriminator", action="store_true",
+                   help="print the discriminator report (D on the real test split and as many generated images)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
     p = sub.add_parser("export", help="export config, metrics CSV, grids and generator weights")
     p.add_argument("run")
     p.add_argument("--out", type=Path, required=True, help="folder to write into")
@@ -88,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Without options, prints the settings and where data and runs are. "
                                    "WORKBENCH_DATA_DIR, when set, wins over the saved data folder.")
     p.add_argument("--data-dir", help="default folder holding the datasets (torchvision layout); '' clears it")
+    p.add_argument("--collapse-coverage", type=float, metavar="X",
+                   help="flag possible mode collapse when class coverage is below X (0 to 1)")
+    p.add_argument("--collapse-share", type=float, metavar="X",
+                   help="flag possible mode collapse when one class takes more than X of samples (0 to 1)")
 
     p = sub.add_parser("delete", help="delete a run folder")
     p.add_argument("run")
@@ -98,16 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- commands --------------------------------------------------------------------------------
 
 def cmd_presets(args) -> int:
-    from workbench.core.presets import PRESETS
+    from workbench.core.presets import DEFAULT_PRESET, PRESETS
 
-    width = max(len(n) for n in PRESETS)
+    width = max(len(n) for n in PRESETS) + len(" (default)")
     for name, preset in PRESETS.items():
-        print(f"{name:<{width}}  {preset.description}")
+        label = f"{name} (default)" if name == DEFAULT_PRESET else name
+        print(f"{label:<{width}}  {preset.description}")
     return EXIT_OK
 
 
 def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
-    from workbench.core.presets import PRESETS, matching_preset, preset_config
+    from workbench.core.presets import DEFAULT_PRESET, PRESETS, matching_preset, preset_config
 
     if args.preset and args.config:
         raise CliError("Give either --preset or --config, not both.", EXIT_USAGE)
@@ -119,7 +135,7 @@ def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
     elif args.config:
         base = TrainConfig.load(args.config).to_dict()
     else:
-        base = TrainConfig().to_dict()
+        base = preset_config(DEFAULT_PRESET).to_dict()
     config = TrainConfig.from_dict(base | config_overrides(args))  # flags are strings; from_dict coerces
     return config, matching_preset(config)  # an edited preset is "custom", as in the window
 
@@ -158,6 +174,7 @@ def _train(config, run) -> int:
 
     control = TrainingControl()
     reporter = ProgressReporter()
+    reporter.evaluating = bool(config.eval_samples)
 
     def on_sigint(signum, frame):
         if control.stopped:
@@ -186,12 +203,21 @@ class ProgressReporter:
         self.err = stream or sys.stderr
         self.tty = self.err.isatty()
         self.bar_shown = False
+        self.evaluating = False  # set by the caller when the run scores every epoch
 
     def note(self, text: str) -> None:
-        self._clear_bar()
-        print(text, file=self.err, flush=True)
+        self.clear_bar()
+        if text:
+            print(text, file=self.err, flush=True)
 
-    def _clear_bar(self) -> None:
+    def fraction(self, fraction: float, text: str) -> None:
+        """A progress line for slow set-up (a classifier training, an evaluation)."""
+        if self.tty:
+            self.err.write(f"\r{fraction:6.1%} {text}\033[K")
+            self.err.flush()
+            self.bar_shown = True
+
+    def clear_bar(self) -> None:
         if self.bar_shown:
             self.err.write("\r\033[K")
             self.bar_shown = False
@@ -201,8 +227,8 @@ class ProgressReporter:
         if kind == "Started":
             print(f"Training on {event.device}: epoch {event.epochs_done + 1} to {event.epochs_total}, "
                   f"{event.batches_per_epoch} batches per epoch", flush=True)
-            print(f"{'epoch':>9}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}",
-                  flush=True)
+            print(f"{'epoch':>9}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}"
+                  + (f"  {'quality':>8}  {'coverage':>8}" if self.evaluating else ""), flush=True)
         elif kind == "BatchProgress" and self.tty:
             width = 30
             filled = int(width * event.batch / max(event.batches, 1))
@@ -211,18 +237,24 @@ class ProgressReporter:
                            f"{event.images_per_sec:,.0f} img/s\033[K")
             self.err.flush()
             self.bar_shown = True
+        elif kind == "Preparing":
+            self.fraction(event.fraction, event.message)
+        elif kind == "Notice":
+            self.note(event.message)
         elif kind == "EpochEnded":
-            self._clear_bar()
+            self.clear_bar()
+            scores = event.scores
+            quality = (f"  {scores['quality']:8.3f}  {scores['coverage']:8.3f}" if "quality" in scores else "")
             print(f"{event.epoch:>4}/{event.epochs_total:<4}  {event.d_loss:8.4f}  {event.g_loss:8.4f}  "
-                  f"{event.d_real:6.3f}  {event.d_fake:7.3f}  {event.images_per_sec:8,.0f}", flush=True)
+                  f"{event.d_real:6.3f}  {event.d_fake:7.3f}  {event.images_per_sec:8,.0f}{quality}", flush=True)
         elif kind == "Finished":
-            self._clear_bar()
+            self.clear_bar()
             print(f"Finished: {event.epochs_done} epochs. Run {event.run_id}.", flush=True)
         elif kind == "Stopped":
-            self._clear_bar()
+            self.clear_bar()
             print(f"Stopped: {event.message} Resume with `gan-workbench resume {event.run_id}`.", flush=True)
         elif kind == "Failed":
-            self._clear_bar()
+            self.clear_bar()
             print(f"Failed: {event.message}", file=self.err, flush=True)
 
 
@@ -236,7 +268,8 @@ def _store_get(key: str):
 
 
 def _fmt(value, spec="8.4f") -> str:
-    return format(value, spec) if isinstance(value, (int, float)) else f"{'-':>{spec.split('.')[0]}}"
+    width = spec.split('.')[0].rstrip(",")
+    return format(value, spec) if isinstance(value, (int, float)) else f"{'-':>{width}}"
 
 
 def cmd_runs(args) -> int:
@@ -244,14 +277,14 @@ def cmd_runs(args) -> int:
 
     summaries = RunStore().summaries()
     if not summaries:
-        print("No runs yet. Start one with `gan-workbench train --preset mlp-small`.")
+        print("No runs yet. Start one with `gan-workbench train`.")
         return EXIT_OK
     print(f"{'id':<20}  {'name':<24}  {'status':<8}  {'preset':<11}  {'epochs':>9}  "
-          f"{'D loss':>8}  {'G loss':>8}  created")
+          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {'coverage':>8}  created")
     for s in summaries:
         print(f"{s.id:<20}  {s.name[:24]:<24}  {s.status:<8}  {(s.preset or 'custom'):<11}  "
               f"{f'{s.epochs_done}/{s.epochs_total}':>9}  {_fmt(s.last_d_loss)}  {_fmt(s.last_g_loss)}  "
-              f"{s.created[:19].replace('T', ' ')}")
+              f"{_fmt(s.quality, '8.3f')}  {_fmt(s.coverage, '8.3f')}  {s.created[:19].replace('T', ' ')}")
     return EXIT_OK
 
 
@@ -275,10 +308,12 @@ def cmd_show(args) -> int:
     except ConfigError as e:
         print(f"  (unreadable: {e})")
     log = run.metrics()
-    print(f"\n{'epoch':>5}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}  {'sec':>6}")
+    print(f"\n{'epoch':>5}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}  {'sec':>6}"
+          f"  {'quality':>8}  {'coverage':>8}")
     for m in log.epochs:
         print(f"{m['epoch']:>5}  {_fmt(m.get('d_loss'))}  {_fmt(m.get('g_loss'))}  {_fmt(m.get('d_real'), '6.3f')}  "
-              f"{_fmt(m.get('d_fake'), '7.3f')}  {_fmt(m.get('images_per_sec'), '8,.0f')}  {_fmt(m.get('seconds'), '6.1f')}")
+              f"{_fmt(m.get('d_fake'), '7.3f')}  {_fmt(m.get('images_per_sec'), '8,.0f')}  {_fmt(m.get('seconds'), '6.1f')}"
+              f"  {_fmt(m.get('quality'), '8.3f')}  {_fmt(m.get('coverage'), '8.3f')}")
     return EXIT_OK
 
 
@@ -328,21 +363,89 @@ def cmd_delete(args) -> int:
 
 def cmd_settings(args) -> int:
     from workbench import paths
+    from workbench.core.evaluation.coverage import CollapseThresholds
 
     if args.data_dir is not None:
         value = str(Path(args.data_dir).expanduser().resolve()) if args.data_dir else ""
         paths.save_setting("data_dir", value)
+    for flag, key in (("collapse_coverage", "collapse_min_coverage"), ("collapse_share", "collapse_max_share")):
+        value = getattr(args, flag)
+        if value is not None:
+            if not 0 <= value <= 1:
+                raise CliError(f"{flag.replace('_', '-')}: {value} is not allowed; expected a number from 0 to 1.",
+                               EXIT_USAGE)
+            paths.save_setting(key, value)
     saved = paths.load_settings()
+    limits = CollapseThresholds.from_settings()
     print(f"settings file: {paths.settings_file()}")
     print(f"saved data folder: {saved.get('data_dir') or '(none)'}")
     print(f"data folder in use: {paths.data_dir()}")
     print(f"runs folder: {paths.runs_dir()}")
+    print(f"possible mode collapse when coverage < {limits.min_coverage:.2f} "
+          f"or one class > {limits.max_share:.0%} of samples")
+    return EXIT_OK
+
+
+def cmd_evaluate(args) -> int:
+    import json
+
+    from workbench.core.checkpoints import CheckpointError
+    from workbench.core.config import MIN_EVAL_SAMPLES
+    from workbench.core.datasets import DatasetMissing
+    from workbench.core.evaluation.classifier import EvaluationCancelled
+    from workbench.core.evaluation.discriminator import format_report
+    from workbench.core.evaluation.run_scores import (
+        DEFAULT_SAMPLES, evaluate_all_epochs, evaluate_run, run_discriminator_report,
+    )
+    from workbench.core.runs import RunLocked
+
+    samples = DEFAULT_SAMPLES if args.samples is None else args.samples
+    if not MIN_EVAL_SAMPLES <= samples <= 50000:
+        raise CliError(f"samples: {samples} is not allowed; expected a whole number from {MIN_EVAL_SAMPLES} "
+                       f"to 50000.", EXIT_USAGE)
+    if args.all_epochs and args.epoch is not None:
+        raise CliError("Give either --epoch or --all-epochs, not both.", EXIT_USAGE)
+    run = _store_get(args.run)
+    reporter = ProgressReporter()
+    progress = reporter.fraction if reporter.tty else None
+    try:
+        if args.all_epochs:
+            results = evaluate_all_epochs(run, samples, progress=progress)
+        else:
+            results = [evaluate_run(run, args.epoch, samples, progress=progress)]
+        report = run_discriminator_report(run, args.epoch, progress=progress) if args.discriminator else None
+    except (CheckpointError, DatasetMissing, RunLocked, ValueError) as e:
+        raise CliError(str(e)) from None
+    except (EvaluationCancelled, KeyboardInterrupt):
+        raise CliError("Evaluation cancelled; nothing was stored.", EXIT_STOPPED) from None
+    finally:
+        reporter.clear_bar()
+    if args.json:
+        out = dict(results[-1]) if len(results) == 1 else {"epochs": results}
+        if report is not None:
+            out["discriminator"] = report
+        print(json.dumps(out))
+        return EXIT_OK
+    print(f"{'epoch':>5}  {'quality':>9}  {'coverage':>8}  {'confidence':>10}  class histogram")
+    for r in results:
+        print(f"{r['epoch']:>5}  {r['quality']:9.3f}  {r['coverage']:8.3f}  {r['confidence']:10.3f}  "
+              f"{' '.join(str(c) for c in r['class_hist'])}" + (f"  ({r['note']})" if r.get("note") else ""))
+    print("quality is the Fréchet score against the test split (lower is better); coverage 1.0 means "
+          "every class equally often.")
+    from workbench.core.evaluation.coverage import CollapseThresholds, collapse_reason
+
+    reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)
+    if reason:
+        print(f"Possible mode collapse: {reason}.")
+    if report is not None:
+        print()
+        print(format_report(report))
     return EXIT_OK
 
 
 COMMANDS = {
     "train": cmd_train, "runs": cmd_runs, "presets": cmd_presets, "show": cmd_show, "resume": cmd_resume,
-    "sample": cmd_sample, "export": cmd_export, "delete": cmd_delete, "settings": cmd_settings,
+    "sample": cmd_sample, "export": cmd_export, "evaluate": cmd_evaluate, "delete": cmd_delete, "settings": cmd_settings,
 }
 
 

@@ -4,7 +4,7 @@ from torch import nn
 
 from workbench.core.config import TrainConfig
 from workbench.core.models import build_discriminator, build_generator, parameter_count
-from workbench.core.presets import PRESETS, matching_preset, preset_config
+from workbench.core.presets import DEFAULT_PRESET, PRESETS, matching_preset, preset_config
 
 COUNTS = {
     "mlp-dropout": (114_800, 110_849),
@@ -32,7 +32,7 @@ def test_preset_shapes(name):
 
 
 def test_presets_are_valid_and_listed():
-    assert set(PRESETS) == set(COUNTS)
+    assert set(PRESETS) == set(COUNTS) | {DEFAULT_PRESET}
     for preset in PRESETS.values():
         assert preset.config.validate() == []
         assert preset.description
@@ -48,9 +48,17 @@ def test_preset_hyperparameters_match_their_references():
         "normal", "bce", 0.0002, 128, 50, "symmetric")
     p = preset_config("dcgan")
     assert (p.loss, p.lr_g, p.beta1_g, p.beta2_g, p.batch_size, p.epochs) == ("bce", 0.0002, 0.5, 0.999, 128, 10)
+    assert p.weight_init == "default"  # its reference sets no initialisation: PyTorch's defaults
     p = preset_config("dcgan-small")
     assert (p.latent_size, p.loss, p.beta1_d, p.beta2_d, p.batch_size, p.epochs, p.rotation_degrees,
             p.image_range, p.weight_init) == (64, "bce-logits", 0.5, 0.99, 128, 25, 20.0, "unit", "normal-0.02")
+    for name in COUNTS:  # reproductions: evaluation is the user's choice, off by default
+        assert preset_config(name).eval_samples == 0
+
+
+def test_evaluation_does_not_make_a_config_custom():
+    config = preset_config("dcgan-small").with_changes(eval_samples=2000)
+    assert matching_preset(config) == "dcgan-small"
 
 
 def test_discriminator_head_follows_the_loss():

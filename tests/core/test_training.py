@@ -73,12 +73,14 @@ def assert_same_weights(a, b):
 
 
 def losses(run):
-    return [(m["d_loss"], m["g_loss"], m["d_real"], m["d_fake"]) for m in run.metrics().epochs]
+    """Per-epoch values that must match exactly, evaluation scores included when present."""
+    return [(m["d_loss"], m["g_loss"], m["d_real"], m["d_fake"], m.get("quality"), m.get("class_hist"))
+            for m in run.metrics().epochs]
 
 
-@pytest.mark.parametrize("preset", ["mlp-dropout", "dcgan-small"])
-def test_resume_after_finishing_is_exact(store, preset):
-    config = preset_config(preset).with_changes(epochs=4, max_batches=6)
+@pytest.mark.parametrize("preset,eval_samples", [("mlp-dropout", 0), ("dcgan-small", 0), ("dcgan-small", 300)])
+def test_resume_after_finishing_is_exact(store, preset, eval_samples):
+    config = preset_config(preset).with_changes(epochs=4, max_batches=6, eval_samples=eval_samples)
     straight, _, _ = train(store, config)
     half = config.with_changes(epochs=2)
     resumed, _, first = train(store, half)
@@ -88,10 +90,12 @@ def test_resume_after_finishing_is_exact(store, preset):
     assert isinstance(final, Finished) and events[0].epochs_done == 2
     assert_same_weights(straight, resumed)
     assert losses(straight) == losses(resumed)
+    assert all((m.get("quality") is not None) == bool(eval_samples) for m in resumed.metrics().epochs)
 
 
-def test_stop_mid_epoch_then_resume_is_exact(store):
-    config = preset_config("mlp-dropout").with_changes(epochs=3, max_batches=8)
+@pytest.mark.parametrize("eval_samples", [0, 300])
+def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples):
+    config = preset_config("mlp-dropout").with_changes(epochs=3, max_batches=8, eval_samples=eval_samples)
     straight, _, _ = train(store, config)
     run = store.create(config)
     control = TrainingControl()

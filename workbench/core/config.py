@@ -95,7 +95,7 @@ class TrainConfig:
                         "int_list", minimum=1, maximum=4096)
     dropout: float = _f(0.0, "Dropout", "Model", "Dropout after every hidden layer of both mlp networks.",
                         "float", minimum=0, maximum=1, max_exclusive=True)
-    weight_init: str = _f("dcgan", "Weight init", "Model",
+    weight_init: str = _f("default", "Weight init", "Model",
                           "default: PyTorch's; dcgan: conv N(0, 0.02), batch-norm N(1, 0.02); "
                           "normal-0.02: conv and batch-norm weights N(0, 0.02), batch-norm bias 0.",
                           "choice", choices=WEIGHT_INITS)

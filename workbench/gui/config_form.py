@@ -13,11 +13,10 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import GROUPS, FieldError, TrainConfig, coerce, field_specs
-from workbench.core.presets import PRESETS, matching_preset, preset_config
+from workbench.core.presets import DEFAULT_PRESET, PRESETS, matching_preset, preset_config
 
 ERROR_STYLE = "border: 1px solid #d33; border-radius: 2px; background: #fff4f4;"
 KEEP_ON_PRESET = ("data_dir",)  # where the data lives is the user's, not the preset's
-DEFAULT_PRESET = "mlp-small"  # trains in seconds per epoch on a CPU: a good first run
 
 
 def _text_of(kind: str, value) -> str:

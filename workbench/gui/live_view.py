@@ -1,4 +1,5 @@
-"""The live side of the training tab: loss and D-probability plots, and the sample grids.
+"""The live side of the training tab: loss, D-probability and quality plots, the sample grids
+with the class histogram of the shown epoch and the mode-collapse badge.
 
 Events arrive a few times a second; they only append to arrays here. Drawing happens on a
 coalescing timer (at most every REDRAW_MS), so the GUI thread never does per-batch work
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from workbench.gui.grid_view import EpochGridView
 from workbench.gui.loss_plot import LossPlot, SmoothingControl
 from workbench.gui.layout import splitter
+from workbench.gui.quality_widgets import ClassHistogram, CollapseBadge, QualityPlot
 
 REDRAW_MS = 500
 D_COLOR, G_COLOR = "#d62728", "#1f77b4"
@@ -21,7 +23,9 @@ REAL_COLOR, FAKE_COLOR = "#2ca02c", "#ff7f0e"
 
 
 class LiveView(QWidget):
-    """Plots (`lossPlot`, `probPlot`), smoothing and the epoch grid view (`samplesView`)."""
+    """Plots (`lossPlot`, `probPlot`, `qualityPlot`), smoothing, the epoch grid view
+    (`gridView`) with the class histogram (`classHistogram`) and collapse badge
+    (`collapseBadge`) of the epoch the grid shows."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -37,18 +41,29 @@ class LiveView(QWidget):
         self.grid_view.set_placeholder("Samples from fixed noise appear after each epoch")
         self.grid_view.setObjectName("gridView")
         self.samples_title = QLabel("<b>Samples</b> (fixed noise)", self)
+        self.quality_plot = QualityPlot(self)
+        self.quality_plot.plot_widget.setObjectName("qualityPlot")
+        self.class_histogram = ClassHistogram(self)
+        self.class_histogram.setObjectName("classHistogram")
+        self.class_histogram.setMinimumHeight(120)
+        self.collapse_badge = CollapseBadge(self)
+        self.grid_view.epoch_changed.connect(self._show_epoch_scores)
+        self.dataset = "mnist"
 
         plots = QWidget(self)
         plots_layout = QVBoxLayout(plots)
         plots_layout.setContentsMargins(0, 0, 0, 0)
         plots_layout.addWidget(self.loss_plot, 3)
         plots_layout.addWidget(self.prob_plot, 2)
+        plots_layout.addWidget(self.quality_plot, 2)
         plots_layout.addWidget(self.smoothing)
         samples = QWidget(self)
         samples_layout = QVBoxLayout(samples)
         samples_layout.setContentsMargins(0, 0, 0, 0)
         samples_layout.addWidget(self.samples_title)
-        samples_layout.addWidget(self.grid_view, 1)
+        samples_layout.addWidget(self.collapse_badge)
+        samples_layout.addWidget(self.grid_view, 3)
+        samples_layout.addWidget(self.class_histogram, 1)
         self.splitter = splitter(self, Qt.Orientation.Horizontal, [plots, samples], [3, 2], [500, 520],
                                  name="liveSplitter")
         layout = QVBoxLayout(self)
@@ -71,9 +86,20 @@ class LiveView(QWidget):
         self._live: list[tuple[float, float, float]] = []
         self.loss_plot.clear()
         self.prob_plot.clear()
+        self.quality_plot.clear()
         self.grid_view.clear()
+        self.class_histogram.clear()
+        self.collapse_badge.set_entry(None)
         self.redraw_count = 0
         self.redraw()
+
+    def set_evaluating(self, on: bool, dataset: str = "mnist") -> None:
+        """Show the quality plot and the class histogram for a run that scores its epochs (or
+        that has stored scores); hide them otherwise."""
+        self.dataset = self.class_histogram.dataset = dataset
+        on = on or any("quality" in e for e in self._epochs)
+        self.quality_plot.setVisible(on)
+        self.class_histogram.setVisible(on)
 
     def load_history(self, epochs: list[dict], grids: dict[int, object]) -> None:
         """Show a run's saved epochs (metrics.jsonl entries) and grids (PNG paths) before resuming."""
@@ -82,6 +108,7 @@ class LiveView(QWidget):
             self._add_epoch_metrics(entry)
         self.grid_view.set_grids(grids)
         self.redraw()
+        self._show_epoch_scores(self.grid_view.current_epoch())
 
     def add_progress(self, event) -> None:
         """A BatchProgress: one faint point; cheap, drawn on the next timer tick."""
@@ -94,10 +121,21 @@ class LiveView(QWidget):
         self._add_epoch_metrics({
             "epoch": event.epoch, "d_loss": event.d_loss, "g_loss": event.g_loss,
             "d_real": event.d_real, "d_fake": event.d_fake,
-            "batch_d_loss": event.batch_d_loss, "batch_g_loss": event.batch_g_loss,
+            "batch_d_loss": event.batch_d_loss, "batch_g_loss": event.batch_g_loss, **event.scores,
         })
         self.grid_view.add_grid(event.epoch, event.grid)
+        self._show_epoch_scores(self.grid_view.current_epoch())
         self._schedule()
+
+    def entry(self, epoch: int | None) -> dict | None:
+        """The metrics of an epoch shown here, or None."""
+        return next((e for e in self._epochs if e["epoch"] == epoch), None)
+
+    def _show_epoch_scores(self, epoch) -> None:
+        """The histogram and the badge follow the epoch the grid shows."""
+        entry = self.entry(epoch)
+        self.class_histogram.set_entry(entry)
+        self.collapse_badge.set_entry(entry, self.dataset)
 
     def _add_epoch_metrics(self, entry: dict) -> None:
         epoch = int(entry["epoch"])
@@ -132,6 +170,7 @@ class LiveView(QWidget):
                                   markers=True, name="D(x)")
         self.prob_plot.set_series("d_fake", ex, [e.get("d_fake", np.nan) for e in self._epochs], FAKE_COLOR,
                                   markers=True, name="D(G(z))")
+        self.quality_plot.set_epochs(self._epochs)
 
     def flush(self) -> None:
         """Draw now (tests, and before a screenshot)."""
@@ -144,3 +183,4 @@ class LiveView(QWidget):
     def _on_smoothing(self, weight: float) -> None:
         self.loss_plot.set_smoothing(weight)
         self.prob_plot.set_smoothing(weight)
+        self.quality_plot.set_smoothing(weight)

@@ -29,12 +29,14 @@ class _Series:
 class LossPlot(QWidget):
     """A pyqtgraph plot of series keyed by name; x is in (fractional) epochs."""
 
-    def __init__(self, parent=None, y_label: str = "loss", title: str | None = None):
+    def __init__(self, parent=None, y_label: str = "loss", title: str | None = None, log_y: bool = False):
         super().__init__(parent)
         self._series: dict[str, _Series] = {}
         self._weight = 0.0
+        self._log_y = log_y
         self.plot_widget = pg.PlotWidget(self, background="w")
         item = self.plot_widget.getPlotItem()
+        item.setLogMode(y=log_y)
         if title:
             item.setTitle(title, color="#333", size="10pt")
         item.setLabel("bottom", "epoch")
@@ -141,7 +143,7 @@ class LossPlot(QWidget):
             i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
             if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
                 i -= 1
-            value = ys[i]
+            value = 10.0 ** ys[i] if self._log_y else ys[i]
             text = "nan" if not math.isfinite(value) else f"{value:.4g}"
             label = series.name or "?"
             parts.append(f"<span style='color:{series.color.name()}'>■</span> {label} "

@@ -302,6 +302,7 @@ class TrainingView(QWidget):
     # ---- worker plumbing ----------------------------------------------------------------
     def _launch(self, run, config: TrainConfig) -> None:
         self.banner.hide()
+        self.live_view.set_evaluating(bool(config.eval_samples), config.dataset)
         self._run, self._config, self._final = run, config, None
         self._started, self._last_ips, self._epoch_done = None, 0.0, 0
         self._stop_requested_at = None
@@ -310,6 +311,8 @@ class TrainingView(QWidget):
         worker.progress.connect(self._on_progress)
         worker.epoch_ended.connect(self._on_epoch_ended)
         worker.finished.connect(self._on_finished)
+        worker.preparing.connect(self._on_preparing)
+        worker.notice.connect(lambda event: self.show_message(event.message, "info"))
         self._worker = self._worker_object = worker
         self._thread = start_worker(worker)
         self._thread.finished.connect(self._on_thread_finished)
@@ -319,6 +322,11 @@ class TrainingView(QWidget):
         self._set_status(f"Starting run {run.id}: loading the data set and building the models…")
         self._sync_buttons()
         self.run_started.emit(run)
+
+    def _on_preparing(self, event) -> None:
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(int(1000 * event.fraction))
+        self._set_status(f"Preparing: {event.message}. Stop cancels it.")
 
     def _on_started(self, event) -> None:
         self._started = event

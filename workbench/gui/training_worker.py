@@ -15,7 +15,7 @@ import weakref
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from workbench.core.events import (
-    BatchProgress, EpochEnded, Failed, Finished, Started, Stopped, TrainingControl,
+    BatchProgress, EpochEnded, Failed, Finished, Notice, Preparing, Started, Stopped, TrainingControl,
 )
 
 _threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
@@ -70,6 +70,8 @@ class TrainingWorker(QObject):
     epoch_ended = Signal(object)  # core.events.EpochEnded
     finished = Signal(object)  # the final event: Finished, Stopped or Failed
     failed = Signal(str)  # a Failed event's message, for whoever only shows errors
+    preparing = Signal(object)  # core.events.Preparing (training a feature classifier once)
+    notice = Signal(object)  # core.events.Notice (evaluation unavailable, …)
 
     def __init__(self, config, run, parent=None):
         super().__init__(parent)
@@ -123,6 +125,10 @@ class TrainingWorker(QObject):
             self.epoch_ended.emit(event)
         elif isinstance(event, Started):
             self.started.emit(event)
+        elif isinstance(event, Preparing):
+            self.preparing.emit(event)
+        elif isinstance(event, Notice):
+            self.notice.emit(event)
         # final events are emitted once by run(), after Trainer.run returns
 
 

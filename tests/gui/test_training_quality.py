@@ -1,0 +1,74 @@
+"""The training tab's quality view: a run with evaluation on draws its quality curve live, the
+class histogram follows the epoch slider, and the collapse badge names the reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from workbench.core.events import Finished
+from workbench.core.presets import preset_config
+from workbench.gui.training_view import TrainingView
+
+
+@pytest.fixture
+def view(qtbot):
+    view = TrainingView()
+    view.resize(1300, 850)
+    view.show()
+    yield view
+    assert view.stop_and_wait(30_000)
+    view.close()
+    view.deleteLater()
+
+
+def entry(epoch, hist, quality):
+    total = sum(hist)
+    return {"epoch": epoch, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5,
+            "quality": quality, "coverage": 0.5, "confidence": 0.9, "class_hist": hist, "eval_samples": total}
+
+
+def test_run_with_evaluation_draws_quality_and_class_histogram_live(qtbot, view, data_dir):
+    config = preset_config("mlp-small").with_changes(data_dir=data_dir, epochs=2, max_batches=10, eval_samples=300)
+    view.form.set_config(config)
+    with qtbot.waitSignal(view.run_started, timeout=5000) as started:
+        qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not view.is_training(), timeout=60_000)
+    assert isinstance(view.last_final_event(), Finished)
+    live = view.live_view
+    live.flush()
+    assert live.quality_plot.isVisible() and live.class_histogram.isVisible()
+    stored = started.args[0].metrics().epochs
+    x, y = live.quality_plot.series_data("quality")
+    assert list(x) == [1, 2] and np.allclose(10 ** y, [e["quality"] for e in stored])
+    cx, cy = live.quality_plot.coverage_data()
+    assert np.allclose(cy, [e["coverage"] for e in stored])
+    assert live.class_histogram.histogram() == stored[-1]["class_hist"]
+    assert sum(live.class_histogram.histogram()) == 300
+
+
+def test_histogram_and_badge_follow_the_epoch_slider(qtbot, view):
+    live = view.live_view
+    live.set_evaluating(True)
+    collapsed, even = [5, 630, 85] + [40] * 7, [100] * 10
+    grids = {e: np.full((30, 30), 40 * e, np.uint8) for e in (1, 2, 3)}
+    live.load_history([entry(1, collapsed, 80.0), entry(2, even, 20.0), entry(3, even, 9.0)], grids)
+    live.flush()
+    grid = live.grid_view
+    assert grid.current_epoch() == 3 and live.class_histogram.histogram() == even
+    assert live.collapse_badge.isHidden()
+    grid.slider.setValue(0)
+    assert grid.current_epoch() == 1 and live.class_histogram.histogram() == collapsed
+    badge = view.findChild(type(live.collapse_badge), "collapseBadge")
+    assert badge is live.collapse_badge and badge.isVisible()
+    assert "Possible mode collapse: digit 1 is 63% of samples" in badge.text()
+    grid.slider.setValue(1)
+    assert live.class_histogram.histogram() == even and badge.isHidden()
+
+
+def test_runs_without_scores_hide_the_quality_view(qtbot, view):
+    live = view.live_view
+    live.set_evaluating(False)
+    live.load_history([{"epoch": 1, "d_loss": 1.0, "g_loss": 1.0}], {1: np.zeros((30, 30), np.uint8)})
+    assert live.quality_plot.isHidden() and live.class_histogram.isHidden() and live.collapse_badge.isHidden()
