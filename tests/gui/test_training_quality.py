@@ -72,3 +72,27 @@ def test_runs_without_scores_hide_the_quality_view(qtbot, view):
     live.set_evaluating(False)
     live.load_history([{"epoch": 1, "d_loss": 1.0, "g_loss": 1.0}], {1: np.zeros((30, 30), np.uint8)})
     assert live.quality_plot.isHidden() and live.class_histogram.isHidden() and live.collapse_badge.isHidden()
+
+
+def test_collapse_thresholds_dialog_saves_settings_and_rejudges_the_shown_epoch(qtbot, monkeypatch):
+    from workbench.core.evaluation.coverage import CollapseThresholds
+    from workbench.gui.main_window import MainWindow
+    from workbench.gui.settings_dialog import CollapseSettingsDialog
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    live = window.training_view.live_view
+    live.set_evaluating(True)
+    live.load_history([entry(1, [0, 400] + [600 // 8] * 8, 30.0)], {1: np.zeros((30, 30), np.uint8)})
+    assert live.collapse_badge.reason.startswith("digit 1 is 40%")
+
+    def loosen(dialog):
+        dialog.share.setValue(0.5)
+        dialog.coverage.setValue(0.2)
+        dialog.accept()
+        return True
+
+    monkeypatch.setattr(CollapseSettingsDialog, "exec", loosen)
+    assert window.edit_collapse_thresholds()
+    assert CollapseThresholds.from_settings() == CollapseThresholds(0.2, 0.5)
+    assert live.collapse_badge.reason is None and live.collapse_badge.isHidden()

@@ -131,6 +131,10 @@ class LiveView(QWidget):
         """The metrics of an epoch shown here, or None."""
         return next((e for e in self._epochs if e["epoch"] == epoch), None)
 
+    def refresh_scores(self) -> None:
+        """Judge the shown epoch again (the collapse thresholds changed)."""
+        self._show_epoch_scores(self.grid_view.current_epoch())
+
     def _show_epoch_scores(self, epoch) -> None:
         """The histogram and the badge follow the epoch the grid shows."""
         entry = self.entry(epoch)

@@ -64,6 +64,10 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
+        settings_menu = self.menuBar().addMenu("&Settings")
+        self.collapse_action = QAction("&Mode-collapse thresholds…", self)
+        self.collapse_action.triggered.connect(self.edit_collapse_thresholds)
+        settings_menu.addAction(self.collapse_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About GAN Workbench", self)
         about.triggered.connect(self.show_about)
@@ -103,6 +107,17 @@ class MainWindow(QMainWindow):
                           f"<b>GAN Workbench</b> {workbench.__version__}<br>"
                           "Train GANs on small image datasets and watch them learn.<br>"
                           "Runs are plain folders: config.json, run.json, metrics.jsonl, samples/.")
+
+    def edit_collapse_thresholds(self) -> bool:
+        """Change when samples are flagged "possible mode collapse"; the shown epoch is judged again."""
+        from workbench.gui.settings_dialog import CollapseSettingsDialog
+
+        dialog = CollapseSettingsDialog(self)
+        if not dialog.exec():
+            return False
+        live = self.training_view.live_view
+        live.refresh_scores()
+        return True
 
     def ask_stop_on_close(self) -> str:
         """Closing while training: STOP_AND_SAVE or KEEP_TRAINING (a method tests replace)."""
