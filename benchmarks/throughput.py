@@ -38,10 +38,11 @@ def reference_loop(config, batches: int) -> tuple[float, float, float]:
     return rate, sum(d_losses[half:]) / len(d_losses[half:]), sum(g_losses[half:]) / len(g_losses[half:])
 
 
-def reference_train(config, batches: int, warmup: int = 0):
+def reference_train(config, batches: int, warmup: int = 0, every: int = 0, on_every=None):
     """The notebook loop: per-image PIL transforms, a DataLoader, `.item()` every batch.
     Returns (images/s after warm-up, D losses, G losses, the generator); `batches` may span
-    several epochs."""
+    several epochs. `on_every(batches_done, generator)` is called every `every` batches (the
+    fidelity benchmark scores the generator there)."""
     import torchvision.datasets as tvd
     import torchvision.transforms as T
     from torch.utils.data import DataLoader
@@ -77,6 +78,8 @@ def reference_train(config, batches: int, warmup: int = 0):
         d_losses.append(d_loss.item())
         g_losses.append(g_loss.item())
         seen += n
+        if every and on_every and (i + 1 - warmup) % every == 0:
+            on_every(i + 1 - warmup, G)
     return seen / (time.perf_counter() - t0), d_losses, g_losses, G
 
 
