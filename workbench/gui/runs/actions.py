@@ -1,9 +1,10 @@
 """What can be done with the selected runs: the actions (with shortcuts, enabled by what is
 selected), the context menu, what each action does, and the questions it asks.
 
-A mixin for `RunBrowser`, kept apart so what resume, generate, export or delete do reads
-without the layout. The browser provides `store`, `model`, `details`, `table`, `filter_edit`,
-`palette_`, the `*_callback`s, `selected_summaries()`, `selected_runs()` and `refresh()`.
+A mixin for `RunBrowser`, kept apart so what resume, generate, evaluate, export or delete do
+reads without the layout. The browser provides `store`, `model`, `details`, `table`,
+`filter_edit`, `palette_`, `evaluation` (the progress bar), `evaluate_samples`, the
+`*_callback`s, `selected_summaries()`, `selected_runs()` and `refresh()`.
 Every question to the user is a method (`ask_*`, `confirm_*`, `choose_*`, `show_*`) so tests
 and embedders can replace it. Torch is imported only by the actions that need it.
 """
@@ -46,6 +47,9 @@ class RunActions:
         self.notes_action = action("Edit notes", self.edit_notes_selected, "Ctrl+E", "Edit the run's notes")
         self.generate_action = action("Generate…", self.generate_selected, "Ctrl+G",
                                       "Draw new images from the run's generator")
+        self.evaluate_action = action("Evaluate", self.evaluate_selected, "Ctrl+Shift+Q",
+                                      "Score every epoch with a checkpoint (Fréchet score, class coverage) "
+                                      "and report how well the discriminator tells real from generated")
         self.export_action = action("Export…", self.export_selected, "Ctrl+Shift+E",
                                     "Write config, metrics CSV, grids and generator weights to a folder")
         self.delete_action = action("Delete…", self.delete_selected, QKeySequence.StandardKey.Delete,
@@ -64,8 +68,8 @@ class RunActions:
     def build_context_menu(self) -> QMenu:
         menu = QMenu(self)
         for a in (self.open_action, self.resume_action, self.new_run_action, None, self.rename_action,
-                  self.notes_action, None, self.generate_action, self.export_action, self.compare_action,
-                  self.reveal_action, None, self.delete_action):
+                  self.notes_action, None, self.generate_action, self.evaluate_action, self.export_action,
+                  self.compare_action, self.reveal_action, None, self.delete_action):
             menu.addSeparator() if a is None else menu.addAction(a)
         return menu
 
@@ -82,6 +86,9 @@ class RunActions:
         self.resume_action.setEnabled(healthy and one.status != "running")
         self.new_run_action.setEnabled(healthy)
         self.generate_action.setEnabled(healthy and one.epochs_done > 0)
+        self.evaluate_action.setEnabled(healthy and one.status != "running" and one.epochs_done > 0
+                                        and not self.evaluation.is_running()
+                                        and Run(one.path).latest_checkpoint.exists())
         self.delete_action.setEnabled(bool(selected))
         self.compare_action.setEnabled(2 <= len(selected) <= MAX_COMPARE)
 
@@ -180,6 +187,44 @@ class RunActions:
             QGuiApplication.restoreOverrideCursor()
         self.show_generated(s, grid, count, seed)
         return True
+
+    def evaluate_selected(self) -> bool:
+        """Start scoring the selected run in the background; `_on_evaluated` finishes up."""
+        s = self._one()
+        if s is None:
+            return False
+        run, problem = Run(s.path), None
+        if s.status == "damaged":
+            problem = f"{s.name} is damaged: {s.problem}."
+        elif self.evaluation.is_running():
+            problem = "Another evaluation is still running; wait for it or cancel it."
+        elif run.is_locked():
+            problem = f"{s.name} is being trained right now; evaluate it when it stops."
+        elif not run.latest_checkpoint.exists():
+            problem = f"{s.name} has no checkpoint yet: train at least one epoch first."
+        if problem:
+            self.show_error("Cannot evaluate", problem)
+            return False
+        started = self.evaluation.start(run, s.name, self.evaluate_samples)
+        self._update_actions()
+        return started
+
+    def _on_evaluated(self, outcome: dict) -> None:
+        run_id = outcome.get("run_id")
+        if run_id:
+            self.model.forget(run_id)
+        self.refresh()
+        if self.details.run is not None and self.details.run.id == run_id:
+            self.details.update_run(self.model.summary_of(run_id))  # the report is not in the listing
+        self._update_actions()
+        summary = self.model.summary_of(run_id) if run_id else None
+        name = summary.name if summary else run_id
+        if outcome["status"] == "cancelled":
+            kept = len(outcome.get("scores") or [])
+            self.show_message("Evaluation cancelled", f"Evaluating {name} was cancelled"
+                              + (f"; the scores of {kept} epoch(s) already evaluated are kept." if kept else "."))
+        elif outcome["status"] != "done":
+            self.show_error("Cannot evaluate", f"{name}: {outcome.get('message') or 'the evaluation failed.'}")
 
     def export_selected(self) -> list[Path]:
         s = self._one()

@@ -3,7 +3,7 @@ kept live, and `install_runs_tab` to add it to the main window.
 
 A file-system watcher on the runs folder plus a cheap poll of file times update rows in place,
 so a run trained by the CLI in another process appears and advances here. What can be done
-with the selected runs lives in `runs.actions`.
+with the selected runs lives in `runs.actions`; the background evaluation in `runs.evaluation`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from workbench.gui.layout import splitter
 from workbench.gui.run_colors import RunPalette
 from workbench.gui.runs.actions import RunActions
 from workbench.gui.runs.details import RunDetails
+from workbench.gui.runs.evaluation import EvaluationBar
 from workbench.gui.runs.table_model import COLUMNS, RUN_ID_ROLE, THUMB_SIZE, RunFilterProxy, RunTableModel
 
 POLL_MS = 1500
@@ -32,7 +33,10 @@ CompareCallback = Callable[[list], None]
 
 class RunBrowser(QWidget, RunActions):
     """The runs tab. `resume(run, extra_epochs)`, `new_run(config, preset)` and
-    `compare(runs)` are callables given by whoever embeds it (see `install_runs_tab`)."""
+    `compare(runs)` are callables given by whoever embeds it (see `install_runs_tab`).
+    `evaluate_samples` is how many images Evaluate scores per epoch (None: the core's default)."""
+
+    evaluate_samples: int | None = None
 
     def __init__(self, store: RunStore | None = None, resume: ResumeCallback | None = None,
                  new_run: NewRunCallback | None = None, compare: CompareCallback | None = None,
@@ -75,7 +79,8 @@ class RunBrowser(QWidget, RunActions):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         for column, width in {"grid": THUMB_SIZE + 12, "name": 220, "status": 80, "preset": 95, "dataset": 95,
-                              "epochs": 65, "d_loss": 70, "g_loss": 70, "created": 125, "duration": 75}.items():
+                              "epochs": 65, "d_loss": 70, "g_loss": 70, "quality": 70, "coverage": 75,
+                              "created": 125, "duration": 75}.items():
             self.table.setColumnWidth(COLUMNS.index(column), width)
         header.setSectionResizeMode(COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -86,10 +91,13 @@ class RunBrowser(QWidget, RunActions):
         self.details = RunDetails(self.palette_, self)
         self.details.notes_saved.connect(self._on_notes_saved)
 
+        self.evaluation = EvaluationBar(self)
+        self.evaluation.finished.connect(self._on_evaluated)
+
         self._make_actions()
         buttons = QHBoxLayout()
-        for action in (self.resume_action, self.new_run_action, self.generate_action, self.export_action,
-                       self.compare_action, self.delete_action):
+        for action in (self.resume_action, self.new_run_action, self.generate_action, self.evaluate_action,
+                       self.export_action, self.compare_action, self.delete_action):
             button = QToolButton(self)
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -111,6 +119,7 @@ class RunBrowser(QWidget, RunActions):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.filter_edit)
         top_layout.addLayout(buttons)
+        top_layout.addWidget(self.evaluation)
         top_layout.addWidget(self.table, 1)
         self.splitter = splitter(self, Qt.Orientation.Vertical, [top, self.details], [3, 2], [420, 480])
         layout = QVBoxLayout(self)
@@ -211,18 +220,26 @@ class RunBrowser(QWidget, RunActions):
         self.model.forget(run_id)
         self.refresh()
 
+    def closeEvent(self, event) -> None:
+        self.evaluation.stop_and_wait()
+        super().closeEvent(event)
+
     # ---- UI state (QSettings) ------------------------------------------------------------------
     def save_state(self, settings) -> None:
         settings.setValue("runs/splitter", self.splitter.saveState())
         settings.setValue("runs/details_splitter", self.details.splitter.saveState())
         settings.setValue("runs/header", self.table.horizontalHeader().saveState())
+        settings.setValue("runs/columns", ",".join(COLUMNS))
         settings.setValue("runs/export_dir", self._last_export_dir)
 
     def restore_state(self, settings) -> None:
         from PySide6.QtCore import QByteArray
 
-        for key, target in (("runs/splitter", self.splitter), ("runs/details_splitter", self.details.splitter),
-                            ("runs/header", self.table.horizontalHeader())):
+        targets = [("runs/splitter", self.splitter), ("runs/details_splitter", self.details.splitter)]
+        # a header state stores widths and the sort column by position: only for the same columns
+        if settings.value("runs/columns", "") == ",".join(COLUMNS):
+            targets.append(("runs/header", self.table.horizontalHeader()))
+        for key, target in targets:
             state = settings.value(key)
             if isinstance(state, QByteArray):
                 target.restoreState(state)
@@ -266,4 +283,5 @@ def install_runs_tab(main_window, training_view, store: RunStore | None = None) 
     app = QApplication.instance()
     if app is not None:  # the main window saves its own state on close; ours goes on quit
         app.aboutToQuit.connect(lambda: browser.save_state(ui_settings()))
+        app.aboutToQuit.connect(browser.evaluation.stop_and_wait)
     return browser

@@ -1,4 +1,5 @@
-"""The details of one run under the table: header, loss curves, grid per epoch, config, notes."""
+"""The details of one run under the table: header, loss and quality curves, grid per epoch with
+its class histogram, config, notes, discriminator report."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from workbench.gui.live_view import D_COLOR, G_COLOR
 from workbench.gui.loss_plot import LossPlot
 from workbench.gui.run_colors import RunPalette
 from workbench.gui.run_data import epoch_curves, read_config_dict
+from workbench.gui.runs.quality_section import QualitySection
 
 
 class RunDetails(QWidget):
-    """One run: header (status, problem, folder), loss curves, grid per epoch, config, notes."""
+    """One run: header (status, problem, folder), collapse badge, loss curves over quality
+    curves, grid per epoch over its class histogram, and tabs: config, notes, discriminator."""
 
     notes_saved = Signal(str)
 
@@ -39,6 +42,8 @@ class RunDetails(QWidget):
         self.loss_plot = LossPlot(self, title="Losses per epoch")
         self.grid_view = EpochGridView(self)
         self.grid_view.set_placeholder("No samples yet")
+        self.quality = QualitySection(self)
+        self.grid_view.epoch_changed.connect(self.quality.show_epoch)
 
         self.config_table = QTableWidget(0, 2, self)
         self.config_table.setObjectName("configTable")
@@ -63,12 +68,16 @@ class RunDetails(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.config_table, "Config")
         self.tabs.addTab(notes_page, "Notes")
+        self.tabs.addTab(self.quality.report_view, "Discriminator")
 
-        self.splitter = splitter(self, Qt.Orientation.Horizontal, [self.loss_plot, self.grid_view, self.tabs],
+        plots = splitter(self, Qt.Orientation.Vertical, [self.loss_plot, self.quality.plot_area], [1, 1], [200, 200])
+        grids = splitter(self, Qt.Orientation.Vertical, [self.grid_view, self.quality.histogram], [3, 2], [240, 160])
+        self.splitter = splitter(self, Qt.Orientation.Horizontal, [plots, grids, self.tabs],
                                  [3, 2, 2], [520, 380, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
+        layout.addWidget(self.quality.badge)
         layout.addWidget(self.splitter, 1)
         self.setEnabled(False)
 
@@ -76,6 +85,7 @@ class RunDetails(QWidget):
         """Show `run` from scratch (None clears)."""
         self.run = run
         self.loss_plot.clear()
+        self.quality.clear()
         self.grid_view.clear()
         self._shown_epochs = []
         self.config_table.setRowCount(0)
@@ -108,6 +118,7 @@ class RunDetails(QWidget):
         self.loss_plot.set_series("batch_g", *curves["batch_g"], color=G_COLOR, faint=True)
         self.loss_plot.set_series("d", *curves["d"], color=D_COLOR, markers=True, name="D loss")
         self.loss_plot.set_series("g", *curves["g"], color=G_COLOR, markers=True, name="G loss")
+        self.quality.show_run(run, log.epochs, summary.dataset, self.grid_view.current_epoch())
         epochs = run.sample_epochs()
         if not self._shown_epochs:
             self.grid_view.set_grids({e: run.sample_file(e) for e in epochs})

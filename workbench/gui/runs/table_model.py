@@ -23,11 +23,20 @@ THUMB_SIZE = 40
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 3
+MISSING_ROLE = Qt.ItemDataRole.UserRole + 4  # a number column without a value: sorts last either way
 
-COLUMNS = ("grid", "name", "status", "preset", "dataset", "epochs", "d_loss", "g_loss", "created", "duration")
+COLUMNS = ("grid", "name", "status", "preset", "dataset", "epochs", "d_loss", "g_loss", "quality", "coverage",
+           "created", "duration")
 HEADERS = {"grid": "Grid", "name": "Name", "status": "Status", "preset": "Preset", "dataset": "Dataset",
-           "epochs": "Epochs", "d_loss": "D loss", "g_loss": "G loss", "created": "Created",
-           "duration": "Duration"}
+           "epochs": "Epochs", "d_loss": "D loss", "g_loss": "G loss", "quality": "Quality",
+           "coverage": "Coverage", "created": "Created", "duration": "Duration"}
+HEADER_TIPS = {
+    "quality": "Fréchet score of the last evaluated epoch, lower is better",
+    "coverage": "Class coverage of the last evaluated epoch: 1 when the generated samples spread evenly "
+                "over the classes, 0 when one class takes them all",
+}
+NUMBER_FIELDS = {"d_loss": "last_d_loss", "g_loss": "last_g_loss", "quality": "quality", "coverage": "coverage",
+                 "duration": "duration"}
 STATUS_ORDER = {s: i for i, s in enumerate(("running", "created", "stopped", "finished", "failed", "damaged"))}
 
 
@@ -146,6 +155,8 @@ class RunTableModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[COLUMNS[section]]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -159,6 +170,8 @@ class RunTableModel(QAbstractTableModel):
             return self._sort_key(s, column)
         if role == RUN_ID_ROLE:
             return s.id
+        if role == MISSING_ROLE:
+            return column in NUMBER_FIELDS and not isinstance(getattr(s, NUMBER_FIELDS[column]), (int, float))
         if role == FILTER_ROLE:
             return " ".join((s.name, s.id, s.status, s.preset or "custom", s.dataset)).lower()
         if role == Qt.ItemDataRole.DecorationRole:
@@ -173,13 +186,15 @@ class RunTableModel(QAbstractTableModel):
                 return f"{s.name}\n{s.id}\n{s.path}"
             if column == "status" and s.status == "running":
                 return "Being trained now (possibly by another process)"
+            if column in HEADER_TIPS:
+                return HEADER_TIPS[column] if getattr(s, column) is not None else "Not evaluated yet"
         if role == Qt.ItemDataRole.ForegroundRole and column == "status":
             return QColor(STATUS_COLORS.get(s.status, "#000"))
         if role == Qt.ItemDataRole.FontRole and column == "status" and s.status in ("running", "damaged"):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("epochs", "d_loss", "g_loss", "duration"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("epochs", *NUMBER_FIELDS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -199,6 +214,9 @@ class RunTableModel(QAbstractTableModel):
             return format_loss(s.last_d_loss)
         if column == "g_loss":
             return format_loss(s.last_g_loss)
+        if column in ("quality", "coverage"):
+            value = getattr(s, column)
+            return "" if value is None else f"{value:.2f}"
         if column == "created":
             return format_created(s.created)
         if column == "duration":
@@ -207,7 +225,7 @@ class RunTableModel(QAbstractTableModel):
 
     @staticmethod
     def _sort_key(s: RunSummary, column: str):
-        """Comparable keys; missing numbers sort last (ascending)."""
+        """Comparable keys; missing numbers sort last (the proxy keeps them last descending too)."""
         def number(v):
             return (0, float(v)) if isinstance(v, (int, float)) else (1, 0.0)
 
@@ -220,6 +238,8 @@ class RunTableModel(QAbstractTableModel):
             "epochs": (s.epochs_done, s.epochs_total, s.id),
             "d_loss": (number(s.last_d_loss), s.id),
             "g_loss": (number(s.last_g_loss), s.id),
+            "quality": (number(s.quality), s.id),
+            "coverage": (number(s.coverage), s.id),
             "created": (s.created, s.id),
             "duration": (number(s.duration), s.id),
         }[column]
@@ -257,4 +277,7 @@ class RunFilterProxy(QSortFilterProxyModel):
         return all(term in haystack for term in self._terms)
 
     def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:
+        missing_left, missing_right = bool(left.data(MISSING_ROLE)), bool(right.data(MISSING_ROLE))
+        if missing_left != missing_right:  # rows without a value go last in both directions
+            return missing_left if self.sortOrder() == Qt.SortOrder.DescendingOrder else missing_right
         return left.data(SORT_ROLE) < right.data(SORT_ROLE)

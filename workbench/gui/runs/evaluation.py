@@ -1,0 +1,185 @@
+"""Evaluating a stored run from the Runs tab: every epoch with a checkpoint is scored, then the
+discriminator report of the latest, in a worker thread, under a progress bar with Cancel.
+
+The worker reuses the training worker's thread helpers (`start_worker`, `retire`): the GUI
+thread retires it the same way, and the check for threads left running covers it too. torch is
+imported inside the worker, so listing runs never loads it. Outcomes are plain dicts.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from workbench.core.runs import Run
+from workbench.gui.training_worker import retire, start_worker
+
+SCORES_SHARE = 0.9  # of the progress bar; the discriminator report takes the rest
+
+
+class EvaluationWorker(QObject):
+    """Scores every epoch of one run on `samples` images each (None: the core's default), then
+    stores the latest epoch's discriminator report.
+
+    `finished` carries {"run_id", "status": "done" | "cancelled" | "failed", "message",
+    "scores": [per-epoch dicts], "report": dict | None}."""
+
+    progress = Signal(float, str)
+    finished = Signal(object)
+
+    def __init__(self, run: Run, samples: int | None = None, parent=None):
+        super().__init__(parent)
+        self.run_dir = run  # the name start_worker reads
+        self.samples = samples
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:  # thread-safe
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        """Runs in the worker thread; never raises, a failure becomes the outcome."""
+        outcome = {"run_id": self.run_dir.id, "status": "failed", "message": "", "scores": [], "report": None}
+        try:
+            outcome.update(self._evaluate(outcome))
+        except Exception as e:  # noqa: BLE001 - anything must reach the window, not kill the thread
+            outcome.update(self._failure(e))
+        app = QCoreApplication.instance()
+        if app is not None:  # as TrainingWorker: deleted later in the GUI thread, never in this one
+            self.moveToThread(app.thread())
+        self.finished.emit(outcome)
+
+    def _evaluate(self, outcome: dict) -> dict:
+        from workbench.core.evaluation.classifier import EvaluationCancelled  # torch loads here
+        from workbench.core.evaluation.run_scores import evaluate_all_epochs, run_discriminator_report
+
+        def stage(start: float, share: float):
+            def progress(fraction: float, text: str) -> None:
+                if self.cancelled():  # stop at the next step the core reports, not only between epochs
+                    raise EvaluationCancelled("cancelled")
+                self.progress.emit(start + share * max(0.0, min(1.0, fraction)), text)
+            return progress
+
+        samples = {} if self.samples is None else {"samples": self.samples}
+        outcome["scores"] = evaluate_all_epochs(self.run_dir, progress=stage(0.0, SCORES_SHARE),
+                                                cancel=self.cancelled, **samples)
+        if self.cancelled():
+            raise EvaluationCancelled("cancelled")
+        self.progress.emit(SCORES_SHARE, "discriminator report")
+        outcome["report"] = run_discriminator_report(self.run_dir, progress=stage(SCORES_SHARE, 1 - SCORES_SHARE),
+                                                     cancel=self.cancelled)
+        return {"status": "done"}
+
+    @staticmethod
+    def _failure(error: Exception) -> dict:
+        from workbench.core.checkpoints import CheckpointError
+        from workbench.core.config import ConfigError
+        from workbench.core.datasets import DatasetMissing
+        from workbench.core.evaluation.classifier import EvaluationCancelled
+        from workbench.core.runs import RunLocked
+
+        if isinstance(error, EvaluationCancelled):
+            return {"status": "cancelled", "message": "Evaluation cancelled."}
+        if isinstance(error, (DatasetMissing, RunLocked, CheckpointError, ConfigError, ValueError, OSError)):
+            return {"message": str(error)}
+        traceback.print_exc()
+        return {"message": f"{type(error).__name__}: {error}"}
+
+
+class EvaluationBar(QWidget):
+    """Progress bar and Cancel for the one evaluation the browser runs at a time; hidden when idle.
+
+    `finished(outcome)` is emitted in the GUI thread after the worker is retired."""
+
+    finished = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.label.setObjectName("evaluateLabel")
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setObjectName("evaluateProgress")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("evaluateCancel")
+        self.cancel_button.setToolTip("Stop evaluating; scores of epochs already evaluated are kept")
+        self.cancel_button.clicked.connect(self.cancel)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.label)
+        row.addWidget(self.progress_bar, 1)
+        row.addWidget(self.cancel_button)
+        self._worker: EvaluationWorker | None = None
+        self._thread = None
+        self._outcome: dict | None = None
+        self._name = ""
+        self.hide()
+
+    def is_running(self) -> bool:
+        return self._worker is not None
+
+    def start(self, run: Run, name: str, samples: int | None = None) -> bool:
+        if self._worker is not None:
+            return False
+        self._outcome = None
+        self._worker = EvaluationWorker(run, samples)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.finished.connect(self._on_worker_finished)
+        self._name = name
+        self.label.setText(f"Evaluating {name}: preparing the feature classifier…")
+        self.progress_bar.setRange(0, 0)  # busy until the first step: loading the classifier can take a while
+        self.cancel_button.setEnabled(True)
+        self.show()
+        self._thread = start_worker(self._worker)
+        self._thread.setObjectName(f"evaluate-{run.id}")
+        self._thread.finished.connect(self._on_thread_finished)
+        return True
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText(f"Evaluating {self._name}: cancelling…")
+
+    def stop_and_wait(self) -> None:
+        """Cancel and wait for the worker (closing the window); its outcome is dropped."""
+        if self._worker is None:
+            return
+        self._worker.cancel()
+        thread, worker = self._thread, self._worker
+        self._thread.finished.disconnect(self._on_thread_finished)
+        self._worker = self._thread = None
+        retire(thread, worker)
+        self.hide()
+
+    def _on_progress(self, fraction: float, text: str) -> None:
+        if self._worker is None or self._worker.cancelled():
+            return
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(round(1000 * fraction))
+        self.label.setText(f"Evaluating {self._name}: {text}")
+
+    def _on_worker_finished(self, outcome: dict) -> None:
+        self._outcome = outcome
+
+    def _on_thread_finished(self) -> None:
+        if self._thread is None:  # already retired by stop_and_wait
+            return
+        thread, worker = self._thread, self._worker
+        self._worker = self._thread = None
+        retire(thread, worker)
+        self.hide()
+        outcome = self._outcome or {"run_id": worker.run_dir.id if worker else None, "status": "failed",
+                                    "message": "The evaluation ended without a result.", "scores": [],
+                                    "report": None}
+        self.finished.emit(outcome)
+
+
+__all__ = ["EvaluationBar", "EvaluationWorker"]
