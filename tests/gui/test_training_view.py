@@ -219,7 +219,7 @@ def test_window_menus_tabs_and_device(qtbot):
     index = window.add_tab(extra, "Runs")
     assert window.tabs.tabText(index) == "Runs" and window.tabs.count() == 2
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles == ["&File", "&Help"]
+    assert titles == ["&File", "&Settings", "&Help"]
     window.training_view.device_changed.emit("cpu")
     assert window.device_label.text() == "Device: cpu"
     window.start_background_loading()

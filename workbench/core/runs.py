@@ -70,7 +70,7 @@ class RunSummary:
     epochs_total: int
     last_d_loss: float | None
     last_g_loss: float | None
-    quality: float | None  # Fréchet score of the last epoch line that has one (lower is better)
+    quality: float | None  # Fréchet score in the last epoch line, None when it has none (lower is better)
     coverage: float | None
     created: str
     duration: float | None

@@ -91,7 +91,7 @@ class CompareView(QWidget):
         self.loss_plot = LossPlot(self, title="D (solid) and G (dashed) loss per epoch")
         self.smoothing = SmoothingControl(self)
         self.smoothing.weight_changed.connect(self.loss_plot.set_smoothing)
-        self.quality_plot = LossPlot(self, y_label=QUALITY_LABEL, title="Image quality per epoch (log scale)",
+        self.quality_plot = LossPlot(self, y_label=QUALITY_LABEL, title="Image quality per epoch (Fréchet score, log scale: lower is better)",
                                      log_y=True)
         self.quality_plot.setObjectName("compareQualityPlot")
         self.quality_plot.setToolTip("Fréchet score of each run's generated samples against the test split; "

@@ -14,13 +14,13 @@ from workbench.core.evaluation.coverage import CollapseThresholds, class_name, c
 from workbench.gui.loss_plot import LossPlot
 
 QUALITY_COLOR, COVERAGE_COLOR = "#9467bd", "#17becf"
-QUALITY_LABEL = "Fréchet score (lower is better)"
+QUALITY_LABEL = "Fréchet score"
 
 
 class QualityPlot(LossPlot):
     """Fréchet score per epoch (log scale, left axis) and coverage (0–1, right axis)."""
 
-    def __init__(self, parent=None, title: str | None = "Image quality"):
+    def __init__(self, parent=None, title: str | None = "Image quality (Fréchet score: lower is better)"):
         super().__init__(parent, y_label=QUALITY_LABEL, title=title, log_y=True)
         item = self.plot_widget.getPlotItem()
         self._coverage_box = pg.ViewBox()

@@ -4,7 +4,6 @@ run's metrics.jsonl beside that epoch's losses, and the discriminator report sto
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -16,11 +15,11 @@ from workbench.core.checkpoints import CheckpointError, load_checkpoint
 from workbench.core.evaluation.discriminator import discriminator_report
 from workbench.core.evaluation.registry import ScoringModel, scoring_model
 from workbench.core.evaluation.scoring import GeneratorEvaluator, image_scores
+from workbench.core.evaluation.stored import REPORT_FILE
 from workbench.core.models import build_discriminator, build_generator
 from workbench.core.runs import Run
 
 DEFAULT_SAMPLES = 2000
-REPORT_FILE = "discriminator.json"
 
 
 @dataclass(frozen=True)
@@ -116,15 +115,6 @@ def run_discriminator_report(run: Run, epoch: int | None = None, store: bool = T
 
         write_json(run.path / REPORT_FILE, report)
     return report
-
-
-def stored_discriminator_report(run: Run) -> dict | None:
-    """The last stored report, or None (never raises: a bad file reads as none)."""
-    try:
-        report = json.loads((run.path / REPORT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return report if isinstance(report, dict) and "real_hist" in report else None
 
 
 def score_images(images: torch.Tensor, dataset: str, data_dir: str = "") -> dict:

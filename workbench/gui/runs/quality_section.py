@@ -6,29 +6,17 @@ Only reads what evaluation stored (metrics.jsonl, discriminator.json): no torch 
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from workbench.core.evaluation.stored import stored_discriminator_report
 from workbench.core.runs import Run
 from workbench.gui.live_view import FAKE_COLOR, REAL_COLOR
 from workbench.gui.quality_widgets import ClassHistogram, CollapseBadge, QualityPlot
 
 NOT_EVALUATED = "Not evaluated yet — press Evaluate"
-REPORT_FILE = "discriminator.json"  # core.evaluation.run_scores.REPORT_FILE, whose module imports torch
-
-
-def stored_report(run: Run) -> dict | None:
-    """The run's discriminator report, or None when there is none or it cannot be read."""
-    try:
-        report = json.loads((run.path / REPORT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    keys = ("bins", "real_hist", "fake_hist", "precision", "recall", "f1")
-    return report if isinstance(report, dict) and all(k in report for k in keys) else None
 
 
 class DiscriminatorReportView(QWidget):
@@ -128,7 +116,7 @@ class QualitySection:
         self._entries = {e["epoch"]: e for e in epochs if isinstance(e.get("quality"), (int, float))}
         self.plot.set_epochs(epochs)
         self.plot_area.setCurrentWidget(self.plot if self._entries else self.placeholder)
-        self.report_view.set_report(stored_report(run))
+        self.report_view.set_report(stored_discriminator_report(run))
         self.show_epoch(shown_epoch)
 
     def show_epoch(self, epoch: int | None) -> None:

@@ -1,0 +1,18 @@
+"""Reading what evaluation stored in a run folder, without torch (the browser lists and shows
+runs before torch is loaded)."""
+
+from __future__ import annotations
+
+import json
+
+REPORT_FILE = "discriminator.json"
+REPORT_KEYS = ("bins", "real_hist", "fake_hist", "precision", "recall", "f1")
+
+
+def stored_discriminator_report(run) -> dict | None:
+    """The run's last discriminator report, or None when there is none or it cannot be read."""
+    try:
+        report = json.loads((run.path / REPORT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return report if isinstance(report, dict) and all(k in report for k in REPORT_KEYS) else None
