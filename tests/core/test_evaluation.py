@@ -218,3 +218,14 @@ def test_training_with_evaluation_on_a_dataset_without_data_says_so_and_trains_o
     registry.forget_memo()
     assert type(final).__name__ == "Finished"
     assert any(isinstance(e, Notice) and "Evaluation is off" in e.message for e in events)
+
+
+def test_scoring_never_moves_the_global_random_stream(tmp_path, small_training, mnist_root):
+    """A run being trained (maybe in another thread) draws from torch's global generator;
+    loading or training a classifier must not, or resume and reproducibility break."""
+    fake_fashion_mnist(tmp_path)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    registry.scoring_model("mnist", mnist_root)  # loads the shipped classifier
+    registry.scoring_model("fashion-mnist", tmp_path)  # trains one
+    assert torch.equal(before, torch.get_rng_state())

@@ -149,5 +149,17 @@ def build_discriminator(config: TrainConfig) -> nn.Module:
     return model
 
 
+def with_weights(build: Callable[[TrainConfig], nn.Module], config: TrainConfig, state_dict: dict,
+                 device="cpu") -> nn.Module:
+    """A network made straight from saved weights, built on the meta device first: it draws no
+    random initial weights, so loading (evaluation, generation, another thread) never moves
+    the random stream a training run depends on."""
+    with torch.device("meta"):
+        model = build(config)
+    model = model.to_empty(device=device)
+    model.load_state_dict(state_dict)
+    return model
+
+
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())

@@ -18,7 +18,7 @@ from torch import nn
 from workbench.core.atomic import write_bytes
 
 #: bump when the architecture or its training changes: cached classifiers are then retrained
-CLASSIFIER_VERSION = 1
+CLASSIFIER_VERSION = 2
 FEATURES = 128
 FORMAT = "gan-workbench-classifier"
 
@@ -61,6 +61,20 @@ class FeatureClassifier(nn.Module):
         return torch.cat(feats), torch.cat(probs)
 
 
+def reinitialise(model: nn.Module, generator: torch.Generator) -> None:
+    """PyTorch's default initialisation, drawn from `generator`: training a classifier must not
+    touch the global random stream, which a run being trained (maybe in another thread) uses."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+                if m.bias is not None:
+                    bound = 1 / math.sqrt(nn.init._calculate_fan_in_and_fan_out(m.weight)[0])
+                    nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+            elif isinstance(m, nn.BatchNorm2d):
+                m.reset_parameters()  # ones, zeros and fresh running statistics: no randomness
+
+
 def as_unit_float(images: torch.Tensor) -> torch.Tensor:
     """uint8 images → float in [0, 1]; float images pass through."""
     return images.float().div_(255.0) if images.dtype == torch.uint8 else images.float()
@@ -75,8 +89,10 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, *, classes: int
     still ends with an annealed model instead of one cut off mid-schedule. `progress(fraction,
     text)` is called a few times a second; `cancel()` returning True raises EvaluationCancelled."""
     generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)  # initial weights
-    model = FeatureClassifier(classes, images.shape[1])
+    with torch.device("meta"):
+        model = FeatureClassifier(classes, images.shape[1])
+    model = model.to_empty(device="cpu")
+    reinitialise(model, generator)
     per_epoch = -(-images.shape[0] // batch_size)
     total = per_epoch * epochs
     warmup = max(1, total // 30)
@@ -128,7 +144,9 @@ def load_classifier(path: Path) -> tuple[FeatureClassifier, dict]:
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{Path(path).name} is not a GAN Workbench classifier")
     meta = state["meta"]
-    model = FeatureClassifier(int(meta.get("classes", 10)), int(meta.get("channels", 1)))
+    with torch.device("meta"):  # no random initial weights: see reinitialise
+        model = FeatureClassifier(int(meta.get("classes", 10)), int(meta.get("channels", 1)))
+    model = model.to_empty(device="cpu")
     model.load_state_dict(state["state_dict"])
     model.eval()
     return model, meta

@@ -4,69 +4,23 @@ run's metrics.jsonl beside that epoch's losses, and the discriminator report sto
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import torch
 
 from workbench import paths
-from workbench.core.checkpoints import CheckpointError, load_checkpoint
+from workbench.core.epoch_checkpoints import checkpoint_for, epoch_checkpoints, load_networks
 from workbench.core.evaluation.discriminator import discriminator_report
 from workbench.core.evaluation.registry import ScoringModel, scoring_model
 from workbench.core.evaluation.scoring import GeneratorEvaluator, image_scores
 from workbench.core.evaluation.stored import REPORT_FILE
-from workbench.core.models import build_discriminator, build_generator
 from workbench.core.runs import Run
 
 DEFAULT_SAMPLES = 2000
 
 
-@dataclass(frozen=True)
-class EpochCheckpoint:
-    epoch: int
-    path: Path
-    mid_epoch: bool  # the latest checkpoint of a run stopped during the next epoch
-
-
 def scoring_for(config, progress=None, cancel=None) -> ScoringModel:
     return scoring_model(config.dataset, paths.data_dir(config.data_dir or None), progress, cancel)
-
-
-def epoch_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:
-    """Every epoch a checkpoint holds the weights of: kept epoch files, then the latest."""
-    out = {}
-    for path in sorted(run.checkpoints_dir.glob("epoch-*.pt")):
-        stem = path.stem[6:]
-        if stem.isdigit():
-            out[int(stem)] = EpochCheckpoint(int(stem), path, False)
-    if run.latest_checkpoint.exists():
-        state = load_checkpoint(run.latest_checkpoint)
-        epoch = int(state["epoch"])
-        if epoch not in out or not state.get("partial"):
-            out[epoch] = EpochCheckpoint(epoch, run.latest_checkpoint, bool(state.get("partial")))
-    return dict(sorted(out.items()))
-
-
-def _target(run: Run, epoch: int | None) -> EpochCheckpoint:
-    available = epoch_checkpoints(run)
-    if not available:
-        raise CheckpointError(f"Run {run.id} has no checkpoint yet: train at least one epoch first.")
-    if epoch is None:
-        return available[max(available)]
-    if epoch not in available:
-        raise CheckpointError(f"epoch: {epoch} has no checkpoint in run {run.id}; epochs with one: "
-                              f"{', '.join(map(str, available))}.")
-    return available[epoch]
-
-
-def _networks(run: Run, target: EpochCheckpoint, device="cpu"):
-    config = run.config()
-    state = load_checkpoint(target.path, device)
-    generator, discriminator = build_generator(config).to(device), build_discriminator(config).to(device)
-    generator.load_state_dict(state["generator"])
-    discriminator.load_state_dict(state["discriminator"])
-    return config, generator, discriminator
 
 
 def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMPLES, store: bool = True,
@@ -75,8 +29,8 @@ def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMP
     """Scores of one epoch's generator ({quality, coverage, confidence, class_hist,
     eval_samples, epoch}); stored in the run unless `store` is False or the checkpoint is
     mid-epoch (its weights belong to no finished epoch)."""
-    target = _target(run, epoch)
-    config, generator, _ = _networks(run, target)
+    target = checkpoint_for(run, epoch)
+    config, generator, _ = load_networks(run, target)
     scoring = scoring_for(config, progress, cancel)
     if progress:
         progress(0.0, f"scoring epoch {target.epoch} on {samples} samples")
@@ -105,8 +59,8 @@ def evaluate_all_epochs(run: Run, samples: int = DEFAULT_SAMPLES, progress=None,
 def run_discriminator_report(run: Run, epoch: int | None = None, store: bool = True, progress=None,
                              cancel=None) -> dict:
     """The discriminator report of one epoch (latest by default), stored as discriminator.json."""
-    target = _target(run, epoch)
-    config, generator, discriminator = _networks(run, target)
+    target = checkpoint_for(run, epoch)
+    config, generator, discriminator = load_networks(run, target)
     scoring = scoring_for(config, progress, cancel)
     report = discriminator_report(generator, discriminator, config, scoring.test_images)
     report["epoch"] = target.epoch
