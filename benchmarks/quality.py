@@ -100,7 +100,7 @@ def plot(results: list[dict], path: str, minutes: float) -> None:
     for minute in range(int(minutes) + 1):
         x, _ = xy(minute * 60, 10 ** lo)
         draw.text((x - 3, height - bottom + 6), str(minute), fill="black")
-    draw.text((left + 150, height - 22), "training time (minutes); Fréchet score, log scale, lower is better",
+    draw.text((left + 150, height - 22), "training time (minutes); Frechet score, log scale, lower is better",
               fill="black")
     for i, r in enumerate(results):
         colour = colours[i % len(colours)]

@@ -24,3 +24,10 @@ def mnist_root() -> Path:
     if not root or not (Path(root) / "MNIST" / "raw").is_dir():
         pytest.skip("real MNIST not available: set WORKBENCH_DATA_DIR to a folder holding MNIST/raw")
     return Path(root)
+
+
+@pytest.fixture
+def data(mnist_root, monkeypatch):
+    """The real MNIST as the app's data folder (commands run in process or as subprocesses)."""
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(mnist_root))
+    return mnist_root

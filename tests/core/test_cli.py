@@ -3,17 +3,10 @@
 import json
 
 import numpy as np
-import pytest
 
 from workbench.cli import build_parser, main
 from workbench.core.config import field_specs
 from workbench.core.runs import RunStore
-
-
-@pytest.fixture
-def data(mnist_root, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(mnist_root))
-    return mnist_root
 
 
 def only_run():

@@ -9,20 +9,9 @@ import pytest
 from workbench.cli import main
 from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, preset_config
-from workbench.core.runs import RunStore
+from test_cli import only_run
 
 QUALITY_KEYS = {"quality", "coverage", "confidence", "class_hist", "epoch"}
-
-
-@pytest.fixture
-def data(mnist_root, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(mnist_root))
-    return mnist_root
-
-
-def only_run():
-    (summary,) = RunStore().summaries()
-    return RunStore().get(summary.id)
 
 
 def test_eval_samples_is_validated_with_its_allowed_values():

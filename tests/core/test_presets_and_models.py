@@ -12,6 +12,14 @@ COUNTS = {
     "dcgan": (759_680, 138_624),
     "dcgan-small": (747_841, 64_545),
 }
+DEFAULT_COUNTS = (347_072, 36_544)  # cpu-fast: the dcgan family at half width
+
+
+def test_default_preset_is_a_narrow_dcgan_that_evaluates():
+    config = preset_config(DEFAULT_PRESET)
+    assert DEFAULT_PRESET == "cpu-fast" and config.eval_samples == 2000
+    assert (parameter_count(build_generator(config)), parameter_count(build_discriminator(config))) == DEFAULT_COUNTS
+    assert (config.batch_size, config.lr_g, config.lr_d, config.rotation_degrees) == (64, 0.0005, 0.0005, 0.0)
 
 
 @pytest.mark.parametrize("name", list(COUNTS))

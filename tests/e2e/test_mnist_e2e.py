@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from workbench.core.runs import RunStore
-from workbench.core.sampling import generate
+from workbench.core.generation import generate
 
 pytestmark = pytest.mark.e2e
 
@@ -23,11 +23,6 @@ def cli(*args, timeout=600):
 
 def grid_mean(path):
     return np.asarray(Image.open(path), dtype=float).mean() / 255
-
-
-@pytest.fixture
-def data(mnist_root, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(mnist_root))
 
 
 def test_mlp_small_learns_on_real_mnist(data):
@@ -51,3 +46,17 @@ def test_dcgan_small_trains_with_rotation_on_real_mnist(data):
     (m,) = run.metrics().epochs
     assert np.isfinite([m["d_loss"], m["g_loss"], m["d_real"], m["d_fake"]]).all()
     assert run.summary().status == "finished"
+
+
+def test_default_preset_scores_every_epoch_and_its_digits_improve(data):
+    """The new user's first run: `train` with no preset, a few hundred batches, scored by the
+    shipped digit classifier after every epoch."""
+    done = cli("train", "--epochs", "2", "--max-batches", "150", "--name", "first")
+    assert done.returncode == 0, done.stderr
+    run = RunStore().get("first")
+    first, second = run.metrics().epochs
+    assert run.info()["preset"] == "cpu-fast"
+    assert second["quality"] < first["quality"], (first["quality"], second["quality"])
+    assert second["quality"] < 40 and second["coverage"] > 0.8, second
+    shown = cli("runs")
+    assert f"{second['quality']:8.3f}".strip() in shown.stdout

@@ -55,3 +55,18 @@ def data_dir():
     if not value or not raw_folder("mnist", Path(value)).is_dir():
         pytest.skip(f"real MNIST not available: set {DATA_ENV} to a folder holding MNIST/raw")
     return value
+
+
+@pytest.fixture
+def view(qtbot):
+    """A shown TrainingView. Not given to qtbot.addWidget: pytest-qt would delete it before a
+    running thread stops."""
+    from workbench.gui.training_view import TrainingView
+
+    view = TrainingView()
+    view.resize(1300, 850)
+    view.show()
+    yield view
+    assert view.stop_and_wait(30_000)
+    view.close()
+    view.deleteLater()

@@ -95,3 +95,21 @@ def test_set_config_selects_matching_preset_and_run_details(form):
     assert form.config().epochs == 3 and form.is_modified()
     form.set_run_details("trial", "lower lr")
     assert (form.run_name(), form.run_notes()) == ("trial", "lower lr")
+
+
+def test_disk_space_estimate_follows_keep_checkpoint_every(form, qtbot):
+    import torch  # noqa: F401  (the window loads it in the background; the estimate counts weights)
+
+    from workbench.core.disk_space import estimate_for_config
+
+    form.choose_preset("dcgan")
+    label = form.findChild(type(form.disk_label), "diskEstimate")
+    assert label is form.disk_label and "2 checkpoint file(s)" in label.text()
+    editor = form.editors["keep_checkpoint_every"]
+    editor.setText("1")
+    editor.textEdited.emit("1")
+    expected = estimate_for_config(preset_config("dcgan").with_changes(keep_checkpoint_every=1))
+    assert label.text() == f"Disk space: {expected.describe()}" and "12 checkpoint file(s)" in label.text()
+    editor.setText("x")
+    editor.textEdited.emit("x")
+    assert label.text() == ""

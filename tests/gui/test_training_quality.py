@@ -4,23 +4,10 @@ class histogram follows the epoch slider, and the collapse badge names the reaso
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from workbench.core.events import Finished
 from workbench.core.presets import preset_config
-from workbench.gui.training_view import TrainingView
-
-
-@pytest.fixture
-def view(qtbot):
-    view = TrainingView()
-    view.resize(1300, 850)
-    view.show()
-    yield view
-    assert view.stop_and_wait(30_000)
-    view.close()
-    view.deleteLater()
 
 
 def entry(epoch, hist, quality):

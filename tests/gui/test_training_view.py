@@ -7,7 +7,6 @@ import threading
 import time
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from workbench.core.events import Failed, Finished, Stopped
@@ -20,18 +19,6 @@ from workbench.gui.training_view import TrainingView
 
 def short(preset: str, data_dir: str, **changes):
     return preset_config(preset).with_changes(data_dir=data_dir, **changes)
-
-
-@pytest.fixture
-def view(qtbot):
-    """Not given to qtbot.addWidget: pytest-qt would delete it before a running thread stops."""
-    view = TrainingView()
-    view.resize(1300, 800)
-    view.show()
-    yield view
-    assert view.stop_and_wait(30_000)
-    view.close()
-    view.deleteLater()
 
 
 def wait_done(qtbot, view, timeout=60_000):

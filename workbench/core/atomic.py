@@ -5,34 +5,110 @@ A reader (or a process killed mid-write) sees the old file or the new one, never
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable, BinaryIO
 
 
-def write_with(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call `write(file)` on a temporary file and move it to `path` once complete."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+class DiskFull(OSError):
+    """No space left for a write: says which file, in which folder, what it needed and what
+    was free, so the user knows how much to free."""
+
+    def __init__(self, path: Path, needed: int, free: int | None):
+        self.path, self.needed, self.free = Path(path), needed, free
+        free_text = "unknown" if free is None else format_size(free)
+        super().__init__(errno.ENOSPC, f"No space left on the disk for {self.path.name} in {self.path.parent}: "
+                                       f"the write needed {format_size(needed)}, {free_text} is free",
+                         str(path))
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def format_size(count: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} GB"
+
+
+def free_bytes(folder: Path) -> int | None:
+    """Free space where `folder` is (its nearest existing parent), or None if unknown."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def describe_write_error(error: OSError, path=None) -> str:
+    """One sentence for a failed write to a path the user chose (or the app's home): the path
+    and the reason in words — a full disk, a file in the way, a read-only place, a folder that
+    takes no new files."""
+    path = Path(path if path is not None else (error.filename or "?"))
+    if error.errno == errno.ENOSPC:
+        return str(error) if isinstance(error, DiskFull) else (
+            f"Cannot write {path}: the disk is full ({format_size(free_bytes(path.parent) or 0)} free).")
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe != path and probe.is_file():
+        reason = f"{probe} is a file, where a folder should be"
+    elif error.errno == errno.EEXIST or (path.exists() and path.is_file() and error.errno == errno.ENOTDIR):
+        reason = f"a file is in the way: {path} exists and is not a folder"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = f"{probe} is read-only or not writable by you ({error.strerror})"
+    elif error.errno == errno.ENOENT:
+        reason = f"the folder {probe} does not take new files or folders ({error.strerror})"
+    else:
+        reason = error.strerror or str(error)
+    return f"Cannot write {path}: {reason}."
+
+
+def write_with(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Call `write(file)` into memory, then write that atomically to `path`."""
+    buffer = io.BytesIO()
+    write(buffer)
+    write_bytes(path, buffer.getvalue())
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    write_with(path, lambda f: f.write(data))
+    """Write `data` to a temporary file beside `path`, flush it to disk, then rename. A failure
+    is an OSError naming `path` (not the temporary file), a full disk a DiskFull."""
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if isinstance(e, OSError):
+            raise _named(e, path, len(data)) from e
+        raise
+
+
+def _named(error: OSError, path: Path, needed: int) -> OSError:
+    """The error as the user's write of `path` saw it."""
+    if error.errno == errno.ENOSPC:
+        return DiskFull(path, needed, free_bytes(path.parent))
+    return OSError(error.errno, error.strerror, str(path))
 
 
 def write_json(path: Path, obj) -> None:
@@ -41,7 +117,11 @@ def write_json(path: Path, obj) -> None:
 
 def append_line(path: Path, line: str) -> None:
     """Append one line and flush it to disk (metrics are appended per epoch)."""
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(line.rstrip("\n") + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    text = line.rstrip("\n") + "\n"
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        raise _named(e, Path(path), len(text.encode("utf-8"))) from e

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from workbench.core.atomic import write_bytes
 
-METRIC_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec", "seconds")
+METRIC_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec", "seconds", "quality",
+                  "coverage", "confidence")
 
 
 class ExportedFiles(list):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -53,8 +54,9 @@ def parse_iso(text: str | None) -> float | None:
 class MetricsLog:
     """The epochs read from metrics.jsonl, and why the file is damaged if it is."""
 
-    epochs: list[dict] = field(default_factory=list)
+    epochs: list[dict] = field(default_factory=list)  # one per epoch, ascending: the last line of each wins
     problem: str | None = None
+    repeated: int = 0  # lines of an epoch already recorded (a run damaged before repairs existed)
 
 
 @dataclass
@@ -148,6 +150,7 @@ class Run:
                 log.problem = (f"metrics.jsonl line {number} is {'half-written' if half else 'not valid JSON'}")
                 break
             log.epochs.append(entry)
+        log.epochs, log.repeated = _distinct_epochs(log.epochs)
         return log
 
     def metrics_tail(self) -> tuple[int, dict, str | None]:
@@ -163,7 +166,7 @@ class Run:
             return 0, {}, f"metrics.jsonl unreadable ({e.strerror})"
         lines = text.split("\n")
         last_number = max((n for n, line in enumerate(lines, 1) if line.strip()), default=0)
-        count, last = 0, {}
+        seen, last = set(), {}
         for number, line in enumerate(lines, 1):
             line = line.strip()
             if not line:
@@ -172,23 +175,15 @@ class Run:
             if not (line[0] == "{" and line[-1] == "}" and '"epoch"' in line) or (
                     number == last_number and entry is None):
                 half = number == len(lines)
-                return count, last, f"metrics.jsonl line {number} is {'half-written' if half else 'not valid JSON'}"
-            count += 1
+                return len(seen), last, f"metrics.jsonl line {number} is {'half-written' if half else 'not valid JSON'}"
+            match = _EPOCH_PREFIX.match(line)
+            seen.add(int(match.group(1)) if match else -number)  # distinct epochs, not lines
             last = entry or last
-        return count, last, None
+        return len(seen), last, None
 
     def sample_epochs(self) -> list[int]:
         """Epochs that have a saved fixed-noise grid, ascending."""
-        out = []
-        try:
-            with os.scandir(self.samples_dir) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if name.startswith("epoch-") and name.endswith(".png") and name[6:-4].isdigit():
-                        out.append(int(name[6:-4]))
-        except OSError:
-            pass
-        return sorted(out)
+        return _numbered_files(self.samples_dir, ".png")
 
     def is_locked(self) -> bool:
         return _lock_is_held(self.path / ".lock")
@@ -262,6 +257,38 @@ class Run:
         """Keep only the complete lines of epochs 1..epochs (a resume starts from a checkpoint)."""
         self._write_metrics([e for e in self.metrics().epochs if e["epoch"] <= epochs])
 
+    def trim_to(self, epoch: int) -> list[str]:
+        """Make the run's recorded epochs exactly 1..epoch, the epochs its latest checkpoint
+        covers: metrics lines (repeated ones too), sample grids and kept checkpoints beyond it
+        go. Returns what changed, in words (empty when nothing did)."""
+        changed = []
+        log = self.metrics()
+        kept = [e for e in log.epochs if e["epoch"] <= epoch]
+        if len(kept) != len(log.epochs) or log.repeated or log.problem:
+            self._write_metrics(kept)
+            dropped = [e["epoch"] for e in log.epochs if e["epoch"] > epoch]
+            if dropped:
+                changed.append(f"removed metrics of epochs {_span(dropped)} (beyond the checkpoint's epoch {epoch})")
+            if log.repeated:
+                changed.append(f"removed {log.repeated} repeated metrics line(s)")
+            if log.problem:
+                changed.append(f"dropped the unreadable rest of metrics.jsonl ({log.problem})")
+        extra = [e for e in self.sample_epochs() if e > epoch]
+        for e in extra:
+            self.sample_file(e).unlink(missing_ok=True)
+        if extra:
+            changed.append(f"removed sample grids of epochs {_span(extra)}")
+        stale = [e for e in self.kept_checkpoint_epochs() if e > epoch]
+        for e in stale:
+            self.epoch_checkpoint(e).unlink(missing_ok=True)
+        if stale:
+            changed.append(f"removed kept checkpoints of epochs {_span(stale)}")
+        return changed
+
+    def kept_checkpoint_epochs(self) -> list[int]:
+        """Epochs with a kept checkpoint file (epoch-NNNN.pt), ascending."""
+        return _numbered_files(self.checkpoints_dir, ".pt")
+
     def update_epoch_metrics(self, epoch: int, values: dict) -> None:
         """Merge `values` (evaluation scores) into epoch's metrics line, atomically and under the
         run's lock, so a run being trained is never rewritten behind its trainer's back."""
@@ -297,6 +324,41 @@ class Run:
             yield
         finally:
             _release_lock(handle)
+
+
+def _numbered_files(folder: Path, suffix: str) -> list[int]:
+    """N of every `epoch-N<suffix>` file in `folder`, ascending; none when it is missing."""
+    out = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                number = name[6:-len(suffix)]
+                if name.startswith("epoch-") and name.endswith(suffix) and number.isdigit():
+                    out.append(int(number))
+    except OSError:
+        pass
+    return sorted(out)
+
+
+_EPOCH_PREFIX = re.compile(r'\{"epoch": (\d+)[,}]')  # how append_metrics writes every line
+
+
+def _distinct_epochs(entries: list[dict]) -> tuple[list[dict], int]:
+    """One entry per epoch (the last line of each wins: a retrained epoch replaces the attempt
+    that was cut short), ascending, and how many lines were repeats."""
+    by_epoch = {}
+    for entry in entries:
+        by_epoch[entry["epoch"]] = entry
+    return [by_epoch[k] for k in sorted(by_epoch, key=_epoch_key)], len(entries) - len(by_epoch)
+
+
+def _epoch_key(epoch):
+    return (0, epoch) if isinstance(epoch, (int, float)) else (1, str(epoch))
+
+
+def _span(epochs: list[int]) -> str:
+    return f"{epochs[0]}–{epochs[-1]}" if len(epochs) > 1 else str(epochs[0])
 
 
 def _number_or_none(value) -> float | None:

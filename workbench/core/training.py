@@ -7,6 +7,7 @@ buffer; the host reads them only at throttled progress points and at the end of 
 
 from __future__ import annotations
 
+import errno
 import math
 import platform
 import sys
@@ -19,6 +20,7 @@ import workbench
 from workbench import paths
 from workbench.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.core.config import TrainConfig
+from workbench.core.disk_space import estimate, shortage
 from workbench.core.datasets import BatchSource, DatasetMissing, load_images
 from workbench.core.events import (
     BatchProgress, EpochEnded, Failed, Finished, Notice, Preparing, Started, Stopped, TrainingControl,
@@ -76,6 +78,8 @@ class Trainer:
                 final = self._run_locked(emit, control)
         except RunLocked as e:
             final = Failed(run.id, str(e))
+        except OSError as e:  # the run folder itself could not be written (full, read-only, gone)
+            final = Failed(run.id, f"Training could not write to its run folder: {e}")
         emit(final)
         return final
 
@@ -95,6 +99,10 @@ class Trainer:
             run.update_info(status="failed", message=str(e), finished=now_iso())
             return Failed(run.id, str(e))
 
+        short = shortage(run.path, estimate(cfg, state.parameters(), state.epochs_done))
+        if short:
+            run.update_info(status="failed", message=short, finished=now_iso())
+            return Failed(run.id, short)
         source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches)
         run.save_config(cfg)
         train_seconds = float(run.update_info().get("train_seconds") or 0.0)
@@ -124,7 +132,13 @@ class Trainer:
             return Failed(run.id, str(e), e.epoch, e.batch)
         except Exception as e:  # keep the run and say what happened
             message = f"Training failed: {type(e).__name__}: {e}"
-            run.update_info(status="failed", message=message, finished=now_iso())
+            if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+                message = (f"Training stopped: {e}. The run is kept: free some space, then resume it; it "
+                           f"continues from epoch {state.saved_epoch + 1}.")
+            try:
+                run.update_info(status="failed", message=message, finished=now_iso())
+            except OSError:
+                pass  # the disk may still be full: run.json keeps "running", which lists as stopped
             return Failed(run.id, message)
         run.update_info(status="finished", finished=now_iso())
         return Finished(run.id, state.epochs_done)
@@ -249,17 +263,27 @@ class Trainer:
             state.opt_g.load_state_dict(ckpt["opt_g"])
             state.opt_d.load_state_dict(ckpt["opt_d"])
             state.fixed_noise = ckpt["fixed_noise"].to(device)
-            state.epochs_done = int(ckpt["epoch"])
+            state.epochs_done = state.saved_epoch = int(ckpt["epoch"])
             state.partial = ckpt.get("partial")
             torch.set_rng_state(ckpt["rng_cpu"].cpu())
             if device.type == "cuda" and ckpt.get("rng_cuda") is not None:
                 torch.cuda.set_rng_state(ckpt["rng_cuda"].cpu(), device)
-            run.trim_metrics(state.epochs_done)
+            run.trim_to(state.epochs_done)
+            self._restore_kept_checkpoint(state)
             return state
+        run.trim_to(0)  # whatever an attempt before its first checkpoint wrote is redone
         torch.manual_seed(cfg.seed)
         state = _State(cfg, device)
         state.fixed_noise = fixed_noise(cfg).to(device)
         return state
+
+    def _restore_kept_checkpoint(self, state: "_State") -> None:
+        """A stop between the latest checkpoint and the kept one of the same epoch left the
+        kept one missing: the latest holds exactly its content, so write it now."""
+        every, epoch = self.config.keep_checkpoint_every, state.epochs_done
+        path = self.run_dir.epoch_checkpoint(epoch)
+        if every and epoch and epoch % every == 0 and not state.partial and not path.exists():
+            self._save(state, path)
 
     def _save(self, state: "_State", path) -> None:
         save_checkpoint(path, {
@@ -282,6 +306,7 @@ class Trainer:
         run.append_metrics(ended.metrics())
         state.epochs_done = epoch
         self._save(state, run.latest_checkpoint)
+        state.saved_epoch = epoch
         every = self.config.keep_checkpoint_every
         if every and epoch % every == 0:
             self._save(state, run.epoch_checkpoint(epoch))
@@ -301,8 +326,12 @@ class _State:
         self.real_label = cfg.real_label
         self.fixed_noise: torch.Tensor | None = None
         self.epochs_done = 0
+        self.saved_epoch = 0  # the epoch the latest checkpoint on disk holds
         self.partial: dict | None = None
         self._targets: dict[int, tuple] = {}
+
+    def parameters(self) -> int:
+        return sum(p.numel() for net in (self.generator, self.discriminator) for p in net.parameters())
 
     def weights_finite(self) -> bool:
         return all(bool(torch.isfinite(p).all()) for net in (self.generator, self.discriminator)

@@ -6,6 +6,8 @@ come from `field_specs()`, so a field added to the core appears in the form by i
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
@@ -112,6 +114,12 @@ class ConfigForm(QWidget):
             cell_layout.setSpacing(1)
             cell_layout.addWidget(holder)
             cell_layout.addWidget(error)
+            if name == "keep_checkpoint_every":
+                self.disk_label = QLabel(box)
+                self.disk_label.setObjectName("diskEstimate")
+                self.disk_label.setWordWrap(True)
+                self.disk_label.setStyleSheet("color: #555; font-size: 11px;")
+                cell_layout.addWidget(self.disk_label)
             label = QLabel(spec.label, box)
             tip = f"<b>{spec.label}</b><br>{spec.help}<br><i>Allowed: {spec.allowed()}</i>"
             label.setToolTip(tip)
@@ -273,6 +281,19 @@ class ConfigForm(QWidget):
         theirs = {k: v for k, v in PRESETS[self._preset_name].config.to_dict().items() if k not in KEEP_ON_PRESET}
         return mine == theirs
 
+    def refresh_disk_estimate(self, config: TrainConfig | None = None) -> None:
+        """The disk space the run will need, beside "Keep checkpoint every". Counting weights
+        needs PyTorch, which the window loads in the background: until then it says so."""
+        config = config if config is not None else self._parse()[0]
+        if config is None:
+            self.disk_label.setText("")
+        elif "torch" not in sys.modules:
+            self.disk_label.setText("Disk space estimate: after PyTorch has loaded")
+        else:
+            from workbench.core.disk_space import estimate_for_config
+
+            self.disk_label.setText(f"Disk space: {estimate_for_config(config).describe()}")
+
     # ---- validation -------------------------------------------------------------------
     def _parse(self) -> tuple[TrainConfig | None, dict[str, str]]:
         values, errors = {}, {}
@@ -316,6 +337,7 @@ class ConfigForm(QWidget):
         else:
             self.modified_label.setText(f"<i>Modified from <b>{self._preset_name}</b></i>")
         self.preset_description.setText(PRESETS[self._preset_name].description)
+        self.refresh_disk_estimate(config)
         valid = config is not None
         if valid != self._valid:
             self._valid = valid

@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         if _torch_state["device"]:
             if self.device_label.text().startswith("Device: loading"):
                 self.set_device(_torch_state["device"])
+            self.training_view.form.refresh_disk_estimate()
             self._device_poll.stop()
         elif _torch_state["error"]:
             self.device_label.setText("Device: PyTorch failed to load")

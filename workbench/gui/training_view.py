@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.atomic import describe_write_error
 from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.events import Failed, Finished, Stopped
 from workbench.core.presets import matching_preset
@@ -172,8 +173,8 @@ class TrainingView(QWidget):
             self.show_message(f"The configuration is not valid:\n{e}", "error")
             return False
         except OSError as e:
-            self.show_message(f"Could not create the run folder ({e}). Check that the app's home folder "
-                              f"is writable (WORKBENCH_HOME moves it).", "error")
+            self.show_message(f"{describe_write_error(e)} Check that the app's home folder is writable "
+                              f"(WORKBENCH_HOME moves it).", "error")
             return False
         self.live_view.reset()
         self._launch(run, config)
@@ -403,7 +404,7 @@ class TrainingView(QWidget):
         if "nan" in lowered or "infinite" in lowered:
             text += ("\nWhat to try: lower the learning rates, or use the bce-logits loss, then start a new "
                      "run (the failed run is kept with its history).")
-        elif "dataset" not in lowered:
+        elif "dataset" not in lowered and "resume" not in lowered:
             text += "\nThe run is kept with status “failed”; fix the cause and start a new run."
         return text
 

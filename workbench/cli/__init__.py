@@ -1,0 +1,59 @@
+"""Command line: `gan-workbench` opens the GUI; subcommands train and manage runs headless.
+
+The parser (`parser`), the commands (`run_commands`, `quality_commands`) and the terminal
+progress (`progress`) live in their own modules. Nothing heavy is imported until a command
+needs it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from workbench.cli import generate_commands as generate
+from workbench.cli import quality_commands as quality
+from workbench.cli import run_commands as runs
+from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError
+from workbench.cli.parser import build_parser
+from workbench.core.config import ConfigError
+
+COMMANDS = {
+    "train": runs.cmd_train, "runs": runs.cmd_runs, "presets": runs.cmd_presets, "show": runs.cmd_show,
+    "resume": runs.cmd_resume, "sample": generate.cmd_sample, "export": runs.cmd_export, "delete": runs.cmd_delete,
+    "settings": runs.cmd_settings, "evaluate": quality.cmd_evaluate, "check": quality.cmd_check,
+}
+
+__all__ = ["main", "main_gui", "build_parser", "CliError", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_STOPPED"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return main_gui()
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as e:
+        print("Invalid configuration:", file=sys.stderr)
+        for error in e.errors:
+            print(f"  {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except CliError as e:
+        print(e, file=sys.stderr)
+        return e.status
+    except OSError as e:  # a path the user chose, or the app's home, cannot be written
+        from workbench.core.atomic import describe_write_error
+
+        print(describe_write_error(e, getattr(e, "filename", None)), file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("Aborted.", file=sys.stderr)
+        return EXIT_STOPPED
+
+
+def main_gui() -> int:
+    try:
+        from workbench.gui.app import main as gui_main
+    except ImportError as e:
+        print(f"The desktop app is not available ({e}); use a subcommand, see --help.")
+        return EXIT_OK
+    return gui_main()

@@ -1,0 +1,60 @@
+"""`sample`: new images from a run's generator, any kept epoch: samples from a seed, an
+interpolation between two seeds, a walk along one latent dimension; a grid PNG, a NumPy
+array or one PNG per image."""
+
+from __future__ import annotations
+
+from workbench.cli.common import EXIT_OK, EXIT_USAGE, CliError, store_get
+
+MAX_STEPS = 256
+
+
+def sample_request_errors(args) -> list[str]:
+    """Every problem with the options at once, each naming the option and what it allows."""
+    errors = []
+    if args.interpolate and args.walk is not None:
+        errors.append("give either --interpolate or --walk, not both")
+    if not 1 <= args.count <= 1024:
+        errors.append(f"count: {args.count} is not allowed; expected a whole number from 1 to 1024")
+    if not 2 <= args.steps <= MAX_STEPS:
+        errors.append(f"steps: {args.steps} is not allowed; expected a whole number from 2 to {MAX_STEPS}")
+    if args.out is None and args.out_dir is None:
+        errors.append("out: give --out FILE (.png or .npy) or --out-dir DIR")
+    if args.out is not None and args.out.suffix.lower() not in (".png", ".npy"):
+        errors.append(f"out: {args.out.name} is not allowed; expected a file name ending in .png or .npy")
+    return errors
+
+
+def cmd_sample(args) -> int:
+    from workbench.core.checkpoints import CheckpointError
+    from workbench.core.generation import (
+        LoadedGenerator, interpolation_latents, save_images, seed_latents, walk_latents,
+    )
+
+    errors = sample_request_errors(args)
+    if errors:
+        raise CliError("\n".join(errors), EXIT_USAGE)
+    run = store_get(args.run)
+    try:
+        loaded = LoadedGenerator(run, args.epoch)
+    except CheckpointError as e:
+        raise CliError(str(e)) from None
+    config = loaded.config
+    try:
+        if args.interpolate:
+            latents, what = (interpolation_latents(config, *args.interpolate, args.steps),
+                             f"an interpolation from seed {args.interpolate[0]} to {args.interpolate[1]}")
+        elif args.walk is not None:
+            latents, what = (walk_latents(config, args.seed, args.walk, *args.range, args.steps),
+                             f"a walk along dimension {args.walk} from {args.range[0]:g} to {args.range[1]:g}")
+        else:
+            latents, what = seed_latents(config, args.count, args.seed), f"{args.count} samples from seed {args.seed}"
+    except ValueError as e:
+        raise CliError(str(e), EXIT_USAGE) from None
+    images = loaded.render(latents)
+    nrow = len(images) if (args.interpolate or args.walk is not None) else None
+    save_images(images, args.out, args.out_dir, nrow)
+    where = args.out if args.out is not None else args.out_dir
+    print(f"Wrote {what} (epoch {loaded.epoch}, {len(images)} images) to {where}"
+          + (f" and {args.out_dir}" if args.out is not None and args.out_dir is not None else ""))
+    return EXIT_OK

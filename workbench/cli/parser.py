@@ -1,0 +1,116 @@
+"""The argument parser: one subcommand per action; the `train` flags are generated from
+TrainConfig's field metadata, so every field is settable without being listed twice."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench import __version__
+from workbench.core.config import field_specs
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field, typed and described by its FieldSpec."""
+    groups = {}
+    for name, spec in field_specs().items():
+        group = groups.get(spec.group) or groups.setdefault(
+            spec.group, parser.add_argument_group(f"{spec.group} (TrainConfig fields)"))
+        metavar = {"choice": "{" + ",".join(spec.choices) + "}", "int_list": "N,N,..."}.get(spec.kind, spec.kind.upper())
+        group.add_argument(_flag(name), dest=f"field_{name}", metavar=metavar, default=None,
+                           help=f"{spec.help} Allowed: {spec.allowed()}.")
+
+
+def config_overrides(args: argparse.Namespace) -> dict:
+    return {name: getattr(args, f"field_{name}") for name in field_specs()
+            if getattr(args, f"field_{name}", None) is not None}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gan-workbench",
+        description="Train, watch and compare GANs on small image datasets. "
+                    "Without a command, opens the desktop app.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a new run headless",
+                       description="Train a new run. Start from --preset or --config, then override fields.")
+    p.add_argument("--preset", help="start from this preset (see `presets`; default: the recommended one)")
+    p.add_argument("--config", type=Path, help="start from a TrainConfig JSON file")
+    p.add_argument("--name", help="run name (default: preset and time)")
+    p.add_argument("--notes", default="", help="free-text notes kept with the run")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the configuration and the disk space the run will need, then stop")
+    add_config_flags(p)
+
+    sub.add_parser("runs", help="list runs")
+    sub.add_parser("presets", help="list presets")
+
+    p = sub.add_parser("show", help="print a run's config and per-epoch metrics")
+    p.add_argument("run", help="run id, unique id prefix or name")
+
+    p = sub.add_parser("resume", help="continue a stopped or finished run")
+    p.add_argument("run")
+    p.add_argument("--epochs", type=int, help="new total number of epochs (more than done so far)")
+    p.add_argument("--device", choices=field_specs()["device"].choices, help="override the device")
+
+    p = sub.add_parser("sample", help="new images from a run's generator: samples, interpolations, walks",
+                       description="Draw images from a run's generator (latest epoch by default). Without "
+                                   "--interpolate or --walk: --count images from --seed. The output kind "
+                                   "follows --out's extension (.png: one grid, .npy: an N×H×W float array "
+                                   "in [0, 1]); --out-dir writes one PNG per image.")
+    p.add_argument("run")
+    p.add_argument("--epoch", type=int, help="use this epoch's checkpoint (default: the latest)")
+    p.add_argument("--count", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--interpolate", type=int, nargs=2, metavar=("SEED_A", "SEED_B"),
+                   help="from SEED_A's latent point to SEED_B's (spherical for normal noise)")
+    p.add_argument("--walk", type=int, metavar="DIM", help="sweep latent dimension DIM of --seed's point")
+    p.add_argument("--range", type=float, nargs=2, default=(-3.0, 3.0), metavar=("A", "B"),
+                   help="the values --walk sweeps through (default -3 3)")
+    p.add_argument("--steps", type=int, default=10, help="images in an interpolation or a walk (2 to 256)")
+    p.add_argument("--out", type=Path, help="file to write: .png (a grid) or .npy (the raw images)")
+    p.add_argument("--out-dir", type=Path, help="folder to write one PNG per image into")
+
+    p = sub.add_parser("evaluate", help="score a run's generator: Fréchet score, class coverage, D report",
+                       description="Score an epoch checkpoint (latest by default) against the test split and "
+                                   "store the result in the run.")
+    p.add_argument("run")
+    p.add_argument("--epoch", type=int, help="epoch whose checkpoint to score (default: the latest)")
+    p.add_argument("--all-epochs", action="store_true", help="score every epoch that has a kept checkpoint")
+    p.add_argument("--samples", type=int, default=None, help="generated images to score (default 2000)")
+    p.add_argument("--discriminator", action="store_true",
+                   help="print the discriminator report (D on the real test split and as many generated images)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+    p = sub.add_parser("export", help="export config, metrics CSV, grids and generator weights")
+    p.add_argument("run")
+    p.add_argument("--out", type=Path, help="folder to write into")
+    p.add_argument("--gif", type=Path, help="also (or only) write the training as an animated GIF, "
+                                            "one frame per epoch")
+
+    p = sub.add_parser("settings", help="show or change app settings (the default data folder)",
+                       description="Without options, prints the settings and where data and runs are. "
+                                   "WORKBENCH_DATA_DIR, when set, wins over the saved data folder.")
+    p.add_argument("--data-dir", help="default folder holding the datasets (torchvision layout); '' clears it")
+    p.add_argument("--collapse-coverage", type=float, metavar="X",
+                   help="flag possible mode collapse when class coverage is below X (0 to 1)")
+    p.add_argument("--collapse-share", type=float, metavar="X",
+                   help="flag possible mode collapse when one class takes more than X of samples (0 to 1)")
+
+    p = sub.add_parser("check", help="verify runs: every epoch recorded exactly once, files agreeing",
+                       description="Verify one run or all: config valid, metrics lines valid, unique and "
+                                   "contiguous, grids and checkpoint agreeing on the epoch, checkpoint loading "
+                                   "safely. --repair trims what the latest checkpoint does not cover.")
+    p.add_argument("run", nargs="?", help="run id, prefix or name (default: every run)")
+    p.add_argument("--repair", action="store_true", help="fix what can be fixed without guessing")
+
+    p = sub.add_parser("delete", help="delete a run folder")
+    p.add_argument("run")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    return parser

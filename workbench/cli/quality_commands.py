@@ -1,0 +1,96 @@
+"""Commands that judge runs: evaluate (quality scores, the discriminator report) and check
+(every epoch recorded exactly once)."""
+
+from __future__ import annotations
+
+from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError, store_get
+from workbench.cli.progress import ProgressReporter
+
+
+def cmd_evaluate(args) -> int:
+    import json
+
+    from workbench.core.checkpoints import CheckpointError
+    from workbench.core.config import MIN_EVAL_SAMPLES
+    from workbench.core.datasets import DatasetMissing
+    from workbench.core.evaluation.classifier import EvaluationCancelled
+    from workbench.core.evaluation.discriminator import format_report
+    from workbench.core.evaluation.run_scores import (
+        DEFAULT_SAMPLES, evaluate_all_epochs, evaluate_run, run_discriminator_report,
+    )
+    from workbench.core.runs import RunLocked
+
+    samples = DEFAULT_SAMPLES if args.samples is None else args.samples
+    if not MIN_EVAL_SAMPLES <= samples <= 50000:
+        raise CliError(f"samples: {samples} is not allowed; expected a whole number from {MIN_EVAL_SAMPLES} "
+                       f"to 50000.", EXIT_USAGE)
+    if args.all_epochs and args.epoch is not None:
+        raise CliError("Give either --epoch or --all-epochs, not both.", EXIT_USAGE)
+    run = store_get(args.run)
+    reporter = ProgressReporter()
+    progress = reporter.fraction if reporter.tty else None
+    try:
+        if args.all_epochs:
+            results = evaluate_all_epochs(run, samples, progress=progress)
+        else:
+            results = [evaluate_run(run, args.epoch, samples, progress=progress)]
+        report = run_discriminator_report(run, args.epoch, progress=progress) if args.discriminator else None
+    except (CheckpointError, DatasetMissing, RunLocked, ValueError) as e:
+        raise CliError(str(e)) from None
+    except (EvaluationCancelled, KeyboardInterrupt):
+        raise CliError("Evaluation cancelled; nothing was stored.", EXIT_STOPPED) from None
+    finally:
+        reporter.clear_bar()
+    if args.json:
+        out = dict(results[-1]) if len(results) == 1 else {"epochs": results}
+        if report is not None:
+            out["discriminator"] = report
+        print(json.dumps(out))
+        return EXIT_OK
+    print(f"{'epoch':>5}  {'quality':>9}  {'coverage':>8}  {'confidence':>10}  class histogram")
+    for r in results:
+        print(f"{r['epoch']:>5}  {r['quality']:9.3f}  {r['coverage']:8.3f}  {r['confidence']:10.3f}  "
+              f"{' '.join(str(c) for c in r['class_hist'])}" + (f"  ({r['note']})" if r.get("note") else ""))
+    print("quality is the Fréchet score against the test split (lower is better); coverage 1.0 means "
+          "every class equally often.")
+    from workbench.core.evaluation.coverage import CollapseThresholds, collapse_reason
+
+    reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)
+    if reason:
+        print(f"Possible mode collapse: {reason}.")
+    if report is not None:
+        print()
+        print(format_report(report))
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from workbench.core.checkpoints import CheckpointError
+    from workbench.core.run_check import check_run, repair_run
+    from workbench.core.runs import RunLocked, RunStore
+
+    runs = [store_get(args.run)] if args.run else RunStore().runs()
+    if not runs:
+        print("No runs to check.")
+        return EXIT_OK
+    bad = 0
+    for run in runs:
+        result = check_run(run)
+        if result.ok:
+            print(f"{run.id}: ok ({result.checkpoint_epoch or 0} epochs)")
+            continue
+        print(f"{run.id}:")
+        for problem in result.problems + result.unfixable:
+            print(f"  problem: {problem}")
+        if args.repair and result.problems:
+            try:
+                for change in repair_run(run) or ["nothing needed changing"]:
+                    print(f"  repaired: {change}")
+            except (RunLocked, CheckpointError) as e:
+                print(f"  not repaired: {e}")
+            result = check_run(run)
+        if not result.ok:
+            bad += 1
+            if result.problems and not args.repair:
+                print("  `gan-workbench check RUN --repair` trims the run to its latest checkpoint.")
+    return EXIT_FAILED if bad else EXIT_OK
