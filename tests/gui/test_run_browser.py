@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
@@ -230,25 +229,19 @@ def test_new_run_from_config_fills_the_form_through_the_callable(runs, make_brow
     assert config == runs["beta"].config() and config.lr_g == 0.001 and preset == "mlp-small"
 
 
-def test_generate_shows_a_reproducible_grid_and_saves_png(runs, make_browser, monkeypatch, tmp_path, qtbot):
-    from workbench.core.sampling import generate
-    from workbench.gui.runs.dialogs import GeneratedDialog
+def test_generate_opens_the_generate_window_on_the_selected_run(runs, make_browser, qtbot):
+    from workbench.gui.generate_window import GenerateWindow
 
     browser = make_browser()
     browser.select_runs([runs["beta"].id])
-    shown = []
-    monkeypatch.setattr(browser, "ask_generate_options", lambda: (16, 3))
-    monkeypatch.setattr(browser, "show_generated", lambda summary, grid, count, seed: shown.append(grid))
-    assert browser.generate_selected()
-    grid = shown[0]
-    assert grid.dtype == np.uint8 and grid.shape == (4 * 30 + 2, 4 * 30 + 2)
-    assert np.array_equal(grid, generate(runs["beta"], 16, seed=3))
-
-    dialog = GeneratedDialog(grid, "t", "x.png")
-    qtbot.addWidget(dialog)
-    monkeypatch.setattr(dialog, "ask_save_path", lambda: str(tmp_path / "gen.png"))
-    dialog._save()
-    assert QImage(str(tmp_path / "gen.png")).size().width() == grid.shape[1]
+    window = browser.generate_selected()
+    assert isinstance(window, GenerateWindow) and window.isVisible()
+    assert window.run.id == runs["beta"].id and window.epoch() == 3 and "beta" in window.windowTitle()
+    assert browser.generate_selected() is window  # brought forward, not opened twice
+    qtbot.waitUntil(window.is_idle, timeout=30_000)
+    assert window.images.shape == (64, 28, 28) and window.shown_request.epoch == 3
+    window.close()
+    qtbot.waitUntil(lambda: not browser._generate_windows)
 
 
 def test_export_writes_files_that_open(runs, make_browser, monkeypatch, tmp_path):

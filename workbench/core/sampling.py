@@ -1,5 +1,5 @@
-"""Images from a generator: display mapping, grids (torchvision's make_grid), PNG files,
-and generating new images from a stored run."""
+"""Images from a generator: latent noise, display mapping, grids (torchvision's make_grid) and
+PNG files. Generating from a stored run is `workbench.core.generation`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ import numpy as np
 import torch
 
 from workbench.core.atomic import write_with
-from workbench.core.checkpoints import load_checkpoint
 from workbench.core.config import TrainConfig
-from workbench.core.models import build_generator
 
 
 def draw_noise(count: int, config: TrainConfig, device, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -52,21 +50,3 @@ def save_png(grid: np.ndarray, path: Path) -> None:
 
     image = Image.fromarray(np.ascontiguousarray(grid), mode="L")
     write_with(Path(path), lambda f: image.save(f, format="PNG"))
-
-
-def load_generator(run, device="cpu") -> tuple[torch.nn.Module, TrainConfig, dict]:
-    """The run's generator from its latest checkpoint, in eval mode."""
-    config = run.config()
-    state = load_checkpoint(run.latest_checkpoint, device)
-    generator = build_generator(config).to(device)
-    generator.load_state_dict(state["generator"])
-    generator.eval()
-    return generator, config, state
-
-
-@torch.no_grad()
-def generate(run, count: int, seed: int = 0, device="cpu") -> np.ndarray:
-    """A grid of `count` new images from the run's trained generator, reproducible by seed."""
-    generator, config, _ = load_generator(run, device)
-    z = draw_noise(count, config, "cpu", torch.Generator().manual_seed(seed)).to(device)
-    return grid_array(to_display(generator(z), config.image_range))

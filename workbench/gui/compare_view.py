@@ -2,7 +2,8 @@
 beside their image-quality curves (Fréchet score, log scale), their sample grids under one
 shared epoch slider, the runs ranked by best quality, a summary block and a config table that
 highlights the fields that differ (tables in `compare_tables`). "Export comparison" writes one
-labelled PNG of the grids at the chosen epoch, a PNG of the plots and a CSV of the curves.
+labelled PNG of the grids at the chosen epoch, a PNG of the plots and a CSV of the curves;
+"Export animation" a GIF of the grids side by side, a frame per epoch.
 
 Reads JSON and PNGs only (no torch); the diff, stats, ranking and CSV logic live in `core.compare`.
 """
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSlider, QVBoxLayout, QWidget,
 )
 
+from workbench.core.atomic import describe_write_error
 from workbench.core.compare import config_diff, rank_by_quality, run_stats, scored_epochs, write_curves_csv
 from workbench.core.runs import Run
 from workbench.gui.compare_tables import ConfigTable, SummaryTable, ranking_text
@@ -78,6 +80,10 @@ class CompareView(QWidget):
         self.export_button.setToolTip("Write the grids at the shown epoch as one labelled PNG, the plots "
                                       "as another, and the curves (losses, quality, coverage) as CSV")
         self.export_button.clicked.connect(self._on_export_clicked)
+        self.gif_button = QPushButton("Export animation…", self)
+        self.gif_button.setObjectName("compareGifButton")
+        self.gif_button.setToolTip("Write the runs' sample grids side by side as an animated GIF, a frame per epoch")
+        self.gif_button.clicked.connect(self.export_gif)
         self.close_button = QPushButton("Close", self)
         self.close_button.setToolTip("Close this comparison (as a tab, the tab goes too)")
         self.close_button.clicked.connect(self.close_comparison)
@@ -85,6 +91,7 @@ class CompareView(QWidget):
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(self.export_button)
+        top.addWidget(self.gif_button)
         top.addWidget(self.close_button)
 
         # curves
@@ -367,8 +374,29 @@ class CompareView(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Export comparison into folder", self._last_export_dir)
         return folder or None
 
+    def ask_gif_path(self) -> str | None:
+        """The save dialog for the animation; a method so tests can replace it."""
+        start = str(Path(self._last_export_dir) / "comparison.gif")
+        path, _ = QFileDialog.getSaveFileName(self, "Export animation", start, "GIF animation (*.gif)")
+        return (path if path.lower().endswith(".gif") else path + ".gif") if path else None
+
     def show_message(self, title: str, text: str) -> None:
         QMessageBox.information(self, title, text)
+
+    def export_gif(self) -> int:
+        """The compared runs' training side by side as one GIF; returns the frames written."""
+        path = self.ask_gif_path()
+        if not path:
+            return 0
+        from workbench.core.animation import write_gif
+
+        try:
+            frames = write_gif([d.run for d in self.data], path, [d.name for d in self.data])
+        except (OSError, ValueError) as e:
+            self.show_message("Export failed", describe_write_error(e) if isinstance(e, OSError) else f"{e}.")
+            return 0
+        self.show_message("Animation exported", f"Wrote {frames} frames (one per epoch) to {path}.")
+        return frames
 
     def _on_export_clicked(self) -> None:
         folder = self.choose_export_dir()
@@ -378,7 +406,7 @@ class CompareView(QWidget):
         try:
             written = self.export_comparison(folder)
         except OSError as e:
-            self.show_message("Export failed", str(e))
+            self.show_message("Export failed", describe_write_error(e))
             return
         self.show_message("Comparison exported", "\n".join(str(p) for p in written))
 

@@ -4,7 +4,8 @@ selected), the context menu, what each action does, and the questions it asks.
 A mixin for `RunBrowser`, kept apart so what resume, generate, evaluate, export or delete do
 reads without the layout. The browser provides `store`, `model`, `details`, `table`,
 `filter_edit`, `palette_`, `evaluation` (the progress bar), `evaluate_samples`, the
-`*_callback`s, `selected_summaries()`, `selected_runs()` and `refresh()`.
+`*_callback`s, the open `_compare_windows` and `_generate_windows`, `selected_summaries()`,
+`selected_runs()` and `refresh()`.
 Every question to the user is a method (`ask_*`, `confirm_*`, `choose_*`, `show_*`) so tests
 and embedders can replace it. Torch is imported only by the actions that need it.
 """
@@ -17,8 +18,9 @@ from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMenu, QMessageBox
 
+from workbench.core.atomic import describe_write_error
 from workbench.core.runs import Run, RunLocked, RunSummary
-from workbench.gui.runs.dialogs import GeneratedDialog, GenerateOptionsDialog, ResumeDialog
+from workbench.gui.runs.dialogs import ResumeDialog
 
 MAX_COMPARE = 8
 
@@ -46,12 +48,16 @@ class RunActions:
         self.rename_action = action("Rename…", self.rename_selected, "F2", "Give the run a new name")
         self.notes_action = action("Edit notes", self.edit_notes_selected, "Ctrl+E", "Edit the run's notes")
         self.generate_action = action("Generate…", self.generate_selected, "Ctrl+G",
-                                      "Draw new images from the run's generator")
+                                      "Explore the run's generator at any kept epoch: samples, "
+                                      "interpolations between seeds, walks along a latent dimension")
         self.evaluate_action = action("Evaluate", self.evaluate_selected, "Ctrl+Shift+Q",
                                       "Score every epoch with a checkpoint (Fréchet score, class coverage) "
                                       "and report how well the discriminator tells real from generated")
         self.export_action = action("Export…", self.export_selected, "Ctrl+Shift+E",
                                     "Write config, metrics CSV, grids and generator weights to a folder")
+        self.export_gif_action = action("Export animation…", self.export_gif_selected, None,
+                                        "Write the run's per-epoch sample grids as an animated GIF")
+        self.export_gif_action.setObjectName("exportGifAction")
         self.delete_action = action("Delete…", self.delete_selected, QKeySequence.StandardKey.Delete,
                                     "Delete the run folders")
         self.reveal_action = action("Reveal in file manager", self.reveal_selected, "Ctrl+Shift+R",
@@ -69,7 +75,7 @@ class RunActions:
         menu = QMenu(self)
         for a in (self.open_action, self.resume_action, self.new_run_action, None, self.rename_action,
                   self.notes_action, None, self.generate_action, self.evaluate_action, self.export_action,
-                  self.compare_action, self.reveal_action, None, self.delete_action):
+                  self.export_gif_action, self.compare_action, self.reveal_action, None, self.delete_action):
             menu.addSeparator() if a is None else menu.addAction(a)
         return menu
 
@@ -86,6 +92,7 @@ class RunActions:
         self.resume_action.setEnabled(healthy and one.status != "running")
         self.new_run_action.setEnabled(healthy)
         self.generate_action.setEnabled(healthy and one.epochs_done > 0)
+        self.export_gif_action.setEnabled(one is not None and one.epochs_done > 0)
         self.evaluate_action.setEnabled(healthy and one.status != "running" and one.epochs_done > 0
                                         and not self.evaluation.is_running()
                                         and Run(one.path).latest_checkpoint.exists())
@@ -165,28 +172,35 @@ class RunActions:
         self.details.tabs.setCurrentIndex(1)
         self.details.notes_edit.setFocus()
 
-    def generate_selected(self) -> bool:
+    def generate_selected(self):
+        """Open the Generate window on the selected run (raise it if it is open); returns it."""
         s = self._one()
         if s is None:
-            return False
-        options = self.ask_generate_options()
-        if options is None:
-            return False
-        count, seed = options
+            return None
+        for window in self._generate_windows:
+            if window.run.id == s.id:
+                window.raise_()
+                window.activateWindow()
+                return window
         from workbench.core.checkpoints import CheckpointError
         from workbench.core.config import ConfigError
-        from workbench.core.sampling import generate
 
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            grid = generate(Run(s.path), count, seed)
-        except (CheckpointError, ConfigError, RuntimeError) as e:
+            from workbench.gui.generate_window import GenerateWindow  # torch loads here
+
+            window = GenerateWindow(Run(s.path), s.name)
+        except (CheckpointError, ConfigError, OSError) as e:
             self.show_error("Cannot generate", f"{s.name}: {e}")
-            return False
+            return None
         finally:
             QGuiApplication.restoreOverrideCursor()
-        self.show_generated(s, grid, count, seed)
-        return True
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.destroyed.connect(lambda *_: self._generate_windows.remove(window)
+                                 if window in self._generate_windows else None)
+        self._generate_windows.append(window)
+        window.show()
+        return window
 
     def evaluate_selected(self) -> bool:
         """Start scoring the selected run in the background; `_on_evaluated` finishes up."""
@@ -240,7 +254,7 @@ class RunActions:
         try:
             written = export_run(Run(s.path), out)
         except OSError as e:
-            self.show_error("Export failed", f"Could not write to {out}: {e}")
+            self.show_error("Export failed", describe_write_error(e))
             return []
         finally:
             QGuiApplication.restoreOverrideCursor()
@@ -248,6 +262,27 @@ class RunActions:
         text = f"Wrote {len(written)} files to {out}." + ("\n\n" + "\n".join(notes) if notes else "")
         self.show_message("Exported", text)
         return written
+
+    def export_gif_selected(self) -> Path | None:
+        """Ask where, then write the selected run's training as an animated GIF."""
+        s = self._one()
+        if s is None:
+            return None
+        path = self.ask_gif_path(s)
+        if not path:
+            return None
+        from workbench.core.animation import write_gif
+
+        try:
+            frames = write_gif([Run(s.path)], path, [s.name])
+        except OSError as e:
+            self.show_error("Export failed", describe_write_error(e))
+            return None
+        except ValueError as e:
+            self.show_error("Export failed", f"{s.name}: {e}.")
+            return None
+        self.show_message("Animation exported", f"Wrote {frames} frames (one per epoch) to {path}.")
+        return Path(path)
 
     def delete_selected(self) -> list[str]:
         """Ask, then delete; a run being trained is refused with the reason. Returns the ids deleted."""
@@ -304,16 +339,15 @@ class RunActions:
         name, ok = QInputDialog.getText(self, "Rename run", "Name:", QLineEdit.EchoMode.Normal, summary.name)
         return name if ok else None
 
-    def ask_generate_options(self) -> tuple[int, int] | None:
-        dialog = GenerateOptionsDialog(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        return dialog.count.value(), dialog.seed.value()
-
-    def show_generated(self, summary: RunSummary, grid, count: int, seed: int) -> None:
-        dialog = GeneratedDialog(grid, f"{summary.name}: {count} images, seed {seed}",
-                                 f"{summary.id}-seed{seed}.png", self)
-        dialog.exec()
+    def ask_gif_path(self, summary: RunSummary) -> str | None:
+        start = str(Path(self._last_export_dir or "") / f"{summary.id}.gif")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the training of {summary.name} as a GIF", start,
+                                              "GIF animation (*.gif)")
+        if path and not path.lower().endswith(".gif"):
+            path += ".gif"
+        if path:
+            self._last_export_dir = str(Path(path).parent)
+        return path or None
 
     def choose_export_dir(self, summary: RunSummary) -> str | None:
         folder = QFileDialog.getExistingDirectory(self, f"Export {summary.name} into folder",

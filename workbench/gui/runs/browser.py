@@ -48,6 +48,7 @@ class RunBrowser(QWidget, RunActions):
         self.compare_callback = compare
         self.palette_ = palette or RunPalette(self)
         self._compare_windows: list[QWidget] = []
+        self._generate_windows: list[QWidget] = []
         self._last_export_dir = ""
 
         self.model = RunTableModel(self.store, self.palette_, self)
@@ -106,8 +107,8 @@ class RunBrowser(QWidget, RunActions):
         more.setText("More")
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         more_menu = QMenu(more)
-        for action in (self.open_action, self.rename_action, self.notes_action, self.reveal_action,
-                       self.refresh_action):
+        for action in (self.open_action, self.rename_action, self.notes_action, self.export_gif_action,
+                       self.reveal_action, self.refresh_action):
             more_menu.addAction(action)
         more.setMenu(more_menu)
         buttons.addWidget(more)
@@ -222,6 +223,8 @@ class RunBrowser(QWidget, RunActions):
 
     def closeEvent(self, event) -> None:
         self.evaluation.stop_and_wait()
+        for window in list(self._generate_windows):
+            window.close()
         super().closeEvent(event)
 
     # ---- UI state (QSettings) ------------------------------------------------------------------

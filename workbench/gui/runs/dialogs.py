@@ -1,76 +1,10 @@
-"""The Runs tab's own dialogs: generate options, the generated grid, resume."""
+"""The Runs tab's own dialogs: resume (generating has its own window, `gui.generate_window`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
-)
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QSpinBox, QVBoxLayout
 
 from workbench.core.runs import RunSummary
-from workbench.gui.grid_view import PixelView, array_to_image
-
-
-class GenerateOptionsDialog(QDialog):
-    """How many images and which seed."""
-
-    def __init__(self, parent=None, count: int = 64, seed: int = 0):
-        super().__init__(parent)
-        self.setWindowTitle("Generate images")
-        self.count = QSpinBox(self)
-        self.count.setRange(1, 1024)
-        self.count.setValue(count)
-        self.seed = QSpinBox(self)
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setValue(seed)
-        form = QFormLayout(self)
-        form.addRow("Images", self.count)
-        form.addRow("Seed", self.seed)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-
-class GeneratedDialog(QDialog):
-    """A generated grid, crisp, with Save as PNG (through the core's save_png)."""
-
-    def __init__(self, grid, title: str, default_name: str, parent=None):
-        super().__init__(parent)
-        self.grid = grid
-        self.default_name = default_name
-        self.setWindowTitle(title)
-        self.view = PixelView(self)
-        self.view.set_image(array_to_image(grid))
-        save = QPushButton("Save PNG…", self)
-        save.clicked.connect(self._save)
-        close = QPushButton("Close", self)
-        close.clicked.connect(self.accept)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(save)
-        row.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.view, 1)
-        layout.addLayout(row)
-        self.resize(520, 560)
-
-    def ask_save_path(self) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, "Save generated images", self.default_name, "PNG image (*.png)")
-        if path and not path.lower().endswith(".png"):
-            path += ".png"
-        return path
-
-    def save_to(self, path) -> None:
-        from workbench.core.sampling import save_png
-
-        save_png(self.grid, Path(path))
-
-    def _save(self) -> None:
-        path = self.ask_save_path()
-        if path:
-            self.save_to(path)
 
 
 class ResumeDialog(QDialog):
