@@ -11,11 +11,13 @@ MAX_STEPS = 256
 
 def sample_request_errors(args) -> list[str]:
     """Every problem with the options at once, each naming the option and what it allows."""
+    from workbench.core.generation import MAX_IMAGES
+
     errors = []
     if args.interpolate and args.walk is not None:
         errors.append("give either --interpolate or --walk, not both")
-    if not 1 <= args.count <= 1024:
-        errors.append(f"count: {args.count} is not allowed; expected a whole number from 1 to 1024")
+    if not 1 <= args.count <= MAX_IMAGES:
+        errors.append(f"count: {args.count} is not allowed; expected a whole number from 1 to {MAX_IMAGES}")
     if not 2 <= args.steps <= MAX_STEPS:
         errors.append(f"steps: {args.steps} is not allowed; expected a whole number from 2 to {MAX_STEPS}")
     if args.out is None and args.out_dir is None:

@@ -8,7 +8,6 @@ exactly at the images those seeds draw alone.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +120,3 @@ def save_images(images: np.ndarray, out: Path | None = None, out_dir: Path | Non
             save_png((image * 255 + 0.5).clip(0, 255).astype(np.uint8), path)
             written.append(path)
     return written
-
-
-def square_rows(count: int) -> int:
-    return max(1, math.ceil(math.sqrt(count)))

@@ -17,7 +17,8 @@ import torch
 from workbench import paths
 from workbench.core.datasets import load_split
 from workbench.core.evaluation.classifier import save_classifier, train_classifier
-from workbench.core.evaluation.registry import SHIPPED, TRAINING, cache_key, classifier_meta, write_meta_json
+from workbench.core.atomic import write_json
+from workbench.core.evaluation.registry import SHIPPED, TRAINING, cache_key, classifier_meta
 
 
 def main(argv=None) -> int:
@@ -39,7 +40,7 @@ def main(argv=None) -> int:
              "training": {"epochs": TRAINING["epochs"], "max_seconds": None}}
     target = SHIPPED["mnist"]
     save_classifier(target, model, meta)
-    write_meta_json(target.with_suffix(".json"), meta)
+    write_json(target.with_suffix(".json"), meta)
     print(f"\nwrote {target.name}: test accuracy {meta['test_accuracy']:.4f}, trained in {seconds:.0f} s, "
           f"{target.stat().st_size / 1024:.0f} KiB")
     return 0

@@ -9,7 +9,6 @@ split's feature statistics are cached under the same key.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass, field
@@ -150,15 +149,3 @@ def forget_memo() -> None:
     with _memo_lock:
         _memo.clear()
     _checksums.clear()
-
-
-def describe(model: ScoringModel) -> str:
-    acc = model.test_accuracy
-    return f"{model.dataset} classifier v{model.meta.get('version')}" + (
-        f", test accuracy {acc:.2%}" if isinstance(acc, float) else "")
-
-
-def write_meta_json(path: Path, meta: dict) -> None:
-    from workbench.core.atomic import write_bytes
-
-    write_bytes(path, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))

@@ -14,7 +14,6 @@ from workbench.core.evaluation.registry import ScoringModel
 from workbench.core.sampling import draw_noise, to_display
 
 EVAL_SEED = 20_241_129  # the same latent points for every epoch and every run of a latent size
-QUALITY_KEYS = ("quality", "coverage", "confidence", "class_hist", "eval_samples")
 
 
 def image_scores(images: torch.Tensor, scoring: ScoringModel) -> dict:
