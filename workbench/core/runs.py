@@ -19,7 +19,6 @@ import re
 import secrets
 import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 from workbench import paths
 from workbench.core.atomic import append_line, write_bytes, write_json
 from workbench.core.config import TrainConfig
+from workbench.core.file_locks import blocking_lock, held_lock, lock_is_held
 
 STATUSES = ("created", "running", "finished", "stopped", "failed", "damaged")
 
@@ -186,7 +186,7 @@ class Run:
         return _numbered_files(self.samples_dir, ".png")
 
     def is_locked(self) -> bool:
-        return _lock_is_held(self.path / ".lock")
+        return lock_is_held(self.path / ".lock")
 
     def summary(self) -> RunSummary:
         """Never raises for a bad run: problems show as status "damaged" with the reason."""
@@ -238,7 +238,7 @@ class Run:
     def update_info(self, **changes) -> dict:
         """Read-modify-write run.json under a short lock, so that notes saved by the browser
         and the trainer's epoch updates from another process never overwrite each other."""
-        with _blocking_lock(self.path / ".info-lock"):
+        with blocking_lock(self.path / ".info-lock"):
             try:
                 info = self.info()
             except (OSError, ValueError):
@@ -306,24 +306,11 @@ class Run:
     def _write_metrics(self, entries: list[dict]) -> None:
         write_bytes(self.metrics_file, "".join(json.dumps(e) + "\n" for e in entries).encode("utf-8"))
 
-    @contextmanager
     def lock(self):
         """Hold the run's write lock; raises RunLocked when someone else holds it."""
-        handle = None
-        for _ in range(5):  # a reader's probe holds the lock for microseconds
-            handle = _acquire_lock(self.path / ".lock")
-            if handle is not None:
-                break
-            time.sleep(0.05)
-        if handle is None:
-            raise RunLocked(
-                f"Run {self.id} is being trained by another process; it can be read but not "
-                f"changed until that training stops."
-            )
-        try:
-            yield
-        finally:
-            _release_lock(handle)
+        return held_lock(self.path / ".lock", lambda: RunLocked(
+            f"Run {self.id} is being trained by another process; it can be read but not "
+            f"changed until that training stops."))
 
 
 def _numbered_files(folder: Path, suffix: str) -> list[int]:
@@ -426,69 +413,6 @@ class RunStore:
         with run.lock():
             pass  # refuses while training
         shutil.rmtree(run.path)
-
-
-# ---- file locks (flock on POSIX, msvcrt on Windows); released by the OS if the process dies --
-try:
-    import fcntl
-
-    def _acquire_lock(path: Path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return None
-        return fd
-
-    def _release_lock(fd) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-    @contextmanager
-    def _blocking_lock(path: Path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the flock
-
-except ImportError:  # pragma: no cover - Windows
-    import msvcrt
-
-    def _acquire_lock(path: Path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            os.close(fd)
-            return None
-        return fd
-
-    def _release_lock(fd) -> None:
-        os.lseek(fd, 0, 0)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        os.close(fd)
-
-    @contextmanager
-    def _blocking_lock(path: Path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-            yield
-        finally:
-            _release_lock(fd)
-
-
-def _lock_is_held(path: Path) -> bool:
-    if not path.exists():
-        return False
-    handle = _acquire_lock(path)
-    if handle is None:
-        return True
-    _release_lock(handle)
-    return False
 
 
 __all__ = ["Run", "RunStore", "RunSummary", "RunLocked", "RunNotFound", "MetricsLog"]
