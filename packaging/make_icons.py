@@ -1,7 +1,8 @@
 """Draw the app icon: a dark tile holding a 3×3 sample grid with a D (solid) and a G (dashed)
-loss curve across it. Writes resources/gan-workbench.png (256 px, QPainter) and
-resources/gan-workbench.svg (the same shapes as SVG text), so the icon can be regenerated
-and tweaked in code instead of in an image editor.
+loss curve across it. Writes workbench/gui/icons/gan-workbench.png (256 px, QPainter) and
+workbench/gui/icons/gan-workbench.svg (the same shapes as SVG text), so the icon can be
+regenerated and tweaked in code instead of in an image editor. They live in the package (package
+data) because the app reads them at run time, from a wheel or a bundle as well as a checkout.
 
     python packaging/make_icons.py
 """
@@ -12,11 +13,12 @@ import os
 import sys
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+ICONS = Path(__file__).resolve().parent.parent / "workbench" / "gui" / "icons"
 SIZE = 256
 BACKGROUND = ("#243b55", "#141e30")  # top, bottom of the gradient
 TILE_SHADES = ("#e8e8e8", "#9a9a9a", "#cfcfcf", "#b5b5b5", "#f5f5f5", "#8a8a8a", "#dadada", "#a8a8a8", "#c4c4c4")
 D_COLOR, G_COLOR = "#ff9f1c", "#2ec4b6"
+_APP = None
 D_CURVE = [(36, 150), (80, 118), (124, 132), (168, 124), (220, 128)]
 G_CURVE = [(36, 70), (80, 150), (124, 112), (168, 136), (220, 122)]
 
@@ -53,7 +55,8 @@ def draw_png(path: Path) -> None:
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QColor, QGuiApplication, QImage, QLinearGradient, QPainter, QPen, QPolygonF
 
-    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - fonts/painting need it
+    global _APP
+    _APP = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # painting needs one, kept alive
     image = QImage(SIZE, SIZE, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
     p = QPainter(image)
@@ -84,10 +87,10 @@ def draw_png(path: Path) -> None:
 
 
 def main() -> int:
-    RESOURCES.mkdir(exist_ok=True)
-    draw_png(RESOURCES / "gan-workbench.png")
-    (RESOURCES / "gan-workbench.svg").write_text(svg_text(), encoding="utf-8")
-    print(f"wrote {RESOURCES / 'gan-workbench.png'} and {RESOURCES / 'gan-workbench.svg'}")
+    ICONS.mkdir(exist_ok=True)
+    draw_png(ICONS / "gan-workbench.png")
+    (ICONS / "gan-workbench.svg").write_text(svg_text(), encoding="utf-8")
+    print(f"wrote {ICONS / 'gan-workbench.png'} and {ICONS / 'gan-workbench.svg'}")
     return 0
 
 

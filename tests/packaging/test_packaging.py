@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "packaging" / "gan-workbench.spec"
 DESKTOP = ROOT / "packaging" / "gan-workbench.desktop"
+ICONS = ROOT / "workbench" / "gui" / "icons"
 
 
 def spec_constants() -> dict[str, object]:
@@ -41,7 +42,9 @@ def test_spec_is_python_and_references_existing_files():
     for module in excluded:
         assert module not in sources and f"import {module.split('.')[1]}" not in sources, module
     text = SPEC.read_text(encoding="utf-8")
-    assert "ENTRY" in text and "root(ICON_PNG)" in text and '"resources"' in text
+    assert "ENTRY" in text and "root(ICON_PNG)" in text and 'collect_data_files("workbench")' in text
+    assert constants["ICON_PNG"].startswith("workbench/")  # package data, so the bundle has it where the app looks
+    assert "tensorboard" in constants["OTHER_EXCLUDES"] and "pytest" in constants["OTHER_EXCLUDES"]
 
 
 def test_entry_script_opens_the_cli():
@@ -51,11 +54,11 @@ def test_entry_script_opens_the_cli():
 
 
 def test_icons_exist_and_are_a_256px_png_and_an_svg():
-    png = (ROOT / "resources" / "gan-workbench.png").read_bytes()
+    png = (ICONS / "gan-workbench.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (256, 256)
-    svg = (ROOT / "resources" / "gan-workbench.svg").read_text(encoding="utf-8")
+    svg = (ICONS / "gan-workbench.svg").read_text(encoding="utf-8")
     import xml.etree.ElementTree as ET
 
     assert ET.fromstring(svg).tag.endswith("svg")
@@ -74,10 +77,17 @@ def test_desktop_file_is_valid():
         assert entry.get(key), key
     assert entry["Type"] == "Application"
     assert entry["Exec"].split()[0] == "gan-workbench"
-    assert (ROOT / "resources" / f"{entry['Icon']}.png").is_file()
+    assert (ICONS / f"{entry['Icon']}.png").is_file()
     assert entry["Categories"].endswith(";") and entry.get("Terminal") in ("true", "false")
 
 
 @pytest.mark.parametrize("path", ["packaging/README.md"])
 def test_readme_gives_the_build_command(path):
     assert "pyinstaller packaging/gan-workbench.spec" in (ROOT / path).read_text(encoding="utf-8")
+
+
+def test_the_package_finds_its_files_through_the_package_not_the_source_tree():
+    """A wheel or a bundle has no repository around the package: nothing may climb out of it."""
+    for path in (ROOT / "workbench").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "parents[" not in text and '"resources"' not in text, path

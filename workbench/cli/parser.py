@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench import __version__
 from workbench.core.config import field_specs
+from workbench.versions import VersionAction
 
 
 def _flag(name: str) -> str:
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gan-workbench",
         description="Train, watch and compare GANs on small image datasets. "
                     "Without a command, opens the desktop app.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("train", help="train a new run headless",

@@ -6,12 +6,15 @@ after the first show), so it opens in well under the 2 s budget.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
-from pathlib import Path
+from importlib.resources import files
 from typing import Callable
 
 STARTUP: dict = {}  # seconds from main() to first show, for the startup benchmark
+ICON = "gan-workbench.png"  # in workbench/gui/icons/, package data (wheels and bundles carry it)
+QUIT_WHEN_SHOWN = "WORKBENCH_QUIT_WHEN_SHOWN"  # set to 1: quit right after the first show (bundle check)
 
 
 def install_extra_tabs(window) -> None:
@@ -21,10 +24,29 @@ def install_extra_tabs(window) -> None:
     install_runs_tab(window, window.training_view)
 
 
+def app_icon():
+    """The window icon, read from the package's data, so a wheel or a bundle shows it too."""
+    from PySide6.QtGui import QIcon, QPixmap
+
+    try:
+        data = (files("workbench.gui") / "icons" / ICON).read_bytes()
+    except OSError:  # a broken install: run without an icon (the wheel and bundle checks catch it)
+        return QIcon()
+    pixmap = QPixmap()
+    pixmap.loadFromData(data, "PNG")
+    return QIcon(pixmap)
+
+
 def main(argv: list[str] | None = None, *, on_shown: Callable | None = None) -> int:
     """Run the GUI; returns the application's exit code. `on_shown(window)` runs once the
     window is on screen (benchmarks and smoke tests use it to measure and quit)."""
     t0 = time.perf_counter()
+    from workbench.gui.display_check import EXIT_DISPLAY, display_problem
+
+    problem = display_problem()
+    if problem:  # before Qt loads: Qt would abort the process with a core dump instead
+        print(problem, file=sys.stderr)
+        return EXIT_DISPLAY
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -36,11 +58,7 @@ def main(argv: list[str] | None = None, *, on_shown: Callable | None = None) -> 
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("GAN Workbench")
-    icon = Path(__file__).resolve().parents[2] / "resources" / "gan-workbench.png"
-    if icon.exists():
-        from PySide6.QtGui import QIcon
-
-        app.setWindowIcon(QIcon(str(icon)))
+    app.setWindowIcon(app_icon())
     window = MainWindow()
     install_extra_tabs(window)
     window.show()
@@ -51,6 +69,11 @@ def main(argv: list[str] | None = None, *, on_shown: Callable | None = None) -> 
         window.start_background_loading()
         if on_shown is not None:
             on_shown(window)
+        if os.environ.get(QUIT_WHEN_SHOWN) == "1":
+            icon = "missing" if app.windowIcon().isNull() else "present"
+            print(f"window shown {STARTUP['main_to_shown']:.2f} s after main started; window icon {icon}",
+                  flush=True)
+            app.quit()
 
     QTimer.singleShot(0, after_show)
     code = app.exec()
