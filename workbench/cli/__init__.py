@@ -12,6 +12,7 @@ import sys
 from workbench.cli import generate_commands as generate
 from workbench.cli import quality_commands as quality
 from workbench.cli import run_commands as runs
+from workbench.cli import sweep_commands as sweeps
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError
 from workbench.cli.parser import build_parser
 from workbench.core.config import ConfigError
@@ -20,6 +21,7 @@ COMMANDS = {
     "train": runs.cmd_train, "runs": runs.cmd_runs, "presets": runs.cmd_presets, "show": runs.cmd_show,
     "resume": runs.cmd_resume, "sample": generate.cmd_sample, "export": runs.cmd_export, "delete": runs.cmd_delete,
     "settings": runs.cmd_settings, "evaluate": quality.cmd_evaluate, "check": quality.cmd_check,
+    "sweep": sweeps.cmd_sweep, "sweeps": sweeps.cmd_sweeps, "sweep-show": sweeps.cmd_sweep_show,
 }
 
 __all__ = ["main", "main_gui", "build_parser", "CliError", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_STOPPED"]

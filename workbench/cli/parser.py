@@ -21,6 +21,10 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
         group = groups.get(spec.group) or groups.setdefault(
             spec.group, parser.add_argument_group(f"{spec.group} (TrainConfig fields)"))
         metavar = {"choice": "{" + ",".join(spec.choices) + "}", "int_list": "N,N,..."}.get(spec.kind, spec.kind.upper())
+        if spec.kind == "bool":  # `--flag` alone turns it on; `--flag off` overrides a config file
+            group.add_argument(_flag(name), dest=f"field_{name}", metavar="on|off", nargs="?", const="on",
+                               default=None, help=f"{spec.help} Alone: on.")
+            continue
         group.add_argument(_flag(name), dest=f"field_{name}", metavar=metavar, default=None,
                            help=f"{spec.help} Allowed: {spec.allowed()}.")
 
@@ -28,6 +32,12 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
 def config_overrides(args: argparse.Namespace) -> dict:
     return {name: getattr(args, f"field_{name}") for name in field_specs()
             if getattr(args, f"field_{name}", None) is not None}
+
+
+def _study_names() -> list[str]:
+    from workbench.core.sweeps.studies import STUDIES
+
+    return list(STUDIES)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,14 +58,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the configuration and the disk space the run will need, then stop")
     add_config_flags(p)
 
+    p = sub.add_parser("sweep", help="train a grid of configs one after another, ranked by quality",
+                       description="A sweep: a base config (--preset, --config or a built-in --study) and "
+                                   "lists of values for some fields; one run per combination, trained in "
+                                   "order, ranked by best quality. Every train flag sets the base config. "
+                                   "Ctrl-C stops the run in progress; `resume SWEEP_ID` continues.")
+    p.add_argument("--preset", help="base: this preset (default: the recommended one)")
+    p.add_argument("--config", type=Path, help="base: a TrainConfig JSON file (e.g. a run's config.json)")
+    p.add_argument("--study", help="a built-in study: " + ", ".join(_study_names()))
+    p.add_argument("--set", action="append", metavar="FIELD=V1,V2",
+                   help="values for one field (repeatable; runs are the product). Fields set together: "
+                        "FIELD+FIELD=A/B,C/D. Use ; between values that contain commas (widths).")
+    p.add_argument("--name", help="sweep name (default: base and time)")
+    p.add_argument("--dry-run", action="store_true", help="print the runs and the time estimate, then stop")
+    add_config_flags(p)
+
+    sub.add_parser("sweeps", help="list sweeps")
+    p = sub.add_parser("sweep-show", help="a sweep's runs ranked by best quality")
+    p.add_argument("sweep", help="sweep id, unique id prefix or name")
+    p.add_argument("--json", action="store_true", help="print the table as one JSON object")
+
     sub.add_parser("runs", help="list runs")
     sub.add_parser("presets", help="list presets")
 
     p = sub.add_parser("show", help="print a run's config and per-epoch metrics")
     p.add_argument("run", help="run id, unique id prefix or name")
 
-    p = sub.add_parser("resume", help="continue a stopped or finished run")
-    p.add_argument("run")
+    p = sub.add_parser("resume", help="continue a stopped or finished run, or a sweep")
+    p.add_argument("run", help="run id, prefix or name; or a sweep id (sweep-...) to continue the sweep")
     p.add_argument("--epochs", type=int, help="new total number of epochs (more than done so far)")
     p.add_argument("--device", choices=field_specs()["device"].choices, help="override the device")
 
@@ -93,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="folder to write into")
     p.add_argument("--gif", type=Path, help="also (or only) write the training as an animated GIF, "
                                             "one frame per epoch")
+    p.add_argument("--tensorboard", type=Path, metavar="DIR",
+                   help="also (or only) write the run as a TensorBoard log into DIR (needs the tensorboard "
+                        "extra); epochs DIR already holds are kept, not written twice")
 
     p = sub.add_parser("settings", help="show or change app settings (the default data folder)",
                        description="Without options, prints the settings and where data and runs are. "

@@ -58,6 +58,13 @@ class ProgressReporter:
             quality = (f"  {scores['quality']:8.3f}  {scores['coverage']:8.3f}" if "quality" in scores else "")
             print(f"{event.epoch:>4}/{event.epochs_total:<4}  {event.d_loss:8.4f}  {event.g_loss:8.4f}  "
                   f"{event.d_real:6.3f}  {event.d_fake:7.3f}  {event.images_per_sec:8,.0f}{quality}", flush=True)
+        elif kind == "SweepRunStarted":
+            self.clear_bar()
+            print(f"\n=== Sweep {event.sweep_id}: run {event.position} of {event.remaining} "
+                  f"(grid point {event.index + 1} of {event.total}): {event.label}  [{event.run_id}]", flush=True)
+        elif kind == "SweepEnded":
+            self.clear_bar()
+            print(f"Sweep {event.status}: {event.message}", flush=True)
         elif kind == "Finished":
             self.clear_bar()
             print(f"Finished: {event.epochs_done} epochs. Run {event.run_id}.", flush=True)

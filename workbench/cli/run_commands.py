@@ -67,6 +67,10 @@ def _dry_run(config, preset) -> int:
 
 
 def cmd_resume(args) -> int:
+    if args.run.startswith("sweep-"):
+        from workbench.cli.sweep_commands import resume_sweep
+
+        return resume_sweep(args)
     run = store_get(args.run)
     config = run.config()
     done = len(run.metrics().epochs)
@@ -84,14 +88,12 @@ def cmd_resume(args) -> int:
     return _train(config, run)
 
 
-def _train(config, run) -> int:
-    """Run the trainer in this thread with a progress bar; Ctrl-C stops after the batch."""
+def run_stoppable(work, reporter: ProgressReporter):
+    """`work(reporter, control)` in this thread; the first Ctrl-C stops after the current batch
+    (saving a checkpoint), the second aborts."""
     from workbench.core.events import TrainingControl
-    from workbench.core.training import Trainer
 
     control = TrainingControl()
-    reporter = ProgressReporter()
-    reporter.evaluating = bool(config.eval_samples)
 
     def on_sigint(signum, frame):
         if control.stopped:
@@ -101,9 +103,18 @@ def _train(config, run) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        final = Trainer(config, run).run(reporter, control)
+        return work(reporter, control)
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _train(config, run) -> int:
+    """Run the trainer in this thread with a progress bar; Ctrl-C stops after the batch."""
+    from workbench.core.training import Trainer
+
+    reporter = ProgressReporter()
+    reporter.evaluating = bool(config.eval_samples)
+    final = run_stoppable(Trainer(config, run).run, reporter)
     name = type(final).__name__
     if name == "Finished":
         return EXIT_OK
@@ -161,10 +172,12 @@ def cmd_export(args) -> int:
     from workbench.core.animation import write_gif
     from workbench.core.export import export_run
 
-    if args.out is None and args.gif is None:
+    if args.out is None and args.gif is None and args.tensorboard is None:
         raise CliError("Give --out DIR (the run as a folder), --gif FILE (its training as an animation), "
-                       "or both.", EXIT_USAGE)
+                       "--tensorboard DIR (a TensorBoard log), or several.", EXIT_USAGE)
     run = store_get(args.run)
+    if args.tensorboard is not None:  # first: without the extra, nothing is written
+        _export_tensorboard(run, args.tensorboard)
     if args.out is not None:
         for path in export_run(run, args.out):
             print(path)
@@ -175,6 +188,17 @@ def cmd_export(args) -> int:
             raise CliError(f"Run {run.id}: {e}") from None
         print(f"{args.gif} ({frames} frames, one per epoch)")
     return EXIT_OK
+
+
+def _export_tensorboard(run, folder: Path) -> None:
+    from workbench.core.tensorboard_log import INSTALL_HINT, TensorBoardMissing, export_log
+
+    try:
+        written = export_log(run, folder)
+    except TensorBoardMissing as e:
+        raise CliError(f"--tensorboard needs TensorBoard, which is not available ({e.reason}): "
+                       f"{INSTALL_HINT}.") from None
+    print(f"{folder} ({written} new epochs; view with: tensorboard --logdir {folder})")
 
 
 def cmd_delete(args) -> int:

@@ -365,7 +365,8 @@ class RunStore:
         self.root = Path(root) if root else paths.runs_dir()
 
     def create(self, config: TrainConfig, name: str | None = None, notes: str = "",
-               preset: str | None = None) -> Run:
+               preset: str | None = None, tags: dict | None = None) -> Run:
+        """A new run folder; `tags` (a sweep's id and place) go into run.json in the same write."""
         config.check()
         self.root.mkdir(parents=True, exist_ok=True)
         while True:
@@ -380,7 +381,7 @@ class RunStore:
         run.update_info(
             id=run_id, name=name or f"{preset or 'custom'} {run_id[4:15]}", status="created",
             created=now_iso(), finished=None, preset=preset, notes=notes, epochs_done=0,
-            device=None, versions={}, message=None, train_seconds=0.0,
+            device=None, versions={}, message=None, train_seconds=0.0, **(tags or {}),
         )
         return run
 

@@ -17,11 +17,10 @@ from typing import Callable
 import torch
 
 import workbench
-from workbench import paths
 from workbench.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.core.config import TrainConfig
 from workbench.core.disk_space import estimate, shortage
-from workbench.core.datasets import BatchSource, DatasetMissing, load_images
+from workbench.core.datasets import BatchSource, DatasetMissing
 from workbench.core.events import (
     BatchProgress, EpochEnded, Failed, Finished, Notice, Preparing, Started, Stopped, TrainingControl,
 )
@@ -29,6 +28,7 @@ from workbench.core.losses import Objective
 from workbench.core.models import build_discriminator, build_generator
 from workbench.core.runs import Run, RunLocked, now_iso
 from workbench.core.sampling import draw_noise, fixed_noise, grid_array, save_png, to_display
+from workbench.core.training_data import PreparationCancelled, training_images
 
 TRACE_POINTS = 100  # per-batch losses kept per epoch in metrics.jsonl
 
@@ -88,9 +88,13 @@ class Trainer:
         run, cfg = self.run_dir, self.config
         try:
             device = resolve_device(self.device_name)
-            images = load_images(cfg.dataset, paths.data_dir(cfg.data_dir or None), device)
+            images = training_images(cfg, device, emit, lambda: control.stopped)
             state = self._restore_or_init(device)
             epoch_hooks = self._epoch_hooks(device, emit, control)
+        except PreparationCancelled:
+            run.update_info(status="stopped", finished=now_iso())
+            return Stopped(run.id, int(run.info().get("epochs_done") or 0),
+                           "Stopped while the image folder was being prepared; nothing was trained.")
         except _Cancelled:
             run.update_info(status="stopped", finished=now_iso())
             return Stopped(run.id, state.epochs_done,
@@ -103,11 +107,13 @@ class Trainer:
         if short:
             run.update_info(status="failed", message=short, finished=now_iso())
             return Failed(run.id, short)
-        source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches)
+        source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches, device)
         run.save_config(cfg)
         train_seconds = float(run.update_info().get("train_seconds") or 0.0)
         run.update_info(status="running", device=str(device), finished=None, message=None,
-                        versions=_versions(), epochs_done=state.epochs_done)
+                        versions=_versions(), epochs_done=state.epochs_done,
+                        batches_per_epoch=source.batches_per_epoch)
+        recorders = self._epoch_recorders(emit)
         emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
         segment_start = time.perf_counter()
         try:
@@ -123,12 +129,14 @@ class Trainer:
                 for hook in epoch_hooks:
                     ended.scores.update(hook(state.generator))
                 self._finish_epoch(state, ended, train_seconds + time.perf_counter() - segment_start)
+                for recorder in recorders:  # after the epoch is on disk, so they mirror what was written
+                    recorder.record(ended.metrics(), run.sample_file(epoch))
                 emit(ended)
                 if control.stopped and epoch < cfg.epochs:
                     run.update_info(status="stopped", finished=now_iso())
                     return Stopped(run.id, state.epochs_done, f"Stopped after epoch {epoch}.")
-        except NonFiniteLoss as e:
-            run.update_info(status="failed", message=str(e), finished=now_iso())
+        except NonFiniteLoss as e:  # diverged: training it again gives the same NaN (sweeps skip it)
+            run.update_info(status="failed", message=str(e), finished=now_iso(), diverged=True)
             return Failed(run.id, str(e), e.epoch, e.batch)
         except Exception as e:  # keep the run and say what happened
             message = f"Training failed: {type(e).__name__}: {e}"
@@ -140,6 +148,9 @@ class Trainer:
             except OSError:
                 pass  # the disk may still be full: run.json keeps "running", which lists as stopped
             return Failed(run.id, message)
+        finally:
+            for recorder in recorders:
+                recorder.close()
         run.update_info(status="finished", finished=now_iso())
         return Finished(run.id, state.epochs_done)
 
@@ -170,6 +181,16 @@ class Trainer:
             return scores | {"eval_seconds": time.perf_counter() - start}
 
         return [evaluate]
+
+    def _epoch_recorders(self, emit) -> list:
+        """Consumers of each epoch once its metrics line and grid are written (`record`, then
+        `close` at the end): the TensorBoard mirror when `tensorboard` asks for it."""
+        if not self.config.tensorboard:
+            return []
+        from workbench.core.tensorboard_log import open_for_training
+
+        log = open_for_training(self.run_dir, emit)
+        return [log] if log else []
 
     def _train_epoch(self, epoch: int, state: "_State", source: BatchSource, emit, control):
         """One epoch; returns its EpochEnded, or None when stopped between batches."""

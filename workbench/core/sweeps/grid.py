@@ -1,0 +1,161 @@
+"""A sweep's grid: axes of values for config fields, parsed from the user's text, validated all at
+once, and expanded into one config per point of their product.
+
+An axis usually sets one field (`batch_size=64,128,256`); it may set several fields together
+(`latent_size+lr_g=64/2e-4,128/1e-4`), so a study can pair values instead of crossing them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from workbench.core.config import ConfigError, FieldError, TrainConfig, coerce, field_names, spec_of
+
+MAX_RUNS = 100  # a grid larger than this is almost always a typo, and would take days on a CPU
+SYNTAX = ("FIELD=V1,V2,... or FIELD+FIELD=A/B,C/D,... (use ; between values that contain commas, "
+          "e.g. g_widths=64,32;128,64)")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """Fields set together, and the values they take: one tuple per point."""
+
+    fields: tuple[str, ...]
+    points: tuple[tuple, ...]
+
+    def changes(self, index: int) -> dict:
+        return dict(zip(self.fields, self.points[index]))
+
+    def to_dict(self) -> dict:
+        return {"fields": list(self.fields), "values": [list(p) for p in self.points]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Axis":
+        return cls(tuple(data["fields"]), tuple(tuple(p) for p in data["values"]))
+
+    def text(self) -> str:
+        """The axis as the CLI's --set takes it."""
+        sep = ";" if any(isinstance(v, list) for p in self.points for v in p) else ","
+        return "+".join(self.fields) + "=" + sep.join("/".join(_show(v) for v in p) for p in self.points)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One run of a sweep: its place in the grid, the fields it changes and its full config."""
+
+    index: int
+    changes: dict
+    config: TrainConfig
+
+    @property
+    def label(self) -> str:
+        return " ".join(f"{name}={_show(value)}" for name, value in self.changes.items())
+
+
+def _show(value) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def parse_axis(text: str) -> tuple[Axis | None, list[FieldError]]:
+    """An axis from `FIELD=V1,V2` or `A+B=a1/b1,a2/b2`; every problem is returned, none raised."""
+    names_text, sep, values_text = text.partition("=")
+    if not sep or not names_text.strip() or not values_text.strip():
+        return None, [FieldError("--set", text, SYNTAX)]
+    names = tuple(n.strip() for n in names_text.split("+"))
+    known = field_names()
+    errors = [FieldError(n or "(empty)", text, "a TrainConfig field; known fields: " + ", ".join(known))
+              for n in names if n not in known]
+    if errors:
+        return None, errors
+    raw_points = [p for p in values_text.split(";" if ";" in values_text else ",")]
+    points = []
+    for raw in raw_points:
+        parts = raw.split("/")
+        if len(parts) != len(names):
+            errors.append(FieldError("+".join(names), raw.strip(),
+                                     f"{len(names)} values separated by / ({SYNTAX})"))
+            continue
+        point = []
+        for name, part in zip(names, parts):
+            try:
+                point.append(coerce(name, _parse_value(name, part.strip())))
+            except FieldError as e:
+                errors.append(e)
+        points.append(tuple(point))
+    if errors:
+        return None, errors
+    return Axis(names, tuple(points)), []
+
+
+def _parse_value(name: str, text: str):
+    """CLI text to what `coerce` accepts; lists (widths) take commas or spaces inside a value."""
+    return text if spec_of(name).kind != "int_list" else text.replace(",", " ")
+
+
+def parse_axes(texts: list[str]) -> list[Axis]:
+    """Every --set at once; raises ConfigError listing every bad field and value."""
+    axes, errors, seen = [], [], set()
+    for text in texts:
+        axis, problems = parse_axis(text)
+        errors.extend(problems)
+        if axis:
+            axes.append(axis)
+        for name in (n.strip() for n in text.partition("=")[0].split("+")):
+            if name in seen:
+                errors.append(FieldError(name, text, "set by one --set only"))
+            seen.add(name)
+    if errors:
+        raise ConfigError(errors)
+    return axes
+
+
+def _overlap_errors(axes: list[Axis]) -> list[FieldError]:
+    seen, errors = set(), []
+    for axis in axes:
+        for name in axis.fields:
+            if name in seen:
+                errors.append(FieldError(name, axis.text(), "set by one --set only"))
+            seen.add(name)
+    return errors
+
+
+def run_count(axes: list[Axis]) -> int:
+    count = 1
+    for axis in axes:
+        count *= len(axis.points)
+    return count
+
+
+def expand(base: TrainConfig, axes: list[Axis]) -> list[Point]:
+    """One validated config per point of the axes' product, in order (the last axis varies
+    fastest). Raises ConfigError with every problem: bad values, combinations the config
+    rejects (a width list that does not fit an architecture), an empty or oversized grid."""
+    errors = _overlap_errors(axes)
+    count = run_count(axes)
+    if not axes or count == 0:
+        errors.append(FieldError("--set", "", f"at least one field with at least one value ({SYNTAX})"))
+    elif count > MAX_RUNS:
+        errors.append(FieldError("--set", f"{count} runs", f"a grid of at most {MAX_RUNS} runs"))
+    if errors:
+        raise ConfigError(errors)
+    points, seen = [], {}
+    base_values = base.to_dict()
+    for index, choice in enumerate(itertools.product(*(range(len(a.points)) for a in axes))):
+        changes = {}
+        for axis, i in zip(axes, choice):
+            changes.update(axis.changes(i))
+        try:
+            config = TrainConfig.from_dict(base_values | changes)
+        except ConfigError as e:
+            for error in e.errors:
+                seen.setdefault(str(error), error)
+            continue
+        points.append(Point(index, changes, config))
+    if seen:
+        raise ConfigError(list(seen.values()))
+    return points

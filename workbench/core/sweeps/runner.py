@@ -1,0 +1,92 @@
+"""Training a sweep: its runs one after another with the ordinary Trainer, skipping what is done.
+
+Stop stops the run in progress the normal way (it resumes exactly) and ends the sweep; running
+the sweep again continues with that run, then the ones after it. A run that diverges (NaN) is
+recorded and the sweep goes on; any other failure (no data, a full disk) would hit the next
+runs too, so it ends the sweep with the run's message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from workbench.core.atomic import describe_write_error
+from workbench.core.events import Failed, Stopped, TrainingControl
+from workbench.core.runs import RunStore
+from workbench.core.sweeps.store import Sweep, SweepBusy, run_is_done
+
+
+@dataclass
+class SweepRunStarted:
+    """The sweep moves on to its next run (events of that run's Trainer follow)."""
+
+    sweep_id: str
+    index: int  # place in the grid, 0-based
+    position: int  # 1-based among the runs this call trains
+    remaining: int  # runs this call trains
+    total: int  # runs in the grid
+    run_id: str
+    label: str
+
+
+@dataclass
+class SweepEnded:
+    sweep_id: str
+    status: str  # finished | stopped | failed
+    message: str
+    runs_trained: int
+
+
+class SweepRunner:
+    def __init__(self, sweep: Sweep, store: RunStore | None = None):
+        self.sweep = sweep
+        self.store = store or RunStore()
+
+    def run(self, on_event: Callable[[object], None] | None = None,
+            control: TrainingControl | None = None) -> SweepEnded:
+        emit = on_event or (lambda event: None)
+        control = control or TrainingControl()
+        try:
+            with self.sweep.lock():
+                ended = self._run_locked(emit, control)
+        except SweepBusy as e:
+            ended = SweepEnded(self.sweep.id, "failed", str(e), 0)
+        except OSError as e:  # sweep.json or a new run folder could not be written
+            ended = SweepEnded(self.sweep.id, "failed",
+                               describe_write_error(e, getattr(e, "filename", None)) +
+                               " The sweep is kept: resume it when the problem is fixed.", 0)
+        emit(ended)
+        return ended
+
+    def _run_locked(self, emit, control) -> SweepEnded:
+        from workbench.core.training import Trainer
+
+        sweep = self.sweep
+        runs = sweep.ensure_runs(self.store)
+        points = sweep.points()
+        todo = [(point, run) for point, run in zip(points, runs) if not run_is_done(run)]
+        sweep.write(status="running")
+        trained, diverged = 0, []
+        for position, (point, run) in enumerate(todo, 1):
+            if control.stopped:
+                break
+            emit(SweepRunStarted(sweep.id, point.index, position, len(todo), len(points), run.id, point.label))
+            final = Trainer(run.config(), run).run(emit, control)
+            trained += 1
+            if isinstance(final, Stopped) or control.stopped:
+                break
+            if isinstance(final, Failed):
+                if final.epoch is None:
+                    sweep.write(status="failed")
+                    return SweepEnded(sweep.id, "failed", f"Run {run.id} ({point.label}) failed: {final.message} "
+                                      "The sweep stopped there; resume it when the problem is fixed.", trained)
+                diverged.append(point.label)
+        done, total = sweep.progress(self.store)
+        if done < total:
+            sweep.write(status="stopped")
+            return SweepEnded(sweep.id, "stopped", f"Stopped with {done} of {total} runs done; "
+                              f"`gan-workbench resume {sweep.id}` continues.", trained)
+        sweep.write(status="finished")
+        note = f" Diverged (NaN): {'; '.join(diverged)}." if diverged else ""
+        return SweepEnded(sweep.id, "finished", f"All {total} runs done.{note}", trained)
