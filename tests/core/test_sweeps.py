@@ -14,7 +14,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.core.config import ConfigError
-from workbench.core.events import EpochEnded, Failed, TrainingControl
+from workbench.core.events import EpochEnded, TrainingControl
 from workbench.core.presets import preset_config
 from workbench.core.runs import Run, RunStore
 from workbench.core.sweeps import (
