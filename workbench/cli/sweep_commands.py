@@ -10,8 +10,6 @@ from workbench.cli.parser import config_overrides
 from workbench.cli.progress import ProgressReporter
 from workbench.core.config import ConfigError, FieldError, TrainConfig
 
-DEFAULT_EVAL_SAMPLES = 2000  # sweeps rank by quality, so their runs are scored unless told not to
-
 
 def _sweep_store():
     from workbench.core.sweeps import SweepStore
@@ -33,7 +31,7 @@ def sweep_plan(args) -> tuple[TrainConfig, list, dict]:
     value is collected and raised at once as one ConfigError."""
     from workbench.cli.run_commands import train_config_from_args
     from workbench.core.presets import preset_config
-    from workbench.core.sweeps import expand, parse_axes, study
+    from workbench.core.sweeps import expand, parse_axes, scored_base, study
 
     errors: list[FieldError] = []
     overrides = config_overrides(args)
@@ -66,9 +64,7 @@ def sweep_plan(args) -> tuple[TrainConfig, list, dict]:
     except ConfigError as e:
         errors += e.errors
     if base is not None and not errors:
-        if not base.eval_samples and "eval_samples" not in overrides and not any(
-                "eval_samples" in a.fields for a in axes):
-            base = base.with_changes(eval_samples=DEFAULT_EVAL_SAMPLES)
+        base = scored_base(base, axes, keep_off="eval_samples" in overrides)
         try:
             expand(base, axes)
         except ConfigError as e:

@@ -18,10 +18,12 @@ QUIT_WHEN_SHOWN = "WORKBENCH_QUIT_WHEN_SHOWN"  # set to 1: quit right after the 
 
 
 def install_extra_tabs(window) -> None:
-    """The Runs tab (run browser) next to the training tab."""
+    """The Runs tab (run browser) and the Sweeps tab next to the training tab."""
     from workbench.gui.runs import install_runs_tab
+    from workbench.gui.sweeps_view import install_sweeps_tab
 
-    install_runs_tab(window, window.training_view)
+    browser = install_runs_tab(window, window.training_view)
+    install_sweeps_tab(window, window.training_view, browser)
 
 
 def app_icon():

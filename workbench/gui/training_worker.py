@@ -95,28 +95,43 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        """Runs in the worker thread; never raises, a failure becomes a Failed event."""
-        try:
-            from workbench.core.training import Trainer  # torch loads here, off the GUI thread
+        """Runs in the worker thread; never raises, a failure becomes a final event.
 
-            apply_thread_policy(self.config)
-            final = Trainer(self.config, self.run_dir).run(self._on_event, self.control)
+        Subclasses change `work`, `crashed` and `failure_message`, never this slot: an
+        overriding slot is not found by the queued connection and would run in the GUI thread.
+        """
+        try:
+            final = self.work()
         except Exception as e:  # noqa: BLE001 - anything must reach the window, not kill the thread
-            message = f"Training could not run: {type(e).__name__}: {e}"
             traceback.print_exc()
-            try:
-                self.run_dir.update_info(status="failed", message=message)
-            except OSError:
-                pass
-            final = Failed(self.run_dir.id, message)
-        if isinstance(final, Failed):
-            self.failed.emit(final.message)
+            final = self.crashed(f"{type(e).__name__}: {e}")
+        message = self.failure_message(final)
+        if message:
+            self.failed.emit(message)
         # hand the worker back to the GUI thread before this thread ends, so that its
         # deleteLater runs there, never concurrently with Python dropping its wrapper
         app = QCoreApplication.instance()
         if app is not None:
             self.moveToThread(app.thread())
         self.finished.emit(final)
+
+    def work(self):
+        """The training itself, in the worker thread; returns the final event."""
+        from workbench.core.training import Trainer  # torch loads here, off the GUI thread
+
+        apply_thread_policy(self.config)
+        return Trainer(self.config, self.run_dir).run(self._on_event, self.control)
+
+    def crashed(self, error: str):
+        message = f"Training could not run: {error}"
+        try:
+            self.run_dir.update_info(status="failed", message=message)
+        except OSError:
+            pass
+        return Failed(self.run_dir.id, message)
+
+    def failure_message(self, final) -> str | None:
+        return final.message if isinstance(final, Failed) else None
 
     def _on_event(self, event) -> None:
         if isinstance(event, BatchProgress):
@@ -140,7 +155,7 @@ def start_worker(worker: TrainingWorker) -> QThread:
     `thread.finished` for the deleteLater step.
     """
     thread = QThread()
-    thread.setObjectName(f"training-{worker.run_dir.id}")
+    thread.setObjectName(f"training-{worker.run_dir.id}")  # a run, or a sweep (sweep_worker)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)

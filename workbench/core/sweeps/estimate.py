@@ -63,8 +63,7 @@ def probe_speed(config: TrainConfig, seconds: float = 2.0) -> Speed:
 
     device = resolve_device(config.device)
     state = _State(config, device)
-    trainer = Trainer.__new__(Trainer)
-    trainer.config = config
+    trainer = Trainer(config, run=None)  # only its training step is used: nothing is written
     size = getattr(config, "image_size", 28)
     channels = getattr(config, "channels", 1)
     real = torch.rand(config.batch_size, channels, size, size, device=device)

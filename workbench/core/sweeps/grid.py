@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from workbench.core.config import ConfigError, FieldError, TrainConfig, coerce, field_names, spec_of
 
+DEFAULT_EVAL_SAMPLES = 2000  # sweeps rank by quality, so their runs are scored unless told not to
 MAX_RUNS = 100  # a grid larger than this is almost always a typo, and would take days on a CPU
 SYNTAX = ("FIELD=V1,V2,... or FIELD+FIELD=A/B,C/D,... (use ; between values that contain commas, "
           "e.g. g_widths=64,32;128,64)")
@@ -75,7 +76,7 @@ def parse_axis(text: str) -> tuple[Axis | None, list[FieldError]]:
     raw_points = [p for p in values_text.split(";" if ";" in values_text else ",")]
     points = []
     for raw in raw_points:
-        parts = raw.split("/")
+        parts = raw.split("/") if len(names) > 1 else [raw]  # a lone field's value may be a path
         if len(parts) != len(names):
             errors.append(FieldError("+".join(names), raw.strip(),
                                      f"{len(names)} values separated by / ({SYNTAX})"))
@@ -159,3 +160,11 @@ def expand(base: TrainConfig, axes: list[Axis]) -> list[Point]:
     if seen:
         raise ConfigError(list(seen.values()))
     return points
+
+
+def scored_base(base: TrainConfig, axes: list[Axis], keep_off: bool = False) -> TrainConfig:
+    """The base with evaluation on (DEFAULT_EVAL_SAMPLES) when nothing chose a sample count: a
+    sweep ranks its runs by quality. `keep_off` when the user set eval_samples to 0 explicitly."""
+    if base.eval_samples or keep_off or any("eval_samples" in a.fields for a in axes):
+        return base
+    return base.with_changes(eval_samples=DEFAULT_EVAL_SAMPLES)
