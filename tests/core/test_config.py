@@ -13,6 +13,8 @@ def bad_values(spec):
         return ["not-a-choice", 3]
     if spec.kind == "text":
         return [5]
+    if spec.kind == "bool":
+        return ["maybe", 1, None]
     if spec.kind == "int_list":
         return [[], "a, b", [0] if spec.minimum == 1 else [-1], [1.5]]
     values = ["abc", float("nan"), True]

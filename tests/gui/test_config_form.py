@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 
 from workbench.core.config import field_specs
 from workbench.core.presets import PRESETS, preset_config
@@ -21,7 +21,8 @@ def test_every_field_has_an_editor_in_its_group(form):
     specs = field_specs()
     assert set(form.editors) == set(specs)
     for name, spec in specs.items():
-        editor = form.findChild(QComboBox if spec.kind == "choice" else QLineEdit, f"field_{name}")
+        widget = QCheckBox if spec.kind == "bool" else QComboBox if spec.kind == "choice" or spec.choices else QLineEdit
+        editor = form.findChild(widget, f"field_{name}")
         assert editor is not None, name
         assert spec.help in editor.toolTip() and spec.allowed() in editor.toolTip()
         assert form.group_boxes[spec.group].isAncestorOf(editor)

@@ -23,7 +23,7 @@ class FieldSpec:
     label: str
     group: str
     help: str
-    kind: str  # "int" | "float" | "choice" | "text" | "int_list"
+    kind: str  # "int" | "float" | "choice" | "text" | "int_list" | "bool"
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
@@ -36,6 +36,8 @@ class FieldSpec:
             return "one of " + ", ".join(self.choices)
         if self.kind == "text":
             return "text"
+        if self.kind == "bool":
+            return "true or false (on/off)"
         lo = "" if self.minimum is None else f"{'>' if self.min_exclusive else '>='} {_num(self.minimum)}"
         hi = "" if self.maximum is None else f"{'<' if self.max_exclusive else '<='} {_num(self.maximum)}"
         what = {"int": "a whole number", "float": "a number", "int_list": "a list of whole numbers, each"}[self.kind]
@@ -140,6 +142,10 @@ class TrainConfig:
     keep_checkpoint_every: int = _f(0, "Keep checkpoint every", "Run",
                                     "Besides the latest checkpoint, keep one every N epochs; 0 keeps only the latest.",
                                     "int", minimum=0, maximum=10000)
+    tensorboard: bool = _f(False, "TensorBoard log", "Run",
+                           "Also write every epoch (losses, D(x), D(G(z)), quality, the per-batch trace, "
+                           "the sample grid, the config) to the run's tensorboard/ folder; needs the "
+                           "tensorboard extra.", "bool")
 
     # ---- derived views -------------------------------------------------------------
 
@@ -248,6 +254,12 @@ def coerce(name: str, value: Any) -> Any:
         if not isinstance(value, str) or value not in spec.choices:
             raise bad
         return value
+    if spec.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, str) or value.strip().lower() not in _BOOL_WORDS:
+            raise bad
+        return _BOOL_WORDS[value.strip().lower()]
     if spec.kind == "int_list":
         if isinstance(value, str):
             parts = [p for p in value.replace(",", " ").split()]
@@ -265,6 +277,10 @@ def coerce(name: str, value: Any) -> Any:
     out = _number(value, kind, bad)
     _bounds(spec, out, bad)
     return out
+
+
+_BOOL_WORDS = {"true": True, "on": True, "yes": True, "1": True,
+               "false": False, "off": False, "no": False, "0": False}  # CLI and form text
 
 
 def _number(value, kind, bad: FieldError):

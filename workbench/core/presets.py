@@ -86,7 +86,7 @@ def preset_config(name: str) -> TrainConfig:
 def matching_preset(config: TrainConfig) -> str | None:
     """The preset a config equals, ignoring where data lives, run length caps, seed and device."""
     ignore = {"data_dir", "max_batches", "seed", "device", "epochs", "grid_size", "keep_checkpoint_every",
-              "eval_samples"}
+              "eval_samples", "tensorboard"}
     mine = {k: v for k, v in config.to_dict().items() if k not in ignore}
     for name, preset in PRESETS.items():
         theirs = {k: v for k, v in preset.config.to_dict().items() if k not in ignore}

@@ -10,7 +10,7 @@ import sys
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
@@ -18,12 +18,14 @@ from workbench.core.config import GROUPS, FieldError, TrainConfig, coerce, field
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, matching_preset, preset_config
 
 ERROR_STYLE = "border: 1px solid #d33; border-radius: 2px; background: #fff4f4;"
-KEEP_ON_PRESET = ("data_dir",)  # where the data lives is the user's, not the preset's
+KEEP_ON_PRESET = ("data_dir", "tensorboard")  # where data lives and logging are the user's, not the preset's
 
 
 def _text_of(kind: str, value) -> str:
     if kind == "int_list":
         return ", ".join(str(v) for v in value)
+    if kind == "bool":
+        return "true" if value else "false"
     if kind == "float":
         return repr(float(value)) if not float(value).is_integer() else f"{float(value):g}"
     return str(value)
@@ -120,6 +122,13 @@ class ConfigForm(QWidget):
                 self.disk_label.setWordWrap(True)
                 self.disk_label.setStyleSheet("color: #555; font-size: 11px;")
                 cell_layout.addWidget(self.disk_label)
+            if name == "tensorboard":
+                self.tensorboard_label = QLabel(box)
+                self.tensorboard_label.setObjectName("tensorboardNote")
+                self.tensorboard_label.setWordWrap(True)
+                self.tensorboard_label.setStyleSheet("color: #8d6e00; font-size: 11px;")
+                self.tensorboard_label.hide()
+                cell_layout.addWidget(self.tensorboard_label)
             label = QLabel(spec.label, box)
             tip = f"<b>{spec.label}</b><br>{spec.help}<br><i>Allowed: {spec.allowed()}</i>"
             label.setToolTip(tip)
@@ -146,6 +155,9 @@ class ConfigForm(QWidget):
             editor = QComboBox(self)
             editor.addItems(list(spec.choices))
             editor.currentTextChanged.connect(self._on_edited)
+        elif spec.kind == "bool":
+            editor = QCheckBox(self)
+            editor.toggled.connect(self._on_edited)
         else:
             editor = QLineEdit(self)
             editor.textEdited.connect(self._on_edited)
@@ -181,8 +193,24 @@ class ConfigForm(QWidget):
         """What each editor holds, as text."""
         out = {}
         for name, editor in self.editors.items():
-            out[name] = editor.currentText() if isinstance(editor, QComboBox) else editor.text()
+            if isinstance(editor, QCheckBox):
+                out[name] = "true" if editor.isChecked() else "false"
+            else:
+                out[name] = editor.currentText() if isinstance(editor, QComboBox) else editor.text()
         return out
+
+    def _put(self, name: str, text: str) -> None:
+        """Show `text` in a field's editor, whatever kind of editor it is."""
+        editor = self.editors[name]
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(text)
+        elif isinstance(editor, QCheckBox):
+            try:
+                editor.setChecked(coerce(name, text))
+            except FieldError:
+                pass
+        else:
+            editor.setText(text)
 
     def set_config(self, config: TrainConfig, preset: str | None = None) -> None:
         """Fill every editor from `config`; `preset` (or the matching one) becomes the reference."""
@@ -193,23 +221,15 @@ class ConfigForm(QWidget):
                 self._preset_name = preset
                 self.preset_combo.setCurrentText(preset)
             values = config.to_dict()
-            for name, editor in self.editors.items():
-                text = _text_of(self.specs[name].kind, values[name])
-                if isinstance(editor, QComboBox):
-                    editor.setCurrentText(text)
-                else:
-                    editor.setText(text)
+            for name in self.editors:
+                self._put(name, _text_of(self.specs[name].kind, values[name]))
         finally:
             self._loading = False
         self._revalidate()
 
     def set_field(self, name: str, text: str) -> None:
         """Set one editor as if typed (used by tests and by restoring UI state)."""
-        editor = self.editors[name]
-        if isinstance(editor, QComboBox):
-            editor.setCurrentText(text)
-        else:
-            editor.setText(text)
+        self._put(name, text)
         self._on_edited()
 
     def config(self) -> TrainConfig | None:
@@ -266,7 +286,7 @@ class ConfigForm(QWidget):
         self.set_config(preset_config(name), preset=name)
         self._loading = True
         for key, text in keep.items():
-            self.editors[key].setText(text)
+            self._put(key, text)
         self._loading = False
         self._revalidate()
 
@@ -293,6 +313,14 @@ class ConfigForm(QWidget):
             from workbench.core.disk_space import estimate_for_config
 
             self.disk_label.setText(f"Disk space: {estimate_for_config(config).describe()}")
+
+    def refresh_tensorboard_note(self, config: TrainConfig | None) -> None:
+        """Ticked without the extra installed: say so now, not after the run has started."""
+        from workbench.core.tensorboard_log import MISSING_MESSAGE, available
+
+        missing = config is not None and config.tensorboard and not available()
+        self.tensorboard_label.setText(MISSING_MESSAGE if missing else "")
+        self.tensorboard_label.setVisible(bool(missing))
 
     # ---- validation -------------------------------------------------------------------
     def _parse(self) -> tuple[TrainConfig | None, dict[str, str]]:
@@ -338,6 +366,7 @@ class ConfigForm(QWidget):
             self.modified_label.setText(f"<i>Modified from <b>{self._preset_name}</b></i>")
         self.preset_description.setText(PRESETS[self._preset_name].description)
         self.refresh_disk_estimate(config)
+        self.refresh_tensorboard_note(config)
         valid = config is not None
         if valid != self._valid:
             self._valid = valid
