@@ -13,7 +13,7 @@ from workbench.gui.sweeps_view import SweepsView
 
 def make_view(qtbot, compared=None, busy=None):
     view = SweepsView(RunStore(), compare=(compared.append if compared is not None else None), busy=busy)
-    qtbot.addWidget(view)
+    qtbot.addWidget(view, before_close_func=lambda v: v.editor.stop_estimating())
     return view
 
 
@@ -41,6 +41,8 @@ def test_values_are_validated_and_counted_like_the_form(qtbot, isolated_home):
     assert "scored on 2000 samples" in view.editor.summary_label.text()  # sweeps rank by quality
     qtbot.waitUntil(lambda: view.editor.estimate_text().startswith("About"), timeout=60_000)
     assert "probed on this machine" in view.editor.estimate_text()
+    view.editor.stop_estimating()
+    assert not view.editor._estimating.is_alive()
     view.editor.fields_table.selectRow(1)
     view.editor.remove_selected_field()
     assert "3 runs" in view.editor.summary_label.text()

@@ -45,6 +45,8 @@ class SweepEditor(QWidget):
         self._plan = None
         self._errors: list[str] = []
         self._generation = 0
+        self._estimating: threading.Thread | None = None
+        self._quitting = threading.Event()
         self._bridge = _EstimateBridge(self)
         self._bridge.done.connect(self._on_estimate)
         self._estimate_timer = QTimer(self, singleShot=True, interval=ESTIMATE_DELAY_MS)
@@ -215,16 +217,27 @@ class SweepEditor(QWidget):
         generation, configs = self._generation, [p.config for p in self._plan[3]]
         store, bridge = self.store, self._bridge
 
+        quitting = self._quitting
+
         def work():
             from workbench.core.sweeps.estimate import sweep_seconds
 
             try:
-                seconds, how = sweep_seconds(configs, store)
+                seconds, how = sweep_seconds(configs, store, cancel=quitting.is_set)
             except Exception as e:  # noqa: BLE001 - an estimate must never break the editor
                 seconds, how = None, f"could not measure ({type(e).__name__}: {e})"
-            bridge.done.emit(generation, seconds, how)
+            if not quitting.is_set():
+                bridge.done.emit(generation, seconds, how)
 
-        threading.Thread(target=work, name="sweep-estimate", daemon=True).start()
+        self._estimating = threading.Thread(target=work, name="sweep-estimate", daemon=True)
+        self._estimating.start()
+
+    def stop_estimating(self, timeout: float = 10.0) -> None:
+        """End a probe in progress and wait for it: a thread inside torch at interpreter exit aborts."""
+        self._quitting.set()
+        self._estimate_timer.stop()
+        if self._estimating is not None:
+            self._estimating.join(timeout)
 
     def _on_estimate(self, generation: int, seconds, how: str) -> None:
         if generation != self._generation or not self._plan:

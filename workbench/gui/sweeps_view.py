@@ -318,4 +318,5 @@ def install_sweeps_tab(main_window, training_view, browser, store: RunStore | No
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(view.stop_and_wait)
+        app.aboutToQuit.connect(view.editor.stop_estimating)
     return view

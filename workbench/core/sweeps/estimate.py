@@ -8,6 +8,7 @@ import math
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from workbench.core.config import TrainConfig
 from workbench.core.runs import RunStore
@@ -55,8 +56,9 @@ def measured_speed(config: TrainConfig, store: RunStore) -> Speed | None:
                  f"{runs} stored run{'s' if runs != 1 else ''}")
 
 
-def probe_speed(config: TrainConfig, seconds: float = 2.0) -> Speed:
-    """Images/s of a few training steps of this config on random images, on this machine."""
+def probe_speed(config: TrainConfig, seconds: float = 2.0, cancel: Callable[[], bool] = lambda: False) -> Speed:
+    """Images/s of a few training steps of this config on random images, on this machine;
+    `cancel()` ends it early (the app is quitting)."""
     import torch
 
     from workbench.core.training import Trainer, _State, resolve_device
@@ -69,7 +71,7 @@ def probe_speed(config: TrainConfig, seconds: float = 2.0) -> Speed:
     real = torch.rand(config.batch_size, channels, size, size, device=device)
     trainer._step(state, real, True)  # warm-up: first-call allocations
     steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds or steps < 2:
+    while (time.perf_counter() - start < seconds or steps < 2) and not cancel():
         stats = trainer._step(state, real, True)
         steps += 1
     stats.tolist()  # wait for the device
@@ -87,14 +89,15 @@ def epoch_seconds(config: TrainConfig, speed: Speed) -> float | None:
     return batches * config.batch_size / speed.images_per_sec + speed.eval_seconds
 
 
-def sweep_seconds(configs: list[TrainConfig], store: RunStore, probe: bool = True) -> tuple[float | None, str]:
+def sweep_seconds(configs: list[TrainConfig], store: RunStore, probe: bool = True,
+                  cancel: Callable[[], bool] = lambda: False) -> tuple[float | None, str]:
     """(estimated seconds for all configs, how it was measured). Configs of the same shape share
     one measurement; None when a dataset's size is unknown or nothing could be measured."""
     total, sources, cache = 0.0, set(), {}
     for config in configs:
         key = _shape(config.to_dict()) + (config.eval_samples,)
         if key not in cache:
-            cache[key] = measured_speed(config, store) or (probe_speed(config) if probe else None)
+            cache[key] = measured_speed(config, store) or (probe_speed(config, cancel=cancel) if probe else None)
         speed = cache[key]
         if speed is None:
             return None, "no stored run of this shape to measure from"
