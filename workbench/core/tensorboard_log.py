@@ -131,10 +131,10 @@ class RunLog:
         specs = field_specs()
         domains = {k: list(specs[k].choices) for k, v in values.items()
                    if k in specs and specs[k].kind == "choice" and v in specs[k].choices}
-        metrics = [k for k in EPOCH_TAGS if k not in ("quality", "coverage", "confidence")
-                   or self.config.get("eval_samples")]
+        # every run names the same metrics, quality too: TensorBoard takes one run's list for all
+        metrics = {tag: None for tag in EPOCH_TAGS.values()}
         file_writer = self._writer._get_file_writer()
-        for summary in self._hparams(values, {EPOCH_TAGS[k]: None for k in metrics}, domains):
+        for summary in self._hparams(values, metrics, domains):
             file_writer.add_summary(summary, 0)
 
 
