@@ -62,7 +62,7 @@ def test_fixed_noise_depends_only_on_seed_and_latent_size(store):
 
 def weights(run):
     state = load_checkpoint(run.latest_checkpoint)
-    return state["generator"], state["discriminator"]
+    return state["generator"], state["discriminator"], state.get("generator_ema") or {}
 
 
 def assert_same_weights(a, b):
@@ -93,9 +93,10 @@ def test_resume_after_finishing_is_exact(store, preset, eval_samples):
     assert all((m.get("quality") is not None) == bool(eval_samples) for m in resumed.metrics().epochs)
 
 
-@pytest.mark.parametrize("eval_samples", [0, 300])
-def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples):
-    config = preset_config("mlp-dropout").with_changes(epochs=3, max_batches=8, eval_samples=eval_samples)
+@pytest.mark.parametrize("eval_samples,g_ema", [(0, 0.0), (300, 0.0), (300, 0.9)])
+def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples, g_ema):
+    config = preset_config("mlp-dropout").with_changes(epochs=3, max_batches=8, eval_samples=eval_samples,
+                                                       g_ema=g_ema)
     straight, _, _ = train(store, config)
     run = store.create(config)
     control = TrainingControl()
@@ -112,6 +113,7 @@ def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples):
     assert isinstance(final, Finished)
     assert_same_weights(straight, run)
     assert losses(straight) == losses(run)
+    assert bool(weights(run)[2]) == bool(g_ema)  # the average is checkpointed and resumed with the run
 
 
 def test_pause_holds_between_batches(store):

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from workbench.core import geometry
+
 GROUPS = ("Data", "Model", "Optimization", "Run")
 
 
@@ -32,7 +34,7 @@ class FieldSpec:
 
     def allowed(self) -> str:
         """A human description of the allowed values, used in every error message."""
-        if self.kind == "choice":
+        if self.kind == "choice" or self.choices:
             return "one of " + ", ".join(self.choices)
         if self.kind == "text":
             return "text"
@@ -56,7 +58,7 @@ def _f(default, label, group, help, kind, **kw) -> Any:
     return field(default=default, metadata=meta)
 
 
-DATASETS = ("mnist", "fashion-mnist", "kmnist")
+DATASETS = ("mnist", "fashion-mnist", "kmnist", "cifar10", "folder")
 ARCHITECTURES = ("mlp", "dcgan", "dcgan-small")
 LOSSES = ("bce", "bce-logits")
 WEIGHT_INITS = ("default", "dcgan", "normal-0.02")
@@ -73,6 +75,15 @@ class TrainConfig:
     dataset: str = _f("mnist", "Dataset", "Data", "Which image dataset to train on.", "choice", choices=DATASETS)
     data_dir: str = _f("", "Data folder", "Data",
                        "Folder holding the datasets (torchvision layout); empty uses the app's default.", "text")
+    image_folder: str = _f("", "Image folder", "Data",
+                           "For dataset folder: your own images, searched recursively (every file Pillow "
+                           "reads); centre-cropped, resized and cached once when a run starts.", "text")
+    channels: int = _f(1, "Channels", "Data",
+                       "Colour channels of the images: 1 (greyscale) or 3 (colour). MNIST-like sets are 1, "
+                       "cifar10 is 3, a folder is converted to either.", "int", choices=("1", "3"))
+    image_size: int = _f(28, "Image size (px)", "Data",
+                         "Side of the square images: MNIST-like sets are 28 and cifar10 32 in their files; "
+                         "other sizes are resized once when a run starts.", "int", choices=("28", "32", "64"))
     image_range: str = _f("symmetric", "Image range", "Data",
                           "Pixel range the real images are scaled to: symmetric is [-1, 1], unit is [0, 1].",
                           "choice", choices=IMAGE_RANGES)
@@ -82,18 +93,21 @@ class TrainConfig:
                                  "float", minimum=0, maximum=180)
     # Model
     architecture: str = _f("dcgan", "Architecture", "Model",
-                           "Network family: mlp (fully connected), dcgan (7×7 transposed convolutions), "
-                           "dcgan-small (three strided blocks).", "choice", choices=ARCHITECTURES)
+                           "Network family: mlp (fully connected), dcgan (transposed convolutions from 7×7 "
+                           "at 28 px, the DCGAN paper's 4×4 start at 32 and 64 px), dcgan-small (three "
+                           "strided blocks, 28 px).", "choice", choices=ARCHITECTURES)
     latent_size: int = _f(100, "Latent size", "Model", "Length of the noise vector z fed to the generator.",
                           "int", minimum=1, maximum=1024)
     latent_distribution: str = _f("normal", "Latent distribution", "Model",
                                   "Noise z is drawn from N(0, 1) (normal) or U(-1, 1) (uniform).",
                                   "choice", choices=LATENT_DISTRIBUTIONS)
     g_widths: list = _f([128, 64], "Generator widths", "Model",
-                        "Hidden sizes (mlp) or channels (dcgan: 2 values, dcgan-small: 3) of the generator.",
+                        "Hidden sizes (mlp) or channels (dcgan: 2 values at 28 px, 3 at 32, 4 at 64; "
+                        "dcgan-small: 3) of the generator.",
                         "int_list", minimum=1, maximum=4096)
     d_widths: list = _f([64, 128], "Discriminator widths", "Model",
-                        "Hidden sizes (mlp) or channels (dcgan: 2 values, dcgan-small: 3) of the discriminator.",
+                        "Hidden sizes (mlp) or channels (dcgan: 2 values at 28 px, 3 at 32, 4 at 64; "
+                        "dcgan-small: 3) of the discriminator.",
                         "int_list", minimum=1, maximum=4096)
     dropout: float = _f(0.0, "Dropout", "Model", "Dropout after every hidden layer of both mlp networks.",
                         "float", minimum=0, maximum=1, max_exclusive=True)
@@ -122,6 +136,10 @@ class TrainConfig:
                         "float", minimum=0, maximum=1, max_exclusive=True)
     d_steps: int = _f(1, "D steps per G step", "Optimization",
                       "Discriminator updates for every generator update.", "int", minimum=1, maximum=10)
+    g_ema: float = _f(0.0, "Generator averaging", "Optimization",
+                      "Grids, scores and samples use an exponential moving average of the generator's "
+                      "weights with this decay per step (e.g. 0.999); 0 uses the weights as trained.",
+                      "float", minimum=0, maximum=1, max_exclusive=True)
     batch_size: int = _f(128, "Batch size", "Optimization", "Real images per training step.",
                          "int", minimum=1, maximum=4096)
     # Run
@@ -276,6 +294,8 @@ def coerce(name: str, value: Any) -> Any:
     kind = int if spec.kind == "int" else float
     out = _number(value, kind, bad)
     _bounds(spec, out, bad)
+    if spec.choices and _num(out) not in spec.choices:
+        raise bad
     return out
 
 
@@ -307,9 +327,6 @@ def _bounds(spec: FieldSpec, v: float, bad: FieldError) -> None:
         raise bad
 
 
-_FIXED_WIDTHS = {"dcgan": 2, "dcgan-small": 3}
-
-
 MIN_EVAL_SAMPLES = 256  # fewer cannot estimate the 128-feature covariance the score needs
 
 
@@ -318,13 +335,7 @@ def _cross_field_errors(config: TrainConfig) -> list[FieldError]:
     samples = config.eval_samples
     if isinstance(samples, int) and 0 < samples < MIN_EVAL_SAMPLES:
         errors.append(FieldError("eval_samples", samples, f"0 (off) or at least {MIN_EVAL_SAMPLES}"))
-    needed = _FIXED_WIDTHS.get(config.architecture)
-    if needed:
-        for name in ("g_widths", "d_widths"):
-            value = getattr(config, name)
-            if isinstance(value, (list, tuple)) and len(value) != needed:
-                errors.append(FieldError(name, value,
-                                         f"exactly {needed} values for architecture {config.architecture}"))
+    errors.extend(FieldError(*problem) for problem in geometry.problems(config))
     return errors
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.checkpoints import CheckpointError, load_checkpoint
+from workbench.core.ema import sampling_weights
 from workbench.core.models import build_discriminator, build_generator, with_weights
 from workbench.core.runs import Run
 
@@ -47,7 +48,7 @@ def load_networks(run: Run, target: EpochCheckpoint, device="cpu"):
     """(config, generator, discriminator) with the checkpoint's weights, in eval mode."""
     config = run.config()
     state = load_checkpoint(target.path, device)
-    generator = with_weights(build_generator, config, state["generator"], device)
+    generator = with_weights(build_generator, config, sampling_weights(state), device)
     discriminator = with_weights(build_discriminator, config, state["discriminator"], device)
     generator.eval()
     discriminator.eval()

@@ -91,6 +91,7 @@ def _export_generator(run, target: Path, notes: list[str]) -> Path | None:
     import torch
 
     from workbench.core.checkpoints import CheckpointError, load_checkpoint
+    from workbench.core.ema import sampling_weights
 
     try:
         state = load_checkpoint(run.latest_checkpoint, "cpu")
@@ -98,6 +99,6 @@ def _export_generator(run, target: Path, notes: list[str]) -> Path | None:
         notes.append(f"Generator weights not exported: {e}")
         return None
     buffer = io.BytesIO()
-    torch.save(state["generator"], buffer)
+    torch.save(sampling_weights(state), buffer)
     write_bytes(target, buffer.getvalue())
     return target

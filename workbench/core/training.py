@@ -20,7 +20,9 @@ import workbench
 from workbench.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from workbench.core.config import TrainConfig
 from workbench.core.disk_space import estimate, shortage
+from workbench.core.distributed import SINGLE, SingleProcess
 from workbench.core.datasets import BatchSource, DatasetMissing
+from workbench.core.ema import GeneratorAverage
 from workbench.core.events import (
     BatchProgress, EpochEnded, Failed, Finished, Notice, Preparing, Started, Stopped, TrainingControl,
 )
@@ -60,11 +62,12 @@ class NonFiniteLoss(RuntimeError):
 
 class Trainer:
     def __init__(self, config: TrainConfig, run: Run, device: str | torch.device | None = None,
-                 progress_interval: float = 0.25):
+                 progress_interval: float = 0.25, group: SingleProcess = SINGLE):
         self.config = config.check()
         self.run_dir = run
         self.device_name = str(device) if device is not None else config.device
         self.progress_interval = progress_interval
+        self.group = group  # one process, or this rank of several (`distributed`): rank 0 writes
 
     # ---- public --------------------------------------------------------------------------
     def run(self, on_event: Callable[[object], None] | None = None,
@@ -103,15 +106,19 @@ class Trainer:
             run.update_info(status="failed", message=str(e), finished=now_iso())
             return Failed(run.id, str(e))
 
-        short = shortage(run.path, estimate(cfg, state.parameters(), state.epochs_done))
+        short = (shortage(run.path, estimate(cfg, state.parameters(), state.epochs_done))
+                 if self.group.writes else None)
+        short = self.group.start(state, short)  # every rank learns it, else wraps the networks for DDP
         if short:
             run.update_info(status="failed", message=short, finished=now_iso())
             return Failed(run.id, short)
         source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches, device)
         run.save_config(cfg)
-        train_seconds = float(run.update_info().get("train_seconds") or 0.0)
+        info = run.update_info()
+        train_seconds = float(info.get("train_seconds") or 0.0)
         run.update_info(status="running", device=str(device), finished=None, message=None,
                         versions=_versions(), epochs_done=state.epochs_done,
+                        training=self.group.trained_on(info.get("training"), device, state.epochs_done),
                         batches_per_epoch=source.batches_per_epoch)
         recorders = self._epoch_recorders(emit)
         emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
@@ -127,19 +134,20 @@ class Trainer:
                                    f"Stopped during epoch {epoch}; resume continues from batch "
                                    f"{state.partial['next_batch'] + 1}.")
                 for hook in epoch_hooks:
-                    ended.scores.update(hook(state.generator))
+                    ended.scores.update(hook(state.sampler()))
                 self._finish_epoch(state, ended, train_seconds + time.perf_counter() - segment_start)
                 for recorder in recorders:  # after the epoch is on disk, so they mirror what was written
                     recorder.record(ended.metrics(), run.sample_file(epoch))
                 emit(ended)
-                if control.stopped and epoch < cfg.epochs:
+                if self.group.stop_requested(control) and epoch < cfg.epochs:
                     run.update_info(status="stopped", finished=now_iso())
                     return Stopped(run.id, state.epochs_done, f"Stopped after epoch {epoch}.")
         except NonFiniteLoss as e:  # diverged: training it again gives the same NaN (sweeps skip it)
             run.update_info(status="failed", message=str(e), finished=now_iso(), diverged=True)
             return Failed(run.id, str(e), e.epoch, e.batch)
         except Exception as e:  # keep the run and say what happened
-            message = f"Training failed: {type(e).__name__}: {e}"
+            message = (self.group.lost_peer_message(e, state.saved_epoch)
+                       or f"Training failed: {type(e).__name__}: {e}")
             if isinstance(e, OSError) and e.errno == errno.ENOSPC:
                 message = (f"Training stopped: {e}. The run is kept: free some space, then resume it; it "
                            f"continues from epoch {state.saved_epoch + 1}.")
@@ -159,7 +167,7 @@ class Trainer:
         the evaluation when `eval_samples` asks for it. It draws its own noise, so it never
         changes what the loop learns."""
         cfg = self.config
-        if not cfg.eval_samples:
+        if not cfg.eval_samples or not self.group.writes:
             return []
         from workbench.core.evaluation.classifier import EvaluationCancelled
         from workbench.core.evaluation.run_scores import scoring_for
@@ -185,7 +193,7 @@ class Trainer:
     def _epoch_recorders(self, emit) -> list:
         """Consumers of each epoch once its metrics line and grid are written (`record`, then
         `close` at the end): the TensorBoard mirror when `tensorboard` asks for it."""
-        if not self.config.tensorboard:
+        if not self.config.tensorboard or not self.group.writes:
             return []
         from workbench.core.tensorboard_log import open_for_training
 
@@ -203,7 +211,7 @@ class Trainer:
             perm, start, stats = partial["perm"], partial["next_batch"], partial["stats"]
             state.partial = None
         else:
-            perm, start = source.permutation(), 0
+            perm, start = self.group.permutation(source), 0
             stats = torch.zeros(nb, 4, device=source.device)  # d_loss, g_loss, D(x), D(G(z))
         state.generator.train()
         state.discriminator.train()
@@ -212,8 +220,8 @@ class Trainer:
         seen = 0
         for b in range(start, nb):
             control.wait_while_paused()
-            if control.stopped:
-                state.partial = {"next_batch": b, "perm": perm, "stats": stats}
+            if self.group.stop_requested(control, b - start):
+                state.partial = {"next_batch": b, "perm": perm, "stats": self.group.epoch_stats(stats)}
                 return None
             real = source.batch(perm, b)
             try:
@@ -232,7 +240,8 @@ class Trainer:
                 d, g = stats[b, :2].tolist()
                 emit(BatchProgress(epoch, b + 1, nb, d, g, seen / max(now - t0, 1e-9)))
                 last_emit = now
-        _check_finite(stats, checked, nb, epoch)
+        stats = self.group.epoch_stats(stats)  # the whole batch's values, the same on every rank
+        _check_finite(stats, start, nb, epoch)
         seconds = time.perf_counter() - t0
         means = stats.mean(0).tolist()
         grid = self._grid(state)
@@ -241,11 +250,13 @@ class Trainer:
                           seen / max(seconds, 1e-9), seconds, grid, trace[0], trace[1])
 
     def _step(self, state: "_State", real: torch.Tensor, do_g: bool) -> torch.Tensor:
-        """One D update (and a G update when due); returns [d_loss, g_loss, D(x), D(G(z))]."""
-        G, D, objective = state.generator, state.discriminator, state.objective
-        n = real.shape[0]
-        real_t, fake_t, ones = state.targets(n)
-        z = draw_noise(n, self.config, real.device)
+        """One D update (and a G update when due); returns [d_loss, g_loss, D(x), D(G(z))].
+        With several processes, each trains on its slice of the batch and of its noise."""
+        G, D = self.group.networks(state, do_g)
+        objective = state.objective
+        z = draw_noise(real.shape[0], self.config, real.device)
+        real, z = self.group.take(real), self.group.take(z)
+        real_t, fake_t, ones = state.targets(real.shape[0])
         fake = G(z)
         state.opt_d.zero_grad(set_to_none=True)
         out_real = D(real)
@@ -258,6 +269,8 @@ class Trainer:
             g_loss = objective(D(fake), ones)
             g_loss.backward()
             state.opt_g.step()
+            if state.average is not None:
+                state.average.update()
         else:
             g_loss = objective(out_fake.detach(), ones)
         with torch.no_grad():
@@ -267,7 +280,7 @@ class Trainer:
 
     @torch.no_grad()
     def _grid(self, state: "_State"):
-        G = state.generator
+        G = state.sampler()
         G.eval()
         images = G(state.fixed_noise)
         G.train()
@@ -276,11 +289,14 @@ class Trainer:
     # ---- state, checkpoints --------------------------------------------------------------
     def _restore_or_init(self, device: torch.device) -> "_State":
         cfg, run = self.config, self.run_dir
-        if run.latest_checkpoint.exists():
-            ckpt = load_checkpoint(run.latest_checkpoint, device)
+        ckpt = self.group.from_writer(lambda: load_checkpoint(run.latest_checkpoint, device)
+                                      if run.latest_checkpoint.exists() else None, device)
+        if ckpt is not None:
             state = _State(cfg, device)
             state.generator.load_state_dict(ckpt["generator"])
             state.discriminator.load_state_dict(ckpt["discriminator"])
+            if state.average is not None and ckpt.get("generator_ema") is not None:
+                state.average.model.load_state_dict(ckpt["generator_ema"])
             state.opt_g.load_state_dict(ckpt["opt_g"])
             state.opt_d.load_state_dict(ckpt["opt_d"])
             state.fixed_noise = ckpt["fixed_noise"].to(device)
@@ -301,16 +317,21 @@ class Trainer:
     def _restore_kept_checkpoint(self, state: "_State") -> None:
         """A stop between the latest checkpoint and the kept one of the same epoch left the
         kept one missing: the latest holds exactly its content, so write it now."""
+        if not self.group.writes:
+            return
         every, epoch = self.config.keep_checkpoint_every, state.epochs_done
         path = self.run_dir.epoch_checkpoint(epoch)
         if every and epoch and epoch % every == 0 and not state.partial and not path.exists():
             self._save(state, path)
 
     def _save(self, state: "_State", path) -> None:
+        if not self.group.writes:
+            return
         save_checkpoint(path, {
             "epoch": state.epochs_done,
             "generator": state.generator.state_dict(),
             "discriminator": state.discriminator.state_dict(),
+            "generator_ema": state.average.model.state_dict() if state.average is not None else None,
             "opt_g": state.opt_g.state_dict(),
             "opt_d": state.opt_d.state_dict(),
             "fixed_noise": state.fixed_noise,
@@ -323,6 +344,9 @@ class Trainer:
         """Samples, metrics, then the checkpoint: a kill between them is repaired on resume by
         trimming metrics to the checkpoint's epoch."""
         run, epoch = self.run_dir, ended.epoch
+        if not self.group.writes:
+            state.epochs_done = state.saved_epoch = epoch
+            return
         save_png(ended.grid, run.sample_file(epoch))
         run.append_metrics(ended.metrics())
         state.epochs_done = epoch
@@ -343,6 +367,7 @@ class _State:
         self.discriminator = build_discriminator(cfg).to(device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1_g, cfg.beta2_g))
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1_d, cfg.beta2_d))
+        self.average = GeneratorAverage(self.generator, cfg.g_ema) if cfg.g_ema else None
         self.objective = Objective(cfg.loss)
         self.real_label = cfg.real_label
         self.fixed_noise: torch.Tensor | None = None
@@ -350,6 +375,10 @@ class _State:
         self.saved_epoch = 0  # the epoch the latest checkpoint on disk holds
         self.partial: dict | None = None
         self._targets: dict[int, tuple] = {}
+
+    def sampler(self) -> torch.nn.Module:
+        """The generator that draws the grids and is scored: the average when `g_ema` keeps one."""
+        return self.average.synced() if self.average is not None else self.generator
 
     def parameters(self) -> int:
         return sum(p.numel() for net in (self.generator, self.discriminator) for p in net.parameters())
