@@ -53,7 +53,9 @@ def test_validate_returns_every_error_at_once():
 
 def test_allowed_text_names_the_range_and_choices():
     specs = field_specs()
-    assert specs["dataset"].allowed() == "one of mnist, fashion-mnist, kmnist"
+    assert specs["dataset"].allowed() == "one of mnist, fashion-mnist, kmnist, cifar10, folder"
+    assert specs["channels"].allowed() == "one of 1, 3"
+    assert specs["image_size"].allowed() == "one of 28, 32, 64"
     assert specs["lr_g"].allowed() == "a number > 0 and <= 1"
     assert specs["epochs"].allowed() == "a whole number >= 1 and <= 10000"
 

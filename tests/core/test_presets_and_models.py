@@ -39,11 +39,37 @@ def test_preset_shapes(name):
     assert d(x).shape == (5,)
 
 
+#: the DCGAN paper's layouts in colour; 64 px is pytorch/examples' dcgan exactly (ngf = ndf = 64)
+COLOUR_COUNTS = {
+    "cifar10-dcgan": (1_068_928, 663_296, (3, 32, 32)),
+    "folder-dcgan64": (3_576_704, 2_765_568, (3, 64, 64)),
+}
+
+
 def test_presets_are_valid_and_listed():
-    assert set(PRESETS) == set(COUNTS) | {DEFAULT_PRESET}
-    for preset in PRESETS.values():
-        assert preset.config.validate() == []
+    assert set(PRESETS) == set(COUNTS) | {DEFAULT_PRESET} | set(COLOUR_COUNTS)
+    for name, preset in PRESETS.items():
+        config = preset.config.with_changes(image_folder="photos") if name == "folder-dcgan64" else preset.config
+        assert config.validate() == [], name
         assert preset.description
+
+
+def test_folder_preset_asks_for_its_folder():
+    errors = preset_config("folder-dcgan64").validate()
+    assert [e.field for e in errors] == ["image_folder"]
+    assert "--image-folder" in str(errors[0]) and "folder" in errors[0].allowed
+
+
+@pytest.mark.parametrize("name", list(COLOUR_COUNTS))
+def test_colour_presets_follow_the_dcgan_paper(name):
+    config = preset_config(name)
+    g, d = build_generator(config), build_discriminator(config)
+    assert (parameter_count(g), parameter_count(d)) == COLOUR_COUNTS[name][:2]
+    assert (config.batch_size, config.lr_g, config.lr_d, config.beta1_g, config.beta1_d) == (128, 2e-4, 2e-4, 0.5, 0.5)
+    x = g(torch.randn(3, config.latent_size))
+    assert x.shape == (3, *COLOUR_COUNTS[name][2]) and d(x).shape == (3,)
+    strided = [m for m in g.modules() if isinstance(m, nn.ConvTranspose2d) and m.stride == (2, 2)]
+    assert len(strided) == {32: 3, 64: 4}[config.image_size]
 
 
 def test_preset_hyperparameters_match_their_references():

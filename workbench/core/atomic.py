@@ -83,13 +83,20 @@ def write_with(path: Path, write: Callable[[BinaryIO], None]) -> None:
 def write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, then rename. A failure
     is an OSError naming `path` (not the temporary file), a full disk a DiskFull."""
+    write_streamed(path, lambda f: f.write(data), len(data))
+
+
+def write_streamed(path: Path, write: Callable[[BinaryIO], None], size: int) -> None:
+    """Like `write_with`, but `write(file)` goes straight into the temporary file: for large
+    files (a prepared image folder) that must not be held in memory twice. `size` is what the
+    write needs, for the message of a full disk."""
     path = Path(path)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -100,7 +107,7 @@ def write_bytes(path: Path, data: bytes) -> None:
             except OSError:
                 pass
         if isinstance(e, OSError):
-            raise _named(e, path, len(data)) from e
+            raise _named(e, path, size) from e
         raise
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from workbench.core.atomic import format_size, free_bytes
 from workbench.core.config import TrainConfig
 
-GRID_PNG_BYTES_PER_PIXEL = 0.7  # fixed-noise grids of digits compress to well under a byte a pixel
+GRID_PNG_BYTES_PER_PIXEL = 0.7  # per pixel and channel: grids of digits compress to well under a byte
 METRICS_LINE_BYTES = 4_000  # a metrics.jsonl line with its 2 × 100-point batch trace and scores
 
 
@@ -35,7 +35,7 @@ def estimate(config: TrainConfig, parameters: int, epochs_done: int = 0) -> Spac
     every = config.keep_checkpoint_every
     kept = (config.epochs // every - epochs_done // every) if every else 0
     side = math.ceil(math.sqrt(config.grid_size))
-    pixels = (side * 30 + 2) ** 2
+    pixels = (side * (config.image_size + 2) + 2) ** 2 * config.channels
     per_epoch = int(pixels * GRID_PNG_BYTES_PER_PIXEL) + METRICS_LINE_BYTES
     return SpaceEstimate(checkpoint, 2 + max(kept, 0), per_epoch, max(config.epochs - epochs_done, 0))
 

@@ -1,7 +1,8 @@
 """Generator and discriminator families, a registry by architecture name, and weight init.
 
-Every family maps a latent batch (N, z) to images (N, 1, 28, 28) in tanh range and images to
-one score per image: a probability when the loss is `bce`, a logit when it is `bce-logits`.
+Every family maps a latent batch (N, z) to images (N, C, S, S) of the config's geometry in tanh
+range and images to one score per image: a probability when the loss is `bce`, a logit when it
+is `bce-logits`. At 1×28×28 every family is exactly what it was before colour and larger sizes.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ import torch
 from torch import nn
 
 from workbench.core.config import TrainConfig
-
-IMAGE_SHAPE = (1, 28, 28)
-IMAGE_PIXELS = 28 * 28
+from workbench.core.geometry import dcgan_first_kernel, image_shape
 
 
 def _mlp_layers(sizes: list[int], dropout: float) -> list[nn.Module]:
@@ -30,17 +29,20 @@ def _mlp_layers(sizes: list[int], dropout: float) -> list[nn.Module]:
 class MlpGenerator(nn.Module):
     def __init__(self, config: TrainConfig):
         super().__init__()
+        self.shape = image_shape(config)
         sizes = [config.latent_size, *config.g_widths]
-        self.net = nn.Sequential(*_mlp_layers(sizes, config.dropout), nn.Linear(sizes[-1], IMAGE_PIXELS), nn.Tanh())
+        pixels = self.shape[0] * self.shape[1] * self.shape[2]
+        self.net = nn.Sequential(*_mlp_layers(sizes, config.dropout), nn.Linear(sizes[-1], pixels), nn.Tanh())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).view(-1, *IMAGE_SHAPE)
+        return self.net(z).view(-1, *self.shape)
 
 
 class MlpDiscriminator(nn.Module):
     def __init__(self, config: TrainConfig):
         super().__init__()
-        sizes = [IMAGE_PIXELS, *config.d_widths]
+        channels, height, width = image_shape(config)
+        sizes = [channels * height * width, *config.d_widths]
         self.net = nn.Sequential(*_mlp_layers(sizes, config.dropout), nn.Linear(sizes[-1], 1), *_head(config))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -48,30 +50,37 @@ class MlpDiscriminator(nn.Module):
 
 
 class DcganGenerator(nn.Module):
-    """z → ConvT(k7) 7×7 → ConvT(k4 s2) 14×14 → ConvT(k4 s2) 28×28, no biases."""
+    """z → ConvT to 7×7 (28 px) or 4×4 (32, 64 px), then one stride-2 ConvT(k4) per width:
+    28 = 7→14→28, 32 = 4→8→16→32, 64 = 4→8→16→32→64 (the DCGAN paper's four strided
+    blocks). Batch norm and ReLU between, tanh out, no biases."""
 
     def __init__(self, config: TrainConfig):
         super().__init__()
-        c1, c2 = config.g_widths
-        self.net = nn.Sequential(
-            nn.ConvTranspose2d(config.latent_size, c1, 7, 1, 0, bias=False), nn.BatchNorm2d(c1), nn.ReLU(True),
-            nn.ConvTranspose2d(c1, c2, 4, 2, 1, bias=False), nn.BatchNorm2d(c2), nn.ReLU(True),
-            nn.ConvTranspose2d(c2, 1, 4, 2, 1, bias=False), nn.Tanh(),
-        )
+        widths = list(config.g_widths)
+        layers = [nn.ConvTranspose2d(config.latent_size, widths[0], dcgan_first_kernel(config.image_size), 1, 0,
+                                     bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
+        for a, b in zip(widths, widths[1:]):
+            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(widths[-1], config.channels, 4, 2, 1, bias=False), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z.view(z.shape[0], -1, 1, 1))
 
 
 class DcganDiscriminator(nn.Module):
+    """The generator mirrored: one stride-2 Conv(k4) per width (batch norm after all but the
+    first), then a 7×7 or 4×4 convolution to one score."""
+
     def __init__(self, config: TrainConfig):
         super().__init__()
-        c1, c2 = config.d_widths
-        self.net = nn.Sequential(
-            nn.Conv2d(1, c1, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(c1, c2, 4, 2, 1, bias=False), nn.BatchNorm2d(c2), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(c2, 1, 7, 1, 0, bias=False), *_head(config),
-        )
+        widths = list(config.d_widths)
+        layers = [nn.Conv2d(config.channels, widths[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+        for a, b in zip(widths, widths[1:]):
+            layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
+        last = dcgan_first_kernel(config.image_size)
+        layers += [nn.Conv2d(widths[-1], 1, last, 1, 0, bias=False), *_head(config)]
+        self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).view(-1)
@@ -89,7 +98,7 @@ class DcganSmallGenerator(nn.Module):
 
         self.net = nn.Sequential(
             *block(config.latent_size, c1, 3, 2), *block(c1, c2, 4, 1), *block(c2, c3, 3, 2),
-            nn.ConvTranspose2d(c3, 1, 4, 2), nn.Tanh(),
+            nn.ConvTranspose2d(c3, config.channels, 4, 2), nn.Tanh(),
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -105,7 +114,7 @@ class DcganSmallDiscriminator(nn.Module):
             return [nn.Conv2d(cin, cout, k, 2), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True)]
 
         self.net = nn.Sequential(
-            *block(1, c1, 3), *block(c1, c2, 5), *block(c2, c3, 5), nn.Flatten(), nn.Linear(c3, 1), *_head(config),
+            *block(config.channels, c1, 3), *block(c1, c2, 5), *block(c2, c3, 5), nn.Flatten(), nn.Linear(c3, 1), *_head(config),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

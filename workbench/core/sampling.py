@@ -35,18 +35,21 @@ def to_display(images: torch.Tensor, image_range: str) -> torch.Tensor:
 
 
 def grid_array(images: torch.Tensor, nrow: int | None = None) -> np.ndarray:
-    """A (H, W) uint8 grid of [0, 1] images, square-ish, 2-pixel gaps."""
+    """A uint8 grid of [0, 1] images (N, C, H, W), square-ish, 2-pixel gaps: (H, W) for
+    greyscale images, (H, W, 3) for colour ones."""
     from torchvision.utils import make_grid
 
     n = images.shape[0]
     nrow = nrow or max(1, math.ceil(math.sqrt(n)))
     grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=2, pad_value=0.0)
-    return grid[0].mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8).numpy()
+    grid = grid.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
+    return grid.permute(1, 2, 0).contiguous().numpy() if images.shape[1] == 3 else grid[0].numpy()
 
 
 def save_png(grid: np.ndarray, path: Path) -> None:
-    """Write a uint8 grid (H, W) as a greyscale PNG, atomically."""
+    """Write a uint8 grid as a PNG, atomically: greyscale for (H, W), RGB for (H, W, 3)."""
     from PIL import Image
 
-    image = Image.fromarray(np.ascontiguousarray(grid), mode="L")
+    grid = np.ascontiguousarray(grid, dtype=np.uint8)  # Pillow reads (H, W) as L, (H, W, 3) as RGB
+    image = Image.fromarray(grid)
     write_with(Path(path), lambda f: image.save(f, format="PNG"))

@@ -20,6 +20,19 @@ DEFAULT_SAMPLES = 2000
 
 
 def scoring_for(config, progress=None, cancel=None) -> ScoringModel:
+    """The scoring model of a run's dataset; a ValueError saying why when there is none (a
+    folder, a dataset without a classifier) or when the run's images are not the shape the
+    dataset's classifier judges (a resized or recoloured set)."""
+    from workbench.core.geometry import NATIVE
+
+    native = NATIVE.get(config.dataset)
+    if native is None:
+        raise ValueError(f"quality scores are not available for dataset {config.dataset} (no feature "
+                         f"classifier for it)")
+    if (config.channels, config.image_size) != native:
+        c, s = native
+        raise ValueError(f"quality scores for {config.dataset} judge {c}×{s}×{s} images, and this run makes "
+                         f"{config.channels}×{config.image_size}×{config.image_size}")
     return scoring_model(config.dataset, paths.data_dir(config.data_dir or None), progress, cancel)
 
 
