@@ -90,6 +90,21 @@ def test_browse_sets_the_data_folder(form, monkeypatch, tmp_path):
     assert form.config().data_dir == str(tmp_path)
 
 
+def test_folder_preset_asks_for_a_folder_then_keeps_it_across_presets(form, monkeypatch, tmp_path):
+    form.choose_preset("folder-dcgan64")
+    assert not form.is_valid() and "--image-folder" in form.errors()["image_folder"]
+    assert form.editors["channels"].currentText() == "3" and form.editors["image_size"].currentText() == "64"
+    monkeypatch.setattr(form, "ask_folder", lambda start: str(tmp_path))
+    form.findChild(type(form.reset_button), "browse_image_folder").click()
+    config = form.config()
+    assert config.image_folder == str(tmp_path) and (config.channels, config.image_size) == (3, 64)
+    assert not form.is_modified()  # where the images are is the user's, not a change to the preset
+    form.choose_preset("cifar10-dcgan")
+    assert form.config().image_folder == str(tmp_path) and form.config().dataset == "cifar10"
+    form.set_field("channels", "1")
+    assert "3 for dataset cifar10" in form.errors()["channels"]
+
+
 def test_set_config_selects_matching_preset_and_run_details(form):
     form.set_config(preset_config("dcgan-small").with_changes(epochs=3))
     assert form.preset_name() == "dcgan-small"

@@ -18,7 +18,8 @@ from workbench.core.config import GROUPS, FieldError, TrainConfig, coerce, field
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, matching_preset, preset_config
 
 ERROR_STYLE = "border: 1px solid #d33; border-radius: 2px; background: #fff4f4;"
-KEEP_ON_PRESET = ("data_dir", "tensorboard")  # where data lives and logging are the user's, not the preset's
+#: where data lives and logging are the user's, not the preset's
+KEEP_ON_PRESET = ("data_dir", "image_folder", "tensorboard")
 
 
 def _text_of(kind: str, value) -> str:
@@ -151,7 +152,7 @@ class ConfigForm(QWidget):
 
     def _make_editor(self, name: str, spec) -> tuple[QWidget, QWidget]:
         """The editor for one field, and the widget that holds it (editor + browse button)."""
-        if spec.kind == "choice":
+        if spec.kind == "choice" or spec.choices:  # numbers with a few allowed values too
             editor = QComboBox(self)
             editor.addItems(list(spec.choices))
             editor.currentTextChanged.connect(self._on_edited)
@@ -166,7 +167,7 @@ class ConfigForm(QWidget):
             elif spec.kind == "text":
                 editor.setPlaceholderText("default")
         editor.setObjectName(f"field_{name}")
-        if spec.kind == "text" and name.endswith("_dir"):
+        if spec.kind == "text" and name.endswith(("_dir", "_folder")):
             holder = QWidget(self)
             row = QHBoxLayout(holder)
             row.setContentsMargins(0, 0, 0, 0)
@@ -186,7 +187,7 @@ class ConfigForm(QWidget):
 
     def ask_folder(self, start: str) -> str:
         """The folder dialog; a method so tests can replace it."""
-        return QFileDialog.getExistingDirectory(self, "Choose the data folder", start)
+        return QFileDialog.getExistingDirectory(self, "Choose a folder", start)
 
     # ---- values -----------------------------------------------------------------------
     def raw_values(self) -> dict[str, str]:
