@@ -19,3 +19,14 @@ test: $(BIN)/.installed
 
 benchmarks: $(BIN)/.installed
 	$(BIN)/python benchmarks/throughput.py
+
+.PHONY: wheel-check bundle
+
+# Build the wheel, install it in a fresh virtual environment, open the window offscreen (also part of `make test`).
+wheel-check: $(BIN)/.installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m slow tests/packaging
+
+# The standalone app (PyInstaller, one folder) in dist/gan-workbench/, then started as a check.
+bundle: $(BIN)/.installed
+	$(BIN)/python -m pip install -e '.[packaging]'
+	PYTHON=$(BIN)/python packaging/build.sh

@@ -15,8 +15,8 @@ import workbench
 def _module_version(name: str) -> str:
     try:
         return getattr(importlib.import_module(name), "__version__", "unknown")
-    except ImportError as e:
-        return f"not available ({e})"
+    except Exception as e:  # a broken install (a bundle missing a library) is what this reports
+        return f"not available ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
 
 
 def describe_device(torch) -> str:

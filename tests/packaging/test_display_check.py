@@ -114,3 +114,13 @@ def test_the_check_imports_no_qt():
     code = "import sys\nimport workbench.gui.display_check\nprint(any(m.startswith('PySide6') for m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "False"
+
+
+def test_the_readme_requirements_name_packages_the_check_knows():
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    requirements = " ".join(text.split("**Requirements.**")[1].split("\n\n")[0].split())
+    debian = requirements.split("apt-get install ")[1].split("`")[0].split()
+    fedora = requirements.split("dnf install ")[1].split("`")[0].split()
+    assert "libxcb-cursor0" in debian and "libxcb-icccm4" in debian and "libxcb-keysyms1" in debian
+    assert set(debian) <= {deb for _, deb, _ in display_check.LIBRARIES}
+    assert set(fedora) <= {fed for _, _, fed in display_check.LIBRARIES}

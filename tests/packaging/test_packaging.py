@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import ast
 import configparser
+import os
 import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "packaging" / "gan-workbench.spec"
@@ -81,9 +80,22 @@ def test_desktop_file_is_valid():
     assert entry["Categories"].endswith(";") and entry.get("Terminal") in ("true", "false")
 
 
-@pytest.mark.parametrize("path", ["packaging/README.md"])
-def test_readme_gives_the_build_command(path):
-    assert "pyinstaller packaging/gan-workbench.spec" in (ROOT / path).read_text(encoding="utf-8")
+def test_readme_gives_the_build_command():
+    text = (ROOT / "packaging" / "README.md").read_text(encoding="utf-8")
+    assert "packaging/build.sh" in text and "pyinstaller packaging/gan-workbench.spec" in text
+    assert "workbench/gui/icons/gan-workbench.svg" in text  # the desktop-entry icon path is true
+    assert (ROOT / "workbench" / "gui" / "icons" / "gan-workbench.svg").is_file()
+
+
+def test_build_script_parses_and_checks_the_bundle():
+    script = ROOT / "packaging" / "build.sh"
+    assert os.access(script, os.X_OK)
+    if shutil.which("bash"):
+        subprocess.run(["bash", "-n", str(script)], check=True)
+    text = script.read_text(encoding="utf-8")
+    assert "packaging/gan-workbench.spec" in text
+    for check in ('"$APP" --version', '"$APP" presets', "WORKBENCH_QUIT_WHEN_SHOWN=1", "icon present"):
+        assert check in text, check
 
 
 def test_the_package_finds_its_files_through_the_package_not_the_source_tree():

@@ -49,9 +49,14 @@ def test_the_device_line_names_the_gpus():
     assert versions.describe_device(fake_torch()).startswith("cpu")
 
 
-def test_a_missing_library_is_reported_not_raised(monkeypatch):
+def test_a_missing_or_broken_library_is_reported_not_raised(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "torchvision", None)
     assert versions._module_version("torchvision").startswith("not available")
+    # what a bundle without torchvision's operator library did: the import itself raises
+    (tmp_path / "broken_for_version_test.py").write_text("raise RuntimeError('operator x::nms does not exist')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert versions._module_version("broken_for_version_test") == \
+        "not available (RuntimeError: operator x::nms does not exist)"
 
 
 def test_only_version_imports_torch():

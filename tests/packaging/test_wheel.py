@@ -92,7 +92,11 @@ def test_the_wheel_installs_and_starts_with_its_icon(tmp_path):
     assert result["icon_null"] is False
     assert result["title"] == "GAN Workbench"
 
-    # the console script pip wrote works too, and reports the installed version
-    done = subprocess.run([str(env_dir / "bin" / "gan-workbench"), "presets"], env=env, cwd=run,
-                          capture_output=True, text=True, timeout=120)
+    # the console script pip wrote: a headless command, and the window as the bundle check opens it
+    script = str(env_dir / "bin" / "gan-workbench")
+    done = subprocess.run([script, "presets"], env=env, cwd=run, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "cpu-fast" in done.stdout, done.stderr
+    done = subprocess.run([script], env={**env, "WORKBENCH_QUIT_WHEN_SHOWN": "1"}, cwd=run, capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "window shown" in done.stdout and "window icon present" in done.stdout, done.stdout
