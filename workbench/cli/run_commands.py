@@ -3,8 +3,10 @@ export, delete, settings."""
 
 from __future__ import annotations
 
+import math
 import signal
 import sys
+from collections import Counter
 from pathlib import Path
 
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError, fmt, store_get
@@ -42,14 +44,18 @@ def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
 
 
 def cmd_train(args) -> int:
-    from workbench.core.runs import RunStore
-
     config, preset = train_config_from_args(args)
     if args.dry_run:
         return _dry_run(config, preset)
-    run = RunStore().create(config, name=args.name, notes=args.notes, preset=preset)
-    print(f"Run {run.id} ({run.info()['name']}) in {run.path}")
-    return _train(config, run)
+
+    def create():
+        from workbench.core.runs import RunStore
+
+        run = RunStore().create(config, name=args.name, notes=args.notes, preset=preset)
+        print(f"Run {run.id} ({run.info()['name']}) in {run.path}")
+        return config, run
+
+    return _train_prepared(create)
 
 
 def _dry_run(config, preset) -> int:
@@ -71,41 +77,47 @@ def cmd_resume(args) -> int:
         from workbench.cli.sweep_commands import resume_sweep
 
         return resume_sweep(args)
-    run = store_get(args.run)
-    config = run.config()
-    done = len(run.metrics().epochs)
-    if args.epochs is not None:
-        if args.epochs <= done:
-            raise CliError(f"epochs: {args.epochs} is not more than the {done} epochs already done; "
-                           f"give a larger total.", EXIT_USAGE)
-        config = config.with_changes(epochs=args.epochs).check()
-    elif done >= config.epochs and run.summary().status == "finished":
-        raise CliError(f"Run {run.id} already finished {done}/{config.epochs} epochs; pass --epochs N "
-                       f"with N > {done} to train longer.", EXIT_USAGE)
-    if args.device:
-        config = config.with_changes(device=args.device)
-    print(f"Resuming {run.id} from epoch {done} to {config.epochs}")
-    return _train(config, run)
+
+    def find():
+        run = store_get(args.run)
+        config = run.config()
+        done = len(run.metrics().epochs)
+        if args.epochs is not None:
+            if args.epochs <= done:
+                raise CliError(f"epochs: {args.epochs} is not more than the {done} epochs already done; "
+                               f"give a larger total.", EXIT_USAGE)
+            config = config.with_changes(epochs=args.epochs).check()
+        elif done >= config.epochs and run.summary().status == "finished":
+            raise CliError(f"Run {run.id} already finished {done}/{config.epochs} epochs; pass --epochs N "
+                           f"with N > {done} to train longer.", EXIT_USAGE)
+        if args.device:
+            config = config.with_changes(device=args.device)
+        print(f"Resuming {run.id} from epoch {done} to {config.epochs}")
+        return config, run
+
+    return _train_prepared(find)
 
 
 def run_stoppable(work, reporter: ProgressReporter):
-    """`work(reporter, control)` in this thread; the first Ctrl-C stops after the current batch
-    (saving a checkpoint), the second aborts."""
+    """`work(reporter, control)` in this thread; the first Ctrl-C (or SIGTERM, which is how
+    torchrun and job schedulers stop a process) stops after the current batch, saving a
+    checkpoint; the second aborts."""
     from workbench.core.events import TrainingControl
 
     control = TrainingControl()
 
-    def on_sigint(signum, frame):
+    def on_signal(signum, frame):
         if control.stopped:
             raise KeyboardInterrupt
         control.stop()
         reporter.note("Stopping after the current batch and saving a checkpoint (Ctrl-C again to abort)…")
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         return work(reporter, control)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _train(config, run) -> int:
@@ -114,13 +126,96 @@ def _train(config, run) -> int:
 
     reporter = ProgressReporter()
     reporter.evaluating = bool(config.eval_samples)
-    final = run_stoppable(Trainer(config, run).run, reporter)
+    return _exit_status(run_stoppable(Trainer(config, run).run, reporter))
+
+
+def _exit_status(final) -> int:
     name = type(final).__name__
     if name == "Finished":
         return EXIT_OK
     if name == "Stopped":
         return EXIT_STOPPED
     return EXIT_FAILED
+
+
+def _train_prepared(prepare) -> int:
+    """Train the run `prepare()` makes or finds (returning (config, run)) in this process, or,
+    started by torchrun, as one of its processes: rank 0 prepares the run and writes it, the
+    others get its config and train beside it."""
+    from workbench.core import distributed
+
+    if not distributed.launched():
+        return _train(*prepare())
+    with distributed.joined() as group:
+        return _train_rank(group, prepare)
+
+
+def _train_rank(group, prepare) -> int:
+    from workbench.core.distributed import FollowerRun, OtherRankFailed
+    from workbench.core.training import Trainer
+
+    made = {}
+
+    def on_rank_0():
+        made["config"], made["run"] = prepare()
+        return made["config"].to_dict(), made["run"].id
+
+    try:
+        config_fields, run_id = group.from_writer(on_rank_0)
+    except OtherRankFailed:
+        return EXIT_FAILED  # rank 0 said why
+    config = TrainConfig.from_dict(config_fields)
+    run = made.get("run") or FollowerRun(run_id)
+    device, problem = group.prepare(config)  # the same answer on every rank
+    if problem:
+        if group.writes:
+            _fail_unstarted(run, problem)
+            print(problem, file=sys.stderr)
+        return EXIT_FAILED
+    if group.writes:
+        print(f"{group.world_size} processes on {len({h for h, _ in group.places})} node(s), {group.backend}: "
+              f"{_devices(d for _, d in group.places)}; each trains on {config.batch_size // group.world_size} "
+              f"images of every batch of {config.batch_size}")
+        reporter = ProgressReporter()
+        reporter.evaluating = bool(config.eval_samples)
+        trainer = Trainer(config, run, device, group=group)
+    else:
+        reporter = _RankReporter(group.rank)
+        trainer = Trainer(config, run, device, progress_interval=math.inf, group=group)  # checks at epoch ends
+    status = _exit_status(run_stoppable(trainer.run, reporter))
+    if status != EXIT_FAILED:
+        group.leave_together()
+    return status
+
+
+def _devices(names) -> str:
+    """'cpu ×2' for two processes on CPUs; 'cuda:0, cuda:1' for two GPUs."""
+    return ", ".join(f"{d} ×{n}" if n > 1 else d for d, n in Counter(names).items())
+
+
+class _RankReporter:
+    """What a rank other than 0 prints: only why it ended, when it failed (rank 0 reports the rest)."""
+
+    def __init__(self, rank: int):
+        self.rank = rank
+
+    def note(self, text: str) -> None:
+        pass
+
+    def __call__(self, event) -> None:
+        if type(event).__name__ == "Failed":
+            print(f"[rank {self.rank}] {event.message}", file=sys.stderr, flush=True)
+
+
+def _fail_unstarted(run, problem: str) -> None:
+    """Mark a run that could not start as failed, unless another process is training it."""
+    from workbench.core.runs import RunLocked, now_iso
+
+    try:
+        with run.lock():
+            run.update_info(status="failed", message=problem, finished=now_iso())
+    except RunLocked:
+        pass
 
 
 def cmd_runs(args) -> int:
@@ -150,6 +245,8 @@ def cmd_show(args) -> int:
             print(f"message: {info['message']}")
         if info.get("notes"):
             print(f"notes: {info['notes']}")
+        if info.get("training"):
+            print(f"trained on: {_trained_on(info['training'])}")
     except (OSError, ValueError):
         pass
     try:
@@ -166,6 +263,19 @@ def cmd_show(args) -> int:
               f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  {fmt(m.get('seconds'), '6.1f')}"
               f"  {fmt(m.get('quality'), '8.3f')}  {fmt(m.get('coverage'), '8.3f')}")
     return EXIT_OK
+
+
+def _trained_on(segments) -> str:
+    """run.json's `training` in words: how many processes, where, from which epoch."""
+    parts = []
+    for seg in segments if isinstance(segments, list) else []:
+        if not isinstance(seg, dict):
+            continue
+        processes, devices = seg.get("processes") or 1, seg.get("devices") or []
+        how = (f"1 process ({_devices(devices)})" if processes == 1 else
+               f"{processes} processes on {seg.get('nodes') or 1} node(s), {seg.get('backend')} ({_devices(devices)})")
+        parts.append(f"{how} from epoch {int(seg.get('from_epoch') or 0) + 1}")
+    return "; ".join(parts) or "-"
 
 
 def cmd_export(args) -> int:
