@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
 
 from workbench.core.atomic import describe_write_error
 from workbench.core.config import ConfigError
-from workbench.core.runs import RunStore
+from workbench.core.runs import Run, RunStore
 from workbench.core.sweeps import SweepStore
 from workbench.gui.formatting import STATUS_COLORS, format_duration, format_loss
 from workbench.gui.layout import splitter
+from workbench.gui.runs.actions import MAX_COMPARE
 from workbench.gui.sweep_editor import SweepEditor
 from workbench.gui.sweep_worker import SweepWorker
 from workbench.gui.training_worker import retire, start_worker
@@ -164,11 +165,15 @@ class SweepsView(QWidget):
     def compare_all(self):
         if self._current is None or self.compare_callback is None:
             return None
-        runs = [r for r in self._current.runs(self.sweeps.run_store) if r is not None and r.metrics().epochs]
-        if len(runs) < 1:
-            self._say("None of this sweep's runs has a finished epoch yet.")
+        store = self.sweeps.run_store
+        ranked = [row.run_id for row in self._current.rows(store) if row.run_id and row.epochs_done]
+        runs = [Run(store.root / run_id) for run_id in ranked]
+        if len(runs) < 2:
+            self._say("Compare needs two runs of this sweep with a finished epoch.")
             return None
-        return self.compare_callback(runs)
+        if len(runs) > MAX_COMPARE:
+            self.status_label.setText(f"Comparing the {MAX_COMPARE} best of the sweep's {len(runs)} runs.")
+        return self.compare_callback(runs[:MAX_COMPARE])
 
     def refresh_list(self) -> None:
         """The stored sweeps, newest first; keeps the current one selected."""
