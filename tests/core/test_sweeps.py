@@ -206,7 +206,7 @@ def test_time_estimate_probes_when_nothing_is_stored(sweeps, monkeypatch):
     configs = [p.config for p in expand(tiny_base(), parse_axes(["batch_size=64,128"]))]
     assert measured_speed(configs[0], sweeps.run_store) is None
     speed = probe_speed(configs[0], seconds=0.3)
-    assert speed.images_per_sec > 100 and speed.source == "probe"
+    assert speed.images_per_sec > 0 and speed.source == "probe"
     probed = []
     monkeypatch.setattr(estimate, "probe_speed", lambda config: probed.append(config.batch_size) or
                         estimate.Speed(1000.0, 0.5, "probe"))
