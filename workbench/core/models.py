@@ -114,7 +114,8 @@ class DcganSmallDiscriminator(nn.Module):
             return [nn.Conv2d(cin, cout, k, 2), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True)]
 
         self.net = nn.Sequential(
-            *block(config.channels, c1, 3), *block(c1, c2, 5), *block(c2, c3, 5), nn.Flatten(), nn.Linear(c3, 1), *_head(config),
+            *block(config.channels, c1, 3), *block(c1, c2, 5), *block(c2, c3, 5),
+            nn.Flatten(), nn.Linear(c3, 1), *_head(config),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
