@@ -208,7 +208,7 @@ def test_time_estimate_probes_when_nothing_is_stored(sweeps, monkeypatch):
     speed = probe_speed(configs[0], seconds=0.3)
     assert speed.images_per_sec > 0 and speed.source == "probe"
     probed = []
-    monkeypatch.setattr(estimate, "probe_speed", lambda config: probed.append(config.batch_size) or
+    monkeypatch.setattr(estimate, "probe_speed", lambda config, cancel: probed.append(config.batch_size) or
                         estimate.Speed(1000.0, 0.5, "probe"))
     seconds, how = sweep_seconds(configs, sweeps.run_store)
     assert probed == [64, 128] and "probed" in how
