@@ -232,6 +232,14 @@ class SweepsView(QWidget):
         self.table.resizeColumnsToContents()
 
     # ---- internals -------------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        """Sweeps and runs made elsewhere (the CLI, another window) appear when the tab is shown."""
+        super().showEvent(event)
+        if not self.is_running():
+            self.refresh_list()
+            self.refresh_table()
+            self._sync_buttons()
+
     def _may_start(self) -> bool:
         reason = self.busy()
         if reason:
