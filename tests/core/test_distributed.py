@@ -116,9 +116,12 @@ def rank_pid(parent: int, rank: int) -> int | None:
     return None
 
 
+needs_gloo = pytest.mark.skipif(not (torch.distributed.is_available() and torch.distributed.is_gloo_available()),
+                                reason="this torch has no gloo backend")
 needs_proc = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="finds ranks through /proc")
 
 
+@needs_gloo
 def test_two_processes_train_one_run_as_one_process_does(data, capsys):
     args = [*SMALL, "--epochs", "2", "--max-batches", "20"]
     out, err = finish(torchrun("train", *args, "--name", "two"))
@@ -137,6 +140,7 @@ def test_two_processes_train_one_run_as_one_process_does(data, capsys):
     assert "trained on: 2 processes on 1 node(s), gloo (cpu ×2) from epoch 1" in capsys.readouterr().out
 
 
+@needs_gloo
 @needs_proc
 def test_a_stop_on_rank_0_mid_epoch_ends_both_and_resumes_exactly_on_one_process(data, capsys):
     args = [*SMALL, "--epochs", "2", "--max-batches", "100"]
@@ -167,6 +171,7 @@ def test_a_stop_on_rank_0_mid_epoch_ends_both_and_resumes_exactly_on_one_process
     assert "from epoch 1; 1 process (cpu) from epoch 2" in capsys.readouterr().out
 
 
+@needs_gloo
 @needs_proc
 def test_a_killed_rank_ends_the_other_with_a_message_and_the_run_resumes(data):
     child = torchrun("train", *SMALL, "--epochs", "2", "--max-batches", "100")
