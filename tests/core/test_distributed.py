@@ -184,10 +184,8 @@ def test_a_killed_rank_ends_the_other_with_a_message_and_the_run_resumes(data):
         out, err = finish(child)
     assert child.returncode != 0, out
     run = only_run()
-    info = run.info()
-    assert info["status"] in ("failed", "stopped"), info
-    if info["status"] == "failed":
-        assert "another of the 2 training processes ended" in info["message"]
+    info = run.info()  # rank 0 handles torchrun's SIGTERM as a stop, so it lives to write why
+    assert info["status"] == "failed" and "another of the 2 training processes ended" in info["message"], info
     done = load_checkpoint(run.latest_checkpoint)["epoch"]
     assert done >= 1 and check_run(run).ok
     assert main(["resume", run.id]) == 0
