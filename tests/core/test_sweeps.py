@@ -276,3 +276,11 @@ def test_cli_sweep_killed_after_its_first_run_resumes_with_the_rest_only(sweeps)
     assert [epochs_of(r) for r in runs] == [[1, 2]] * 3
     assert main(["check"]) == 0
     assert main(["resume", sweep.id]) == 0  # nothing left: prints the table
+
+
+def test_under_torchrun_a_sweep_is_refused_with_a_reason(isolated_home, monkeypatch, capsys):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert main(["sweep", "--preset", "mlp-small", "--set", "lr_g=1e-4,2e-4"]) == 2
+    assert "only train and resume" in capsys.readouterr().err
+    assert SweepStore().sweeps() == []

@@ -7,6 +7,7 @@ needs it.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from workbench.cli import generate_commands as generate
@@ -24,6 +25,8 @@ COMMANDS = {
     "sweep": sweeps.cmd_sweep, "sweeps": sweeps.cmd_sweeps, "sweep-show": sweeps.cmd_sweep_show,
 }
 
+DISTRIBUTED_COMMANDS = ("train", "resume")  # what torchrun may start on several processes
+
 __all__ = ["main", "main_gui", "build_parser", "CliError", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_STOPPED"]
 
 
@@ -32,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         return main_gui()
+    if args.command not in DISTRIBUTED_COMMANDS and "RANK" in os.environ and _under_torchrun():
+        print(f"`{args.command}` runs on one process; under torchrun only train and resume do "
+              f"(start `gan-workbench {args.command}` without torchrun).", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
     except ConfigError as e:
@@ -50,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Aborted.", file=sys.stderr)
         return EXIT_STOPPED
+
+
+def _under_torchrun() -> bool:
+    from workbench.core.distributed import launched  # torch loads only when torchrun started us
+
+    return launched()
 
 
 def main_gui() -> int:
