@@ -92,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="new images from a run's generator: samples, interpolations, walks",
                        description="Draw images from a run's generator (latest epoch by default). Without "
                                    "--interpolate or --walk: --count images from --seed. The output kind "
-                                   "follows --out's extension (.png: one grid, .npy: an N×H×W float array "
-                                   "in [0, 1]); --out-dir writes one PNG per image.")
+                                   "follows --out's extension (.png: one grid, RGB for a colour run; .npy: "
+                                   "an N×H×W float32 array in [0, 1], N×H×W×3 (channels last) for a colour "
+                                   "run); --out-dir writes one PNG per image.")
     p.add_argument("run")
     p.add_argument("--epoch", type=int, help="use this epoch's checkpoint (default: the latest)")
     p.add_argument("--count", type=int, default=64)

@@ -1,6 +1,7 @@
 """A run's training as an animation: its per-epoch fixed-noise grids as an animated GIF, each
 frame labelled with its epoch; several runs side by side under one shared epoch (each shows
-its latest grid up to that epoch). Pillow only, no torch."""
+its latest grid up to that epoch). Frames are greyscale when every grid is, else RGB (greyscale
+grids beside colour ones are converted). Pillow only, no torch."""
 
 from __future__ import annotations
 
@@ -19,25 +20,30 @@ def _grid(run, epoch: int):
     if not shown:
         return None
     with Image.open(run.sample_file(shown[-1])) as image:
-        return image.convert("L")
+        return image.convert("L" if image.mode in ("L", "1", "I", "I;16") else "RGB")
 
 
 def _frame(runs, names, epoch: int):
     from PIL import Image, ImageDraw
 
     grids = [_grid(run, epoch) for run in runs]
+    mode = "RGB" if any(g is not None and g.mode == "RGB" for g in grids) else "L"
     size = max((g.size for g in grids if g is not None), default=(64, 64))
     gap = 8 if len(runs) > 1 else 0
     header = LABEL_HEIGHT * (2 if len(runs) > 1 else 1)
-    frame = Image.new("L", (len(runs) * size[0] + gap * (len(runs) - 1), size[1] + header), 0)
+    frame = Image.new(mode, (len(runs) * size[0] + gap * (len(runs) - 1), size[1] + header), 0)
     draw = ImageDraw.Draw(frame)
-    draw.text((4, 3), f"epoch {epoch}", fill=255)
+
+    def grey(level: int):
+        return level if mode == "L" else (level,) * 3
+
+    draw.text((4, 3), f"epoch {epoch}", fill=grey(255))
     for i, (grid, name) in enumerate(zip(grids, names)):
         x = i * (size[0] + gap)
         if len(runs) > 1:
-            draw.text((x + 4, LABEL_HEIGHT + 3), name[:40], fill=200)
+            draw.text((x + 4, LABEL_HEIGHT + 3), name[:40], fill=grey(200))
         if grid is not None:
-            frame.paste(grid, (x, header))
+            frame.paste(grid.convert(mode), (x, header))
     return frame
 
 

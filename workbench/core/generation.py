@@ -1,6 +1,8 @@
 """Exploring what a trained generator learned: images from a seed, an interpolation between two
 seeds' latent points (linear, or spherical for normal noise), a walk along one latent
 dimension; written as one grid PNG, individual PNGs, or a NumPy array of the raw images.
+Images are (N, H, W) floats for greyscale runs and (N, H, W, 3) for colour ones (channels
+last, as Pillow and matplotlib take them), so PNGs of colour runs are RGB.
 
 A seed's own latent point is `seed_latent(config, seed)`, so an interpolation starts and ends
 exactly at the images those seeds draw alone.
@@ -81,9 +83,9 @@ class LoadedGenerator:
 
     @torch.no_grad()
     def render(self, latents: torch.Tensor) -> np.ndarray:
-        """Images (N, H, W) as float32 in [0, 1]."""
-        images = to_display(self.generator(latents.to(self.device)), self.config.image_range)
-        return images[:, 0].float().cpu().numpy()
+        """Images as float32 in [0, 1]: (N, H, W) greyscale, (N, H, W, 3) colour."""
+        images = to_display(self.generator(latents.to(self.device)), self.config.image_range).float().cpu()
+        return images[:, 0].numpy() if images.shape[1] == 1 else images.permute(0, 2, 3, 1).contiguous().numpy()
 
 
 def generate(run, count: int, seed: int = 0, device="cpu", epoch: int | None = None) -> np.ndarray:
@@ -94,14 +96,17 @@ def generate(run, count: int, seed: int = 0, device="cpu", epoch: int | None = N
 
 
 def grid_of(images: np.ndarray, nrow: int | None = None) -> np.ndarray:
-    """The (H, W) uint8 grid of images (N, H, W) in [0, 1], `nrow` per row (square-ish by default)."""
-    return grid_array(torch.from_numpy(images)[:, None], nrow)
+    """The uint8 grid of images in [0, 1], `nrow` per row (square-ish by default): (H, W) of
+    greyscale (N, H, W), (H, W, 3) of colour (N, H, W, 3)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(images))
+    return grid_array(tensor.permute(0, 3, 1, 2) if tensor.dim() == 4 else tensor[:, None], nrow)
 
 
 def save_images(images: np.ndarray, out: Path | None = None, out_dir: Path | None = None,
                 nrow: int | None = None) -> list[Path]:
-    """Write images (N, H, W) in [0, 1]: `out` ending .png is one grid, .npy the raw float array;
-    `out_dir` gets one PNG per image (image-0000.png, …). Returns the files written."""
+    """Write images in [0, 1] ((N, H, W), or (N, H, W, 3) in colour): `out` ending .png is one
+    grid, .npy the raw float32 array in that shape; `out_dir` gets one PNG per image
+    (image-0000.png, …; RGB in colour). Returns the files written."""
     written = []
     if out is not None:
         out = Path(out)

@@ -94,7 +94,8 @@ class GenerateWindow(QWidget):
         for kind, name, text, tip in (
                 ("png", "saveGridButton", "Save grid PNG…", "The picture as one PNG"),
                 ("folder", "saveFolderButton", "Save PNGs to folder…", "One PNG per image: image-0000.png, …"),
-                ("npy", "saveArrayButton", "Save NumPy array…", "The raw images: (N, H, W) float32 in [0, 1]")):
+                ("npy", "saveArrayButton", "Save NumPy array…",
+                 "The raw images: (N, H, W) float32 in [0, 1]; (N, H, W, 3) for a colour run")):
             button = QPushButton(text, self)
             button.setObjectName(name)
             button.setToolTip(tip)

@@ -101,9 +101,9 @@ class GeneratorCache:
 
 
 class RenderWorker(QObject):
-    """Renders one request. `finished` carries {"request", "images" (N, H, W) float32 in [0, 1],
-    "latents" (N, z), "grid" uint8 (H, W), "nrow", "epoch", "message" (a failure in words),
-    "thread" (the ident of the thread that rendered)}."""
+    """Renders one request. `finished` carries {"request", "images" (N, H, W) float32 in [0, 1]
+    ((N, H, W, 3) in colour), "latents" (N, z), "grid" uint8 (H, W) or (H, W, 3), "nrow", "epoch",
+    "message" (a failure in words), "thread" (the ident of the thread that rendered)}."""
 
     finished = Signal(object)
 

@@ -1,8 +1,8 @@
 """EpochGridView: one fixed-noise sample grid per epoch, shown crisp, with an epoch slider.
 
 Used by the live training view and by the run browser / compare view, so it knows nothing
-about training: it holds `{epoch: grid}` where a grid is a (H, W) uint8 array or a PNG path
-(read lazily, only when that epoch is shown).
+about training: it holds `{epoch: grid}` where a grid is a uint8 array, (H, W) greyscale or
+(H, W, 3) RGB, or a PNG path (read lazily, only when that epoch is shown).
 """
 
 from __future__ import annotations
@@ -22,12 +22,19 @@ INTEGER_ZOOM_MIN_FILL = 0.8
 
 
 def array_to_image(grid: np.ndarray) -> QImage:
-    """A (H, W) uint8 array as a greyscale QImage that owns its pixels."""
+    """A uint8 array as a QImage that owns its pixels: (H, W) greyscale, (H, W, 3) RGB.
+
+    The QImage first wraps the array's buffer (rows `bytesPerLine` apart: a colour row of an odd
+    width is not 4-byte aligned, the default QImage assumes) and is copied while `data` is alive."""
     data = np.ascontiguousarray(grid, dtype=np.uint8)
-    if data.ndim != 2:
-        raise ValueError(f"a grid is a (H, W) uint8 array, got shape {data.shape}")
-    h, w = data.shape
-    return QImage(data.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    if data.ndim == 2:
+        fmt, depth = QImage.Format.Format_Grayscale8, 1
+    elif data.ndim == 3 and data.shape[2] == 3:
+        fmt, depth = QImage.Format.Format_RGB888, 3
+    else:
+        raise ValueError(f"a grid is a (H, W) or (H, W, 3) uint8 array, got shape {data.shape}")
+    h, w = data.shape[:2]
+    return QImage(data.data, w, h, w * depth, fmt).copy()
 
 
 class PixelView(QWidget):
