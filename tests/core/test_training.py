@@ -62,7 +62,7 @@ def test_fixed_noise_depends_only_on_seed_and_latent_size(store):
 
 def weights(run):
     state = load_checkpoint(run.latest_checkpoint)
-    return state["generator"], state["discriminator"], state.get("generator_ema") or {}
+    return state["generator"], state["discriminator"], (state.get("generator_ema") or {}).get("weights", {})
 
 
 def assert_same_weights(a, b):

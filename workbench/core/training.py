@@ -175,7 +175,7 @@ class Trainer:
 
         try:
             scoring = scoring_for(cfg, progress=lambda f, text: emit(Preparing(text, f)),
-                                  cancel=lambda: control.stopped)
+                                  cancel=lambda: control.stopped, device=device)
         except EvaluationCancelled:
             raise _Cancelled from None
         except (DatasetMissing, OSError, ValueError) as e:
@@ -296,7 +296,7 @@ class Trainer:
             state.generator.load_state_dict(ckpt["generator"])
             state.discriminator.load_state_dict(ckpt["discriminator"])
             if state.average is not None and ckpt.get("generator_ema") is not None:
-                state.average.model.load_state_dict(ckpt["generator_ema"])
+                state.average.load_state_dict(ckpt["generator_ema"])
             state.opt_g.load_state_dict(ckpt["opt_g"])
             state.opt_d.load_state_dict(ckpt["opt_d"])
             state.fixed_noise = ckpt["fixed_noise"].to(device)
@@ -331,7 +331,7 @@ class Trainer:
             "epoch": state.epochs_done,
             "generator": state.generator.state_dict(),
             "discriminator": state.discriminator.state_dict(),
-            "generator_ema": state.average.model.state_dict() if state.average is not None else None,
+            "generator_ema": state.average.state_dict() if state.average is not None else None,
             "opt_g": state.opt_g.state_dict(),
             "opt_d": state.opt_d.state_dict(),
             "fixed_noise": state.fixed_noise,
@@ -367,7 +367,8 @@ class _State:
         self.discriminator = build_discriminator(cfg).to(device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1_g, cfg.beta2_g))
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1_d, cfg.beta2_d))
-        self.average = GeneratorAverage(self.generator, cfg.g_ema) if cfg.g_ema else None
+        self.average = (GeneratorAverage(self.generator, cfg.g_ema, lambda n, rng: draw_noise(n, cfg, device, rng))
+                        if cfg.g_ema else None)
         self.objective = Objective(cfg.loss)
         self.real_label = cfg.real_label
         self.fixed_noise: torch.Tensor | None = None
