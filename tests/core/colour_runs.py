@@ -15,10 +15,10 @@ def folder_run_config(folder: Path, channels: int = 3, **changes):
     """folder-dcgan64 made tiny: 32 px, one-layer MLPs (whose first grids already differ clearly
     between channels, where a barely trained DCGAN draws near-uniform grey), 2 epochs of 3
     batches of 4, every epoch's checkpoint kept."""
-    return preset_config("folder-dcgan64").with_changes(
-        image_folder=str(folder), channels=channels, image_size=32, architecture="mlp", g_widths=[64],
-        d_widths=[64], weight_init="default", batch_size=4, epochs=2, max_batches=3, keep_checkpoint_every=1,
-        grid_size=16, **changes)
+    tiny = dict(image_size=32, architecture="mlp", g_widths=[64], d_widths=[64], weight_init="default", batch_size=4,
+                epochs=2, max_batches=3, keep_checkpoint_every=1, grid_size=16)
+    return preset_config("folder-dcgan64").with_changes(image_folder=str(folder), channels=channels,
+                                                        **(tiny | changes))
 
 
 def train_folder_run(folder: Path, channels: int = 3, name: str | None = None, store: RunStore | None = None,

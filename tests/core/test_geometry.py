@@ -13,7 +13,7 @@ from PIL import Image
 from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.datasets import DatasetMissing, load_images, resize_images
 from workbench.core.disk_space import estimate_for_config
-from workbench.core.events import EpochEnded, Finished, Notice
+from workbench.core.events import EpochEnded, Finished
 from workbench.core.models import build_discriminator, build_generator
 from workbench.core.placement import GIB, choose_placement, forget_resident
 from workbench.core.runs import RunStore
@@ -147,27 +147,6 @@ def test_missing_cifar10_says_where_and_how(tmp_path, monkeypatch):
     text = str(info.value)
     assert str(tmp_path / "nowhere" / "cifar-10-batches-py") in text
     assert "data_batch_1" in text and "cifar-10-python.tar.gz" in text and "--data-dir" in text
-
-
-def test_a_cifar10_run_with_evaluation_trains_and_says_scores_are_unavailable(tmp_path, monkeypatch):
-    write_fake_cifar10(tmp_path / "data", per_batch=8, monkeypatch=monkeypatch)
-    config = TrainConfig(dataset="cifar10", data_dir=str(tmp_path / "data"), channels=3, image_size=32,
-                         g_widths=[8, 8, 8], d_widths=[8, 8, 8], batch_size=8, epochs=1, max_batches=2,
-                         eval_samples=256)
-    events = []
-    final = Trainer(config, RunStore().create(config)).run(events.append)
-    assert isinstance(final, Finished)
-    notices = [e.message for e in events if isinstance(e, Notice)]
-    assert any("Evaluation is off" in m and "cifar10" in m for m in notices), notices
-
-
-def test_resized_mnist_has_no_quality_score_but_a_clear_reason():
-    from workbench.core.evaluation.run_scores import scoring_for
-
-    with pytest.raises(ValueError, match="judge 1×28×28 images, and this run makes 1×32×32"):
-        scoring_for(TrainConfig(image_size=32, g_widths=[8, 8, 8], d_widths=[8, 8, 8]))
-    with pytest.raises(ValueError, match="not available for dataset folder"):
-        scoring_for(TrainConfig(dataset="folder", image_folder="x"))
 
 
 def test_gpu_placement_keeps_room_for_training():

@@ -53,6 +53,7 @@ def cmd_evaluate(args) -> int:
               f"{' '.join(str(c) for c in r['class_hist'])}" + (f"  ({r['note']})" if r.get("note") else ""))
     print("quality is the Fréchet score against the test split (lower is better); coverage 1.0 means "
           "every class equally often.")
+    print(results[-1]["classifier"])
     from workbench.core.evaluation.coverage import CollapseThresholds, collapse_reason
 
     reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)

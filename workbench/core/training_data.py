@@ -12,10 +12,12 @@ from workbench.core.config import TrainConfig
 from workbench.core.datasets import load_images
 from workbench.core.events import Notice, Preparing
 from workbench.core.geometry import FOLDER_DATASET
-from workbench.core.image_folder import ImageFolderError, PreparationCancelled, prepare, scan
+from workbench.core.image_folder import (
+    FolderScan, ImageFolderError, PreparationCancelled, PreparedFolder, prepare, scan,
+)
 from workbench.core.placement import place, resident
 
-__all__ = ["training_images", "PreparationCancelled", "ImageFolderError"]
+__all__ = ["training_images", "prepared_folder", "PreparationCancelled", "ImageFolderError"]
 
 
 def training_images(config: TrainConfig, device: torch.device, emit: Callable[[object], None] | None = None,
@@ -28,6 +30,23 @@ def training_images(config: TrainConfig, device: torch.device, emit: Callable[[o
     if config.dataset != FOLDER_DATASET:
         return load_images(config.dataset, paths.data_dir(config.data_dir or None), device,
                            size=config.image_size)
+    found, prepared = prepared_folder(config, device, emit, cancel)
+    message = prepared.skipped_message(found.folder)
+    if message:
+        emit(Notice(message))
+    count = prepared.images.shape[0]
+    if count < config.batch_size:
+        raise ImageFolderError(f"The image folder {found.folder} has {count} readable image(s), fewer than one "
+                               f"batch of {config.batch_size}: add images or lower the batch size.")
+    return prepared.images
+
+
+def prepared_folder(config: TrainConfig, device: torch.device | str, emit: Callable[[object], None] | None = None,
+                    cancel: Callable[[], bool] | None = None) -> tuple[FolderScan, PreparedFolder]:
+    """The config's image folder scanned and prepared at its geometry, placed for `device` and
+    kept for this process: training and the folder's quality classifier share the one copy."""
+    emit = emit or (lambda event: None)
+    device = torch.device(device)
     found = scan(config.image_folder)
     key = ("folder", str(found.folder), found.key(config.channels, config.image_size), str(device))
 
@@ -38,12 +57,4 @@ def training_images(config: TrainConfig, device: torch.device, emit: Callable[[o
         prepared.images = place(prepared.images, device)
         return prepared
 
-    prepared = resident(key, make)
-    message = prepared.skipped_message(found.folder)
-    if message:
-        emit(Notice(message))
-    count = prepared.images.shape[0]
-    if count < config.batch_size:
-        raise ImageFolderError(f"The image folder {found.folder} has {count} readable image(s), fewer than one "
-                               f"batch of {config.batch_size}: add images or lower the batch size.")
-    return prepared.images
+    return found, resident(key, make)

@@ -74,7 +74,7 @@ class ClassHistogram(QWidget):
         item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
         self._bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=QUALITY_COLOR)
         item.addItem(self._bars)
-        item.addLine(y=0.1, pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine))  # an even share
+        self._even = item.addLine(y=0.1, pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine))  # an even share
         item.setYRange(0, 0.5, padding=0)
         self.caption = QLabel(" ", self)
         self.caption.setObjectName("classHistogramCaption")
@@ -98,18 +98,23 @@ class ClassHistogram(QWidget):
         total = max(sum(self._hist), 1)
         shares = np.asarray(self._hist, dtype=float) / total
         self._bars.setOpts(x=np.arange(len(shares)), height=shares)
-        self.plot_widget.getPlotItem().setYRange(0, max(0.5, float(shares.max()) * 1.1), padding=0)
+        item = self.plot_widget.getPlotItem()
+        item.setYRange(0, max(0.5, float(shares.max()) * 1.1), padding=0)
+        item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(len(shares))]])
+        self._even.setPos(1 / len(shares))
         top = int(shares.argmax())
+        judged = entry.get("classifier_accuracy")
         self.caption.setText(f"<b>Predicted classes</b>, epoch {entry.get('epoch')}: coverage "
                              f"{entry.get('coverage', 0):.2f}, most often {class_name(self.dataset, top)} "
-                             f"({shares[top]:.0%})")
+                             f"({shares[top]:.0%})" + (f"<br>judged by a classifier {judged:.1%} accurate on "
+                                                       f"held-out images" if isinstance(judged, (int, float)) else ""))
 
     def histogram(self) -> list[int]:
         return list(self._hist)
 
     def clear(self, text: str | None = None) -> None:
         self._hist = []
-        self._bars.setOpts(height=np.zeros(10))
+        self._bars.setOpts(x=np.arange(10), height=np.zeros(10))
         self.caption.setText(text or "<b>Predicted classes</b> of the samples appear with evaluation on")
 
 

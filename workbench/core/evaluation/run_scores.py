@@ -19,20 +19,20 @@ from workbench.core.runs import Run
 DEFAULT_SAMPLES = 2000
 
 
-def scoring_for(config, progress=None, cancel=None) -> ScoringModel:
+def scoring_for(config, progress=None, cancel=None, device="cpu") -> ScoringModel:
     """The scoring model of a run's dataset; a ValueError saying why when there is none (a
-    folder, a dataset without a classifier) or when the run's images are not the shape the
-    dataset's classifier judges (a resized or recoloured set)."""
-    from workbench.core.geometry import NATIVE
+    dataset without a classifier, a folder not laid out by class). A built-in set's classifier
+    judges its files' size: a run at another size is resized to it (see ScoringModel.judged).
+    `device` is where training holds a folder's images, so its classifier reads that copy."""
+    from workbench.core.geometry import FOLDER_DATASET, NATIVE
 
-    native = NATIVE.get(config.dataset)
-    if native is None:
+    if config.dataset == FOLDER_DATASET:
+        from workbench.core.evaluation.folder_scoring import folder_scoring_model
+
+        return folder_scoring_model(config, device, progress, cancel)
+    if config.dataset not in NATIVE:
         raise ValueError(f"quality scores are not available for dataset {config.dataset} (no feature "
                          f"classifier for it)")
-    if (config.channels, config.image_size) != native:
-        c, s = native
-        raise ValueError(f"quality scores for {config.dataset} judge {c}×{s}×{s} images, and this run makes "
-                         f"{config.channels}×{config.image_size}×{config.image_size}")
     return scoring_model(config.dataset, paths.data_dir(config.data_dir or None), progress, cancel)
 
 
@@ -40,8 +40,9 @@ def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMP
                  progress: Callable[[float, str], None] | None = None,
                  cancel: Callable[[], bool] | None = None) -> dict:
     """Scores of one epoch's generator ({quality, coverage, confidence, class_hist,
-    eval_samples, epoch}); stored in the run unless `store` is False or the checkpoint is
-    mid-epoch (its weights belong to no finished epoch)."""
+    eval_samples, classifier_accuracy, epoch, classifier: which classifier judged, in words});
+    stored (all but epoch and classifier) in the run unless `store` is False or the checkpoint
+    is mid-epoch (its weights belong to no finished epoch)."""
     target = checkpoint_for(run, epoch)
     config, generator, _ = load_networks(run, target)
     scoring = scoring_for(config, progress, cancel)
@@ -49,11 +50,12 @@ def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMP
         progress(0.0, f"scoring epoch {target.epoch} on {samples} samples")
     scores = GeneratorEvaluator(config, scoring, samples)(generator)
     scores["epoch"] = target.epoch
+    scores["classifier"] = scoring.describe(config.image_size)
     if target.mid_epoch:
         scores["note"] = (f"weights of a run stopped during epoch {target.epoch + 1}; not stored "
                           f"as epoch {target.epoch}")
     elif store:
-        run.update_epoch_metrics(target.epoch, {k: v for k, v in scores.items() if k != "epoch"})
+        run.update_epoch_metrics(target.epoch, {k: v for k, v in scores.items() if k not in ("epoch", "classifier")})
     return scores
 
 
@@ -75,7 +77,7 @@ def run_discriminator_report(run: Run, epoch: int | None = None, store: bool = T
     target = checkpoint_for(run, epoch)
     config, generator, discriminator = load_networks(run, target)
     scoring = scoring_for(config, progress, cancel)
-    report = discriminator_report(generator, discriminator, config, scoring.test_images)
+    report = discriminator_report(generator, discriminator, config, scoring.real_images(config.image_size))
     report["epoch"] = target.epoch
     if store:
         from workbench.core.atomic import write_json

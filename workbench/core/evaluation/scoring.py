@@ -7,7 +7,6 @@ from __future__ import annotations
 import torch
 
 from workbench.core.config import TrainConfig
-from workbench.core.evaluation.classifier import as_unit_float
 from workbench.core.evaluation.coverage import normalised_entropy
 from workbench.core.evaluation.frechet import feature_statistics, frechet_distance
 from workbench.core.evaluation.registry import ScoringModel
@@ -17,10 +16,12 @@ EVAL_SEED = 20_241_129  # the same latent points for every epoch and every run o
 
 
 def image_scores(images: torch.Tensor, scoring: ScoringModel) -> dict:
-    """Scores of images (uint8, or float in [0, 1]) against the scoring model's test split:
-    `quality` (Fréchet score, lower is better), `coverage` (normalised entropy of predicted
-    classes), `confidence` (mean top-class probability), `class_hist`, `eval_samples`."""
-    features, probs = scoring.classifier.embed(as_unit_float(images).cpu())
+    """Scores of images (uint8, or float in [0, 1]; resized to the classifier's size when they
+    are not) against the scoring model's test split: `quality` (Fréchet score, lower is better),
+    `coverage` (normalised entropy of predicted classes), `confidence` (mean top-class
+    probability), `class_hist`, `eval_samples`, and `classifier_accuracy` (the judging
+    classifier's accuracy on its own test images, so a score can be read with it)."""
+    features, probs = scoring.classifier.embed(scoring.judged(images))
     mean, cov = feature_statistics(features)
     hist = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).tolist()
     return {
@@ -29,6 +30,7 @@ def image_scores(images: torch.Tensor, scoring: ScoringModel) -> dict:
         "confidence": float(probs.max(1).values.mean()),
         "class_hist": hist,
         "eval_samples": int(images.shape[0]),
+        "classifier_accuracy": scoring.test_accuracy,
     }
 
 
