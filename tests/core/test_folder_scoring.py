@@ -144,3 +144,20 @@ def test_evaluate_on_a_folder_without_classes_exits_with_the_reason(tmp_path, ca
     assert main(["evaluate", run.id]) == 1
     err = capsys.readouterr().err
     assert "not available for dataset folder" in err and "one subfolder per class" in err
+
+
+def test_scoring_reads_the_copy_training_keeps_and_never_replaces_it(classes, tmp_path, monkeypatch):
+    from workbench.core import training_data
+
+    other = tmp_path / "other"
+    write_class_folders(other, classes=2, per_class=50, seed=1)
+    training_data.prepared_folder(config_for(classes), "cpu")  # as a run in training holds it
+    calls = []
+    real_prepare = training_data.prepare
+    monkeypatch.setattr(training_data, "prepare", lambda *a, **k: calls.append(a) or real_prepare(*a, **k))
+    folder_scoring_model(config_for(classes))
+    assert calls == []  # the kept copy, not a second one
+    folder_scoring_model(config_for(other))  # another run's folder, evaluated meanwhile
+    assert len(calls) == 1
+    training_data.prepared_folder(config_for(classes), "cpu")
+    assert len(calls) == 1  # the training copy is still the kept one

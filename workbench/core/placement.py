@@ -62,6 +62,12 @@ def resident(key: tuple, make: Callable[[], T]) -> T:
     return _resident[key]  # type: ignore[return-value]
 
 
+def kept(key: tuple):
+    """The value kept under `key`, or None: for a reader (evaluating another run) that may use
+    what training keeps but must not replace it."""
+    return _resident.get(key)
+
+
 def forget_resident() -> None:
     """Drop the kept dataset (tests; freeing memory)."""
     _resident.clear()

@@ -15,7 +15,7 @@ from workbench.core.geometry import FOLDER_DATASET
 from workbench.core.image_folder import (
     FolderScan, ImageFolderError, PreparationCancelled, PreparedFolder, prepare, scan,
 )
-from workbench.core.placement import place, resident
+from workbench.core.placement import kept, place, resident
 
 __all__ = ["training_images", "prepared_folder", "PreparationCancelled", "ImageFolderError"]
 
@@ -42,9 +42,11 @@ def training_images(config: TrainConfig, device: torch.device, emit: Callable[[o
 
 
 def prepared_folder(config: TrainConfig, device: torch.device | str, emit: Callable[[object], None] | None = None,
-                    cancel: Callable[[], bool] | None = None) -> tuple[FolderScan, PreparedFolder]:
+                    cancel: Callable[[], bool] | None = None, keep: bool = True) -> tuple[FolderScan, PreparedFolder]:
     """The config's image folder scanned and prepared at its geometry, placed for `device` and
-    kept for this process: training and the folder's quality classifier share the one copy."""
+    kept for this process, so training and the folder's quality classifier share one copy.
+    `keep=False` uses the kept copy when it is this one and otherwise prepares a copy of its own
+    (from the cache) without replacing what a run in training keeps."""
     emit = emit or (lambda event: None)
     device = torch.device(device)
     found = scan(config.image_folder)
@@ -57,4 +59,7 @@ def prepared_folder(config: TrainConfig, device: torch.device | str, emit: Calla
         prepared.images = place(prepared.images, device)
         return prepared
 
+    if not keep:
+        held = kept(key)
+        return found, held if held is not None else make()
     return found, resident(key, make)

@@ -101,7 +101,7 @@ def folder_scoring_model(config, device="cpu", progress: Callable[[float, str], 
                 progress(event.fraction, event.message)
 
         try:
-            _, prepared = prepared_folder(config, device, emit, cancel)
+            _, prepared = prepared_folder(config, device, emit, cancel, keep=False)
         except PreparationCancelled:
             raise EvaluationCancelled("Preparing the image folder was cancelled.") from None
         skipped = set(prepared.skipped)
