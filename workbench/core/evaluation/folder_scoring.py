@@ -109,8 +109,8 @@ def folder_scoring_model(config, device="cpu", progress: Callable[[float, str], 
         _check_counts(found, names, readable, "readable images")
         labels = torch.tensor(readable, dtype=torch.int64)
         train_rows, test_rows = held_out_split(labels, len(names))
-        images = prepared.images.cpu()  # the same tensor when training reads it from host memory
-        test_images, test_labels = images[test_rows].contiguous(), labels[test_rows]
+        images = prepared.images  # the copy training reads: in host memory, or on its GPU
+        test_images, test_labels = images[test_rows.to(images.device)].cpu(), labels[test_rows]
         classifier, meta = _classifier(key, images, labels, train_rows, test_images, test_labels, names,
                                        str(found.folder), progress, cancel)
         return scoring_from("folder", key, classifier, meta, test_images)
@@ -132,7 +132,7 @@ def _classifier(key, images, labels, train_rows, test_images, test_labels, names
     min_steps = training.pop("min_steps")
     per_epoch = math.ceil(train_rows.shape[0] / 128)
     training["epochs"] = max(training["epochs"], math.ceil(min_steps / per_epoch))
-    model = train_classifier(images, labels, classes=len(names), indices=train_rows, progress=progress,
+    model = train_classifier(images.cpu(), labels, classes=len(names), indices=train_rows, progress=progress,
                              cancel=cancel, **training)
     meta = classifier_meta("folder", key, model, test_images, test_labels, train_rows.shape[0],
                            FOLDER_CLASSIFIER_VERSION, training)
