@@ -138,3 +138,13 @@ def test_settings_saves_the_default_data_folder(tmp_path, monkeypatch, capsys):
     assert main(["settings", "--data-dir", ""]) == 0
     monkeypatch.delenv("WORKBENCH_DATA_DIR")
     assert paths.data_dir() == paths.home_dir() / "data"
+
+
+def test_a_folder_dataset_takes_its_images_from_data_dir_as_the_issue_example_writes(tmp_path, capsys):
+    args = ["train", "--preset", "folder-dcgan64", "--dataset", "folder", "--dry-run"]
+    assert main(args + ["--data-dir", str(tmp_path)]) in (0, 1)  # 1 only when the disk is short
+    out = capsys.readouterr().out
+    assert f"image_folder: {tmp_path}" in out and "data_dir: \n" in out
+    assert main(args + ["--data-dir", "x", "--image-folder", str(tmp_path)]) in (0, 1)
+    out = capsys.readouterr().out
+    assert f"image_folder: {tmp_path}" in out and "data_dir: x" in out  # both given: each keeps its meaning

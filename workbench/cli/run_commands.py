@@ -39,7 +39,11 @@ def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
         base = TrainConfig.load(args.config).to_dict()
     else:
         base = preset_config(DEFAULT_PRESET).to_dict()
-    config = TrainConfig.from_dict(base | config_overrides(args))  # flags are strings; from_dict coerces
+    overrides = config_overrides(args)
+    if (overrides.get("dataset", base.get("dataset")) == "folder" and "data_dir" in overrides
+            and not overrides.get("image_folder")):
+        overrides["image_folder"] = overrides.pop("data_dir")  # `--dataset folder --data-dir DIR`: DIR holds the images
+    config = TrainConfig.from_dict(base | overrides)  # flags are strings; from_dict coerces
     return config, matching_preset(config)  # an edited preset is "custom", as in the window
 
 
