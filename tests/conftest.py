@@ -31,3 +31,17 @@ def data(mnist_root, monkeypatch):
     """The real MNIST as the app's data folder (commands run in process or as subprocesses)."""
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(mnist_root))
     return mnist_root
+
+
+@pytest.fixture
+def fresh_scoring_memory():
+    """Scoring models and resident training images forgotten before and after: each test trains
+    and caches its own classifiers."""
+    from workbench.core.evaluation import registry
+    from workbench.core.placement import forget_resident
+
+    registry.forget_memo()
+    forget_resident()
+    yield
+    registry.forget_memo()
+    forget_resident()

@@ -15,18 +15,13 @@ from workbench.core.evaluation.classifier import EvaluationCancelled, accuracy
 from workbench.core.evaluation.run_scores import run_discriminator_report, scoring_for
 from workbench.core.evaluation.scoring import image_scores
 from workbench.core.events import Notice
-from workbench.core.placement import forget_resident
 from workbench.core.runs import RunStore
 from workbench.core.training import Trainer
 
 
 @pytest.fixture(autouse=True)
-def fresh_memory():
-    registry.forget_memo()
-    forget_resident()
-    yield
-    registry.forget_memo()
-    forget_resident()
+def fresh_memory(fresh_scoring_memory):
+    pass
 
 
 @pytest.fixture

@@ -17,19 +17,13 @@ from workbench.core.evaluation.classifier import EvaluationCancelled
 from workbench.core.evaluation.folder_scoring import NotScorable, folder_scoring_model, held_out_split
 from workbench.core.evaluation.run_scores import scoring_for
 from workbench.core.events import Notice
-from workbench.core.placement import forget_resident
 from workbench.core.runs import RunStore
 from workbench.core.training import Trainer
 
 
 @pytest.fixture(autouse=True)
-def small_training(monkeypatch):
+def small_training(monkeypatch, fresh_scoring_memory):
     monkeypatch.setattr(folder_scoring, "FOLDER_TRAINING", {"epochs": 1, "min_steps": 24, "max_seconds": None})
-    registry.forget_memo()
-    forget_resident()
-    yield
-    registry.forget_memo()
-    forget_resident()
 
 
 @pytest.fixture

@@ -71,3 +71,18 @@ def make_damaged(home: Path, name: str = "broken") -> Run:
     with open(run.metrics_file, "a", encoding="utf-8") as f:
         f.write('{"epoch": 2, "d_lo')
     return run
+
+
+def quiet_browser(qtbot, monkeypatch, evaluate_samples: int):
+    """A shown RunBrowser over the test home whose message boxes are recorded in `.said`."""
+    from workbench.gui.runs import RunBrowser
+
+    browser = RunBrowser(RunStore())
+    qtbot.addWidget(browser)
+    browser.evaluate_samples = evaluate_samples
+    browser.said = []
+    monkeypatch.setattr(browser, "show_message", lambda title, text: browser.said.append(("info", title, text)))
+    monkeypatch.setattr(browser, "show_error", lambda title, text: browser.said.append(("error", title, text)))
+    browser.resize(1300, 850)
+    browser.show()
+    return browser

@@ -13,35 +13,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))  # the sha
 from colour_runs import train_folder_run  # noqa: E402
 from image_files import write_class_folders  # noqa: E402
 
-from workbench.core.evaluation import folder_scoring, registry  # noqa: E402
-from workbench.core.placement import forget_resident  # noqa: E402
-from workbench.core.runs import RunStore  # noqa: E402
-from workbench.gui.runs import RunBrowser  # noqa: E402
+from workbench.core.evaluation import folder_scoring  # noqa: E402
+from browser_runs import quiet_browser  # noqa: E402
 
 EVAL_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture(autouse=True)
-def small_training(monkeypatch):
+def small_training(monkeypatch, fresh_scoring_memory):
     monkeypatch.setattr(folder_scoring, "FOLDER_TRAINING", {"epochs": 1, "min_steps": 24, "max_seconds": None})
-    registry.forget_memo()
-    forget_resident()
-    yield
-    registry.forget_memo()
-    forget_resident()
 
 
 @pytest.fixture
 def browser(qtbot, monkeypatch):
-    browser = RunBrowser(RunStore())
-    qtbot.addWidget(browser)
-    browser.evaluate_samples = 256
-    browser.said = []
-    monkeypatch.setattr(browser, "show_message", lambda title, text: browser.said.append(("info", title, text)))
-    monkeypatch.setattr(browser, "show_error", lambda title, text: browser.said.append(("error", title, text)))
-    browser.resize(1300, 850)
-    browser.show()
-    return browser
+    return quiet_browser(qtbot, monkeypatch, 256)
 
 
 def evaluate(qtbot, browser, run) -> None:

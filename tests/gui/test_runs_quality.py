@@ -13,9 +13,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QProgressBar, QPushButton
 
-from browser_runs import populate
-from workbench.core.runs import RunStore
-from workbench.gui.runs import COLUMNS, RunBrowser
+from browser_runs import populate, quiet_browser
+from workbench.gui.runs import COLUMNS
 from workbench.gui.training_worker import running_threads
 
 EVAL_SAMPLES = 300  # the core's minimum is 256; small keeps a real evaluation about a second
@@ -29,17 +28,7 @@ def runs(isolated_home):
 
 @pytest.fixture
 def make_browser(qtbot, monkeypatch):
-    def make():
-        browser = RunBrowser(RunStore())
-        qtbot.addWidget(browser)
-        browser.evaluate_samples = EVAL_SAMPLES
-        browser.said = []
-        monkeypatch.setattr(browser, "show_message", lambda title, text: browser.said.append(("info", title, text)))
-        monkeypatch.setattr(browser, "show_error", lambda title, text: browser.said.append(("error", title, text)))
-        browser.resize(1300, 850)
-        browser.show()
-        return browser
-    return make
+    return lambda: quiet_browser(qtbot, monkeypatch, EVAL_SAMPLES)
 
 
 def shown_names(browser) -> list[str]:

@@ -18,10 +18,10 @@ from typing import Callable
 import torch
 
 from workbench.core.evaluation.classifier import (
-    EvaluationCancelled, load_classifier, save_classifier, train_classifier,
+    EvaluationCancelled, save_classifier, train_classifier,
 )
 from workbench.core.evaluation.registry import (
-    ScoringModel, classifier_dir, classifier_meta, memoised, scoring_from,
+    ScoringModel, cache_path, cached_classifier, classifier_meta, memoised, scoring_from,
 )
 
 MIN_CLASSES = 2
@@ -119,12 +119,9 @@ def folder_scoring_model(config, device="cpu", progress: Callable[[float, str], 
 
 
 def _classifier(key, images, labels, train_rows, test_images, test_labels, names, folder, progress, cancel):
-    cached = classifier_dir() / f"{key}.pt"
-    if cached.exists():
-        try:
-            return load_classifier(cached)
-        except Exception:  # a damaged cache file is made again
-            pass
+    cached = cached_classifier(key)
+    if cached is not None:
+        return cached
     if progress:
         progress(0.0, f"training a feature classifier on the image folder's {len(names)} classes (once; cached "
                       f"afterwards)")
@@ -137,5 +134,5 @@ def _classifier(key, images, labels, train_rows, test_images, test_labels, names
     meta = classifier_meta("folder", key, model, test_images, test_labels, train_rows.shape[0],
                            FOLDER_CLASSIFIER_VERSION, training)
     meta |= {"class_names": names, "test_images": int(test_images.shape[0]), "folder": folder}
-    save_classifier(cached, model, meta)
+    save_classifier(cache_path(key), model, meta)
     return model, meta

@@ -157,18 +157,31 @@ def scoring_from(dataset: str, key: str, classifier: FeatureClassifier, meta: di
     return ScoringModel(dataset, key, classifier, meta, mean, cov, test_images)
 
 
+def cache_path(key: str) -> Path:
+    return classifier_dir() / f"{key}.pt"
+
+
+def cached_classifier(key: str):
+    """(model, meta) of the classifier cached under `key`, or None when there is none or its file
+    is damaged (it is then made again)."""
+    cached = cache_path(key)
+    if cached.exists():
+        try:
+            return load_classifier(cached)
+        except Exception:  # noqa: BLE001 - any unreadable cache file is simply remade
+            pass
+    return None
+
+
 def _classifier(dataset, root, key, test_images, test_labels, progress, cancel):
     shipped = SHIPPED.get(dataset)
     if shipped is not None and shipped.exists():
         model, meta = load_classifier(shipped)
         if meta.get("version") == CLASSIFIER_VERSION:
             return model, meta
-    cached = classifier_dir() / f"{key}.pt"
-    if cached.exists():
-        try:
-            return load_classifier(cached)
-        except Exception:  # a damaged cache file is made again
-            pass
+    cached = cached_classifier(key)
+    if cached is not None:
+        return cached
     if progress:
         progress(0.0, f"training the {dataset} feature classifier (once; cached afterwards)")
     images, labels = load_split(dataset, root, train=True)
@@ -176,7 +189,7 @@ def _classifier(dataset, root, key, test_images, test_labels, progress, cancel):
     model = train_classifier(images, labels, progress=progress, cancel=cancel, **training, **layout)
     meta = classifier_meta(dataset, key, model, test_images, test_labels, images.shape[0], version, training,
                            layout.get("extra_blocks", 0))
-    save_classifier(cached, model, meta)
+    save_classifier(cache_path(key), model, meta)
     return model, meta
 
 
