@@ -121,3 +121,11 @@ def test_every_field_has_a_known_group_and_help():
 
 def test_saved_config_is_plain_json():
     assert json.loads(TrainConfig().to_json())["g_widths"] == [128, 64]
+
+
+def test_hinge_loss_takes_no_label_smoothing():
+    errors = TrainConfig(loss="hinge", real_label=0.9).validate()
+    assert [e.field for e in errors] == ["real_label"]
+    assert "1 with loss hinge" in str(errors[0])
+    assert TrainConfig(loss="hinge", d_norm="spectral").validate() == []
+    assert TrainConfig.from_dict({}).d_norm == "batch"  # configs saved before the field load unchanged

@@ -131,3 +131,47 @@ def test_matching_preset_ignores_run_length_and_seed():
 def test_unknown_preset_names_the_known_ones():
     with pytest.raises(KeyError, match="mlp-small"):
         preset_config("nope")
+
+
+@pytest.mark.parametrize("name", list(COUNTS))
+def test_spectral_norm_replaces_batch_norm_in_every_discriminator(name):
+    from torch.nn.utils import parametrize
+
+    config = preset_config(name).with_changes(d_norm="spectral", loss="hinge")
+    d = build_discriminator(config)
+    layers = [m for m in d.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert layers and all(parametrize.is_parametrized(m, "weight") for m in layers)
+    assert not any(isinstance(m, (nn.BatchNorm2d, nn.Sigmoid)) for m in d.modules())
+    assert any(isinstance(m, nn.BatchNorm2d) for m in build_generator(config).modules()) == ("mlp" not in name)
+    d.eval()
+    x = torch.randn(3, 1, 28, 28)
+    for m in layers:  # every layer's largest singular value is about 1 after its power iterations
+        w = m.weight.flatten(1)
+        assert torch.linalg.matrix_norm(w, ord=2).item() == pytest.approx(1.0, abs=0.1)
+    assert d(x).shape == (3,)
+
+
+def test_init_reaches_the_stored_weights_of_spectral_layers():
+    torch.manual_seed(0)
+    d = build_discriminator(preset_config("dcgan").with_changes(d_norm="spectral", weight_init="normal-0.02"))
+    convs = [m for m in d.modules() if isinstance(m, nn.Conv2d)]
+    originals = torch.cat([m.parametrizations.weight.original.flatten() for m in convs])
+    assert abs(originals.std().item() - 0.02) < 0.003
+    d.eval()
+    for m in convs:  # the singular-vector estimates were made from these weights, not from discarded ones
+        assert torch.linalg.matrix_norm(m.weight.flatten(1), ord=2).item() == pytest.approx(1.0, abs=0.1)
+
+
+def test_hinge_objective_on_known_scores():
+    from workbench.core.losses import Objective
+
+    hinge = Objective("hinge")
+    real, fake = torch.tensor([2.0, 0.5]), torch.tensor([-2.0, 0.0])
+    # D: mean(relu(1 - [2, .5])) + mean(relu(1 + [-2, 0])) = .25 + .5; G: -mean(fake) = 1
+    assert hinge.discriminator_loss(real, fake).item() == pytest.approx(0.75)
+    assert hinge.generator_loss(fake).item() == pytest.approx(1.0)
+    assert hinge.probability(torch.tensor([0.0])).item() == pytest.approx(0.5)
+    smoothed = Objective("bce-logits", real_label=0.9)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(real, torch.full((2,), 0.9))
+    assert smoothed.discriminator_loss(real, torch.tensor([-50.0, -50.0])).item() == pytest.approx(
+        expected.item(), abs=1e-6)

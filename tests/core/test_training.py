@@ -78,9 +78,13 @@ def losses(run):
             for m in run.metrics().epochs]
 
 
-@pytest.mark.parametrize("preset,eval_samples", [("mlp-dropout", 0), ("dcgan-small", 0), ("dcgan-small", 300)])
-def test_resume_after_finishing_is_exact(store, preset, eval_samples):
-    config = preset_config(preset).with_changes(epochs=4, max_batches=6, eval_samples=eval_samples)
+HINGE_SPECTRAL = {"loss": "hinge", "d_norm": "spectral"}
+
+
+@pytest.mark.parametrize("preset,eval_samples,changes", [
+    ("mlp-dropout", 0, {}), ("dcgan-small", 0, {}), ("dcgan-small", 300, {}), ("cpu-fast", 0, HINGE_SPECTRAL)])
+def test_resume_after_finishing_is_exact(store, preset, eval_samples, changes):
+    config = preset_config(preset).with_changes(epochs=4, max_batches=6, eval_samples=eval_samples, **changes)
     straight, _, _ = train(store, config)
     half = config.with_changes(epochs=2)
     resumed, _, first = train(store, half)
@@ -93,10 +97,11 @@ def test_resume_after_finishing_is_exact(store, preset, eval_samples):
     assert all((m.get("quality") is not None) == bool(eval_samples) for m in resumed.metrics().epochs)
 
 
-@pytest.mark.parametrize("eval_samples,g_ema", [(0, 0.0), (300, 0.0), (300, 0.9)])
-def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples, g_ema):
+@pytest.mark.parametrize("eval_samples,g_ema,lr_decay", [(0, 0.0, "none"), (300, 0.0, "none"), (300, 0.9, "none"),
+                                                         (0, 0.0, "linear")])
+def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples, g_ema, lr_decay):
     config = preset_config("mlp-dropout").with_changes(epochs=3, max_batches=8, eval_samples=eval_samples,
-                                                       g_ema=g_ema)
+                                                       g_ema=g_ema, lr_decay=lr_decay)
     straight, _, _ = train(store, config)
     run = store.create(config)
     control = TrainingControl()
@@ -114,6 +119,19 @@ def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples, g_ema):
     assert_same_weights(straight, run)
     assert losses(straight) == losses(run)
     assert bool(weights(run)[2]) == bool(g_ema)  # the average is checkpointed and resumed with the run
+
+
+def test_linear_decay_lowers_both_learning_rates_to_zero_by_the_last_step(store):
+    config = preset_config("mlp-dropout").with_changes(epochs=2, max_batches=4, lr_decay="linear")
+    run, _, final = train(store, config)
+    assert isinstance(final, Finished)
+    state = load_checkpoint(run.latest_checkpoint)
+    # the last of 8 steps ran at 1/8 of the configured rates
+    assert state["opt_g"]["param_groups"][0]["lr"] == pytest.approx(config.lr_g / 8)
+    assert state["opt_d"]["param_groups"][0]["lr"] == pytest.approx(config.lr_d / 8)
+    constant, _, _ = train(store, config.with_changes(lr_decay="none"))
+    assert load_checkpoint(constant.latest_checkpoint)["opt_g"]["param_groups"][0]["lr"] == config.lr_g
+    assert losses(run)[0] != losses(constant)[0]
 
 
 def test_pause_holds_between_batches(store):

@@ -60,11 +60,13 @@ def _f(default, label, group, help, kind, **kw) -> Any:
 
 DATASETS = ("mnist", "fashion-mnist", "kmnist", "cifar10", "folder")
 ARCHITECTURES = ("mlp", "dcgan", "dcgan-small")
-LOSSES = ("bce", "bce-logits")
+LOSSES = ("bce", "bce-logits", "hinge")
+D_NORMS = ("batch", "spectral")
 WEIGHT_INITS = ("default", "dcgan", "normal-0.02")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 IMAGE_RANGES = ("symmetric", "unit")
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
+LR_DECAYS = ("none", "linear")
 
 
 @dataclass
@@ -109,6 +111,10 @@ class TrainConfig:
                         "Hidden sizes (mlp) or channels (dcgan: 2 values at 28 px, 3 at 32, 4 at 64; "
                         "dcgan-small: 3) of the discriminator.",
                         "int_list", minimum=1, maximum=4096)
+    d_norm: str = _f("batch", "Discriminator norm", "Model",
+                     "batch: batch norm between D's convolution blocks (as the DCGAN paper); spectral: "
+                     "spectral norm on every D layer and no batch norm, which keeps D's slope bounded.",
+                     "choice", choices=D_NORMS)
     dropout: float = _f(0.0, "Dropout", "Model", "Dropout after every hidden layer of both mlp networks.",
                         "float", minimum=0, maximum=1, max_exclusive=True)
     weight_init: str = _f("default", "Weight init", "Model",
@@ -118,7 +124,8 @@ class TrainConfig:
     # Optimization
     loss: str = _f("bce", "Loss", "Optimization",
                    "Non-saturating BCE: bce puts a sigmoid on D and uses BCELoss; bce-logits uses "
-                   "BCEWithLogitsLoss on raw scores.", "choice", choices=LOSSES)
+                   "BCEWithLogitsLoss on raw scores. hinge: D minimises relu(1 − D(x)) + relu(1 + D(G(z))) "
+                   "on raw scores, G minimises −D(G(z)).", "choice", choices=LOSSES)
     real_label: float = _f(1.0, "Real label", "Optimization",
                            "Target for real images in D's loss; below 1 is one-sided label smoothing.",
                            "float", minimum=0.5, maximum=1)
@@ -134,6 +141,9 @@ class TrainConfig:
                         "float", minimum=0, maximum=1, max_exclusive=True)
     beta2_d: float = _f(0.999, "Discriminator β2", "Optimization", "Adam β2 of the discriminator.",
                         "float", minimum=0, maximum=1, max_exclusive=True)
+    lr_decay: str = _f("none", "LR decay", "Optimization",
+                       "none keeps both learning rates; linear lowers both, step by step, in a straight "
+                       "line to 0 at the end of the last epoch.", "choice", choices=LR_DECAYS)
     d_steps: int = _f(1, "D steps per G step", "Optimization",
                       "Discriminator updates for every generator update.", "int", minimum=1, maximum=10)
     g_ema: float = _f(0.0, "Generator averaging", "Optimization",
@@ -336,6 +346,9 @@ def _cross_field_errors(config: TrainConfig) -> list[FieldError]:
     if isinstance(samples, int) and 0 < samples < MIN_EVAL_SAMPLES:
         errors.append(FieldError("eval_samples", samples, f"0 (off) or at least {MIN_EVAL_SAMPLES}"))
     errors.extend(FieldError(*problem) for problem in geometry.problems(config))
+    if config.loss == "hinge" and isinstance(config.real_label, (int, float)) and config.real_label != 1:
+        errors.append(FieldError("real_label", config.real_label,
+                                 "1 with loss hinge (label smoothing applies to the bce losses)"))
     return errors
 
 

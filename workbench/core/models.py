@@ -70,14 +70,14 @@ class DcganGenerator(nn.Module):
 
 class DcganDiscriminator(nn.Module):
     """The generator mirrored: one stride-2 Conv(k4) per width (batch norm after all but the
-    first), then a 7×7 or 4×4 convolution to one score."""
+    first, unless `d_norm` is spectral), then a 7×7 or 4×4 convolution to one score."""
 
     def __init__(self, config: TrainConfig):
         super().__init__()
         widths = list(config.d_widths)
         layers = [nn.Conv2d(config.channels, widths[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         for a, b in zip(widths, widths[1:]):
-            layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
+            layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), *_d_batch_norm(config, b), nn.LeakyReLU(0.2, True)]
         last = dcgan_first_kernel(config.image_size)
         layers += [nn.Conv2d(widths[-1], 1, last, 1, 0, bias=False), *_head(config)]
         self.net = nn.Sequential(*layers)
@@ -111,7 +111,7 @@ class DcganSmallDiscriminator(nn.Module):
         c1, c2, c3 = config.d_widths
 
         def block(cin, cout, k):
-            return [nn.Conv2d(cin, cout, k, 2), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True)]
+            return [nn.Conv2d(cin, cout, k, 2), *_d_batch_norm(config, cout), nn.LeakyReLU(0.2, True)]
 
         self.net = nn.Sequential(
             *block(config.channels, c1, 3), *block(c1, c2, 5), *block(c2, c3, 5),
@@ -123,8 +123,22 @@ class DcganSmallDiscriminator(nn.Module):
 
 
 def _head(config: TrainConfig) -> list[nn.Module]:
-    """`bce` wants probabilities from D; `bce-logits` wants raw scores."""
+    """`bce` wants probabilities from D; `bce-logits` and `hinge` want raw scores."""
     return [nn.Sigmoid()] if config.loss == "bce" else []
+
+
+def _d_batch_norm(config: TrainConfig, channels: int) -> list[nn.Module]:
+    """Batch norm between D's blocks, unless spectral norm takes its place."""
+    return [] if config.d_norm == "spectral" else [nn.BatchNorm2d(channels)]
+
+
+def _spectral_norm(model: nn.Module) -> nn.Module:
+    """Spectral norm on every convolution and linear layer, added after the init so that its
+    singular-vector estimates start from the initial weights; each training forward pass then
+    runs one power iteration."""
+    for layer in [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]:
+        nn.utils.parametrizations.spectral_norm(layer)
+    return model
 
 
 FAMILIES: dict[str, tuple[Callable[[TrainConfig], nn.Module], Callable[[TrainConfig], nn.Module]]] = {
@@ -156,7 +170,7 @@ def build_generator(config: TrainConfig) -> nn.Module:
 def build_discriminator(config: TrainConfig) -> nn.Module:
     model = FAMILIES[config.architecture][1](config)
     init_weights(model, config.weight_init)
-    return model
+    return _spectral_norm(model) if config.d_norm == "spectral" else model
 
 
 def with_weights(build: Callable[[TrainConfig], nn.Module], config: TrainConfig, state_dict: dict,

@@ -224,6 +224,8 @@ class Trainer:
                 state.partial = {"next_batch": b, "perm": perm, "stats": self.group.epoch_stats(stats)}
                 return None
             real = source.batch(perm, b)
+            if cfg.lr_decay == "linear":
+                state.set_lr_fraction(1.0 - ((epoch - 1) * nb + b) / (cfg.epochs * nb))
             try:
                 stats[b] = self._step(state, real, do_g=(b + 1) % cfg.d_steps == 0)
             except RuntimeError:
@@ -256,23 +258,22 @@ class Trainer:
         objective = state.objective
         z = draw_noise(real.shape[0], self.config, real.device)
         real, z = self.group.take(real), self.group.take(z)
-        real_t, fake_t, ones = state.targets(real.shape[0])
         fake = G(z)
         state.opt_d.zero_grad(set_to_none=True)
         out_real = D(real)
         out_fake = D(fake.detach())
-        d_loss = objective(out_real, real_t) + objective(out_fake, fake_t)
+        d_loss = objective.discriminator_loss(out_real, out_fake)
         d_loss.backward()
         state.opt_d.step()
         if do_g:
             state.opt_g.zero_grad(set_to_none=True)
-            g_loss = objective(D(fake), ones)
+            g_loss = objective.generator_loss(D(fake))
             g_loss.backward()
             state.opt_g.step()
             if state.average is not None:
                 state.average.update()
         else:
-            g_loss = objective(out_fake.detach(), ones)
+            g_loss = objective.generator_loss(out_fake.detach())
         with torch.no_grad():
             return torch.stack([d_loss.detach(), g_loss.detach(),
                                 objective.probability(out_real.detach()).mean(),
@@ -363,19 +364,25 @@ class _State:
 
     def __init__(self, cfg: TrainConfig, device: torch.device):
         self.device = device
-        self.generator = build_generator(cfg).to(device)
-        self.discriminator = build_discriminator(cfg).to(device)
+        self.generator = _placed(build_generator(cfg), cfg, device)
+        self.discriminator = _placed(build_discriminator(cfg), cfg, device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1_g, cfg.beta2_g))
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1_d, cfg.beta2_d))
+        self.lr_g, self.lr_d = cfg.lr_g, cfg.lr_d
         self.average = (GeneratorAverage(self.generator, cfg.g_ema, lambda n, rng: draw_noise(n, cfg, device, rng))
                         if cfg.g_ema else None)
-        self.objective = Objective(cfg.loss)
-        self.real_label = cfg.real_label
+        self.objective = Objective(cfg.loss, cfg.real_label)
         self.fixed_noise: torch.Tensor | None = None
         self.epochs_done = 0
         self.saved_epoch = 0  # the epoch the latest checkpoint on disk holds
         self.partial: dict | None = None
-        self._targets: dict[int, tuple] = {}
+
+    def set_lr_fraction(self, fraction: float) -> None:
+        """Both optimizers at `fraction` of the config's learning rates (a decay schedule; a
+        function of the step alone, so a resumed run continues it exactly)."""
+        for opt, lr in ((self.opt_g, self.lr_g), (self.opt_d, self.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * max(fraction, 0.0)
 
     def sampler(self) -> torch.nn.Module:
         """The generator that draws the grids and is scored: the average when `g_ema` keeps one."""
@@ -388,12 +395,13 @@ class _State:
         return all(bool(torch.isfinite(p).all()) for net in (self.generator, self.discriminator)
                    for p in net.parameters())
 
-    def targets(self, n: int):
-        """(real labels, fake labels, ones) for a batch of n, made once per batch size."""
-        if n not in self._targets:
-            self._targets[n] = (torch.full((n,), self.real_label, device=self.device),
-                                torch.zeros(n, device=self.device), torch.ones(n, device=self.device))
-        return self._targets[n]
+
+def _placed(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.nn.Module:
+    """The model on the training device; a convolutional one in channels-last layout, the one the
+    CPU's convolution kernels work in, which saves a layout conversion around every layer (a
+    third more images/s for `cpu-fast` on 2 cores; the same arithmetic up to rounding order)."""
+    model = model.to(device)
+    return model if cfg.architecture == "mlp" else model.to(memory_format=torch.channels_last)
 
 
 def _check_finite(stats: torch.Tensor, start: int, end: int, epoch: int) -> None:
