@@ -3,7 +3,7 @@ real MNIST, score its generator after every epoch (Fréchet score in the feature
 space, class coverage; scoring time is not counted as training time) and once more when the
 budget runs out, then print a table and draw quality against training time for all of them.
 
-    python benchmarks/quality.py [--minutes 5] [--presets cpu-quick dcgan-small ...]
+    python benchmarks/quality.py [--minutes 5] [--presets cpu-fast dcgan-small ...]
                                  [--variant NAME=PRESET:field=value,field=value ...] [--out quality.png]
 
 A variant is a preset with changed fields, for trying settings side by side. Presets train

@@ -20,6 +20,7 @@ def test_default_preset_is_a_narrow_dcgan_that_evaluates():
     assert DEFAULT_PRESET == "cpu-fast" and config.eval_samples == 2000
     assert (parameter_count(build_generator(config)), parameter_count(build_discriminator(config))) == DEFAULT_COUNTS
     assert (config.batch_size, config.lr_g, config.lr_d, config.rotation_degrees) == (64, 0.0005, 0.0005, 0.0)
+    assert (config.beta1_g, config.beta1_d, config.epochs, config.lr_decay) == (0.0, 0.0, 12, "none")
 
 
 @pytest.mark.parametrize("name", list(COUNTS))

@@ -29,8 +29,8 @@ PRESETS: dict[str, Preset] = {
             TrainConfig(
                 architecture="dcgan", g_widths=[64, 32], d_widths=[32, 64], dropout=0.0,
                 latent_size=100, latent_distribution="normal", weight_init="default", loss="bce",
-                lr_g=0.0005, lr_d=0.0005, beta1_g=0.5, beta2_g=0.999, beta1_d=0.5, beta2_d=0.999,
-                batch_size=64, epochs=8, image_range="symmetric", eval_samples=2000,
+                lr_g=0.0005, lr_d=0.0005, beta1_g=0.0, beta2_g=0.999, beta1_d=0.0, beta2_d=0.999,
+                batch_size=64, epochs=12, image_range="symmetric", eval_samples=2000,
             ),
         ),
         Preset(
