@@ -3,7 +3,7 @@ real MNIST, score its generator after every epoch (Fréchet score in the feature
 space, class coverage; scoring time is not counted as training time) and once more when the
 budget runs out, then print a table and draw quality against training time for all of them.
 
-    python benchmarks/quality.py [--minutes 5] [--presets cpu-fast dcgan-small ...]
+    python benchmarks/quality.py [--minutes 5] [--presets cpu-fast dcgan-small ...] [--seeds 0 1 2]
                                  [--variant NAME=PRESET:field=value,field=value ...] [--out quality.png]
 
 A variant is a preset with changed fields, for trying settings side by side. Presets train
@@ -118,16 +118,32 @@ def plot(results: list[dict], path: str, minutes: float) -> None:
     image.save(path)
 
 
+def print_seed_means(results: list[dict], seeds: int) -> None:
+    """One line per candidate: its best score and coverage there, averaged over the seeds."""
+    print("\n| candidate | seeds | mean best score | mean coverage there |\n|---|---:|---:|---:|")
+    for i in range(0, len(results), seeds):
+        group = results[i:i + seeds]
+        name = group[0]["name"].rsplit(" seed ", 1)[0]
+        best = sum(r["best"][2] for r in group) / seeds
+        coverage = sum(r["best"][3] for r in group) / seeds
+        print(f"| {name} | {seeds} | {best:.2f} | {coverage:.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--presets", nargs="*", default=list(PRESETS))
     parser.add_argument("--variant", action="append", default=[], help="NAME=PRESET:field=value,field=value")
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES)
+    parser.add_argument("--seeds", type=int, nargs="*", default=[],
+                        help="train every candidate once per seed (a GAN's score varies a lot by seed)")
     parser.add_argument("--out", default="quality.png")
     args = parser.parse_args()
     os.environ.setdefault("WORKBENCH_HOME", tempfile.mkdtemp(prefix="wb-quality-"))
     candidates = [(name, preset_config(name)) for name in args.presets] + [parse_variant(v) for v in args.variant]
+    if args.seeds:
+        candidates = [(f"{name} seed {seed}", config.with_changes(seed=seed))
+                      for name, config in candidates for seed in args.seeds]
     results = []
     for name, config in candidates:
         results.append(train_for(name, config, args.minutes, args.samples))
@@ -142,6 +158,8 @@ def main() -> None:
         seconds, _, best, coverage = r["best"]
         print(f"| {r['name']} | {r['epochs']} | {best:.2f} | {seconds / 60:.1f} | {coverage:.3f} | "
               f"{r['final']['quality']:.2f} | {r['final']['coverage']:.3f} |")
+    if len(args.seeds) > 1:
+        print_seed_means(results, len(args.seeds))
     plot(results, args.out, args.minutes)
     print(f"plot: {args.out}")
 
