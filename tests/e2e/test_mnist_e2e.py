@@ -51,7 +51,7 @@ def test_dcgan_small_trains_with_rotation_on_real_mnist(data):
 def test_default_preset_scores_every_epoch_and_its_digits_improve(data):
     """The new user's first run: `train` with no preset, a few hundred batches, scored by the
     shipped digit classifier after every epoch."""
-    done = cli("train", "--epochs", "2", "--max-batches", "150", "--name", "first")
+    done = cli("train", "--epochs", "2", "--max-batches", "250", "--name", "first")
     assert done.returncode == 0, done.stderr
     run = RunStore().get("first")
     first, second = run.metrics().epochs
