@@ -33,3 +33,16 @@ def train_folder_run(folder: Path, channels: int = 3, name: str | None = None, s
     final = Trainer(config, run).run()
     assert type(final).__name__ == "Finished", final
     return run
+
+
+def train_scored_run(config, name: str) -> Run:
+    """Train a new run of `config` to the end and check that evaluation stayed on throughout."""
+    from workbench.core.events import Notice
+    from workbench.core.training import Trainer
+
+    run = RunStore().create(config, name=name)
+    events = []
+    final = Trainer(config, run).run(events.append)
+    assert type(final).__name__ == "Finished", final
+    assert not [e for e in events if isinstance(e, Notice) and "Evaluation is off" in e.message]
+    return run

@@ -5,6 +5,7 @@ data was resized."""
 
 import pytest
 import torch
+from colour_runs import train_scored_run
 from image_files import write_fake_cifar10
 
 from workbench.cli import main
@@ -14,7 +15,6 @@ from workbench.core.evaluation import registry
 from workbench.core.evaluation.classifier import EvaluationCancelled, accuracy
 from workbench.core.evaluation.run_scores import run_discriminator_report, scoring_for
 from workbench.core.evaluation.scoring import image_scores
-from workbench.core.events import Notice
 from workbench.core.runs import RunStore
 from workbench.core.training import Trainer
 
@@ -80,11 +80,7 @@ def test_cifar10_classifier_training_can_be_cancelled(cifar):
 
 def test_a_cifar10_run_is_scored_every_epoch_and_by_evaluate(cifar, capsys):
     config = cifar_config(cifar)
-    run = RunStore().create(config, name="cifar")
-    events = []
-    final = Trainer(config, run).run(events.append)
-    assert type(final).__name__ == "Finished", final
-    assert not [e for e in events if isinstance(e, Notice) and "Evaluation is off" in e.message]
+    run = train_scored_run(config, "cifar")
     entry = run.metrics().epochs[-1]
     assert entry["quality"] >= 0 and len(entry["class_hist"]) == 10 and entry["eval_samples"] == 256
     assert entry["classifier_accuracy"] == pytest.approx(scoring_for(config).test_accuracy)

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 import torch
-from colour_runs import folder_run_config
+from colour_runs import folder_run_config, train_scored_run
 from image_files import write_class_folders, write_images
 
 from workbench.cli import main
@@ -16,9 +16,6 @@ from workbench.core.evaluation import folder_scoring, registry
 from workbench.core.evaluation.classifier import EvaluationCancelled
 from workbench.core.evaluation.folder_scoring import NotScorable, folder_scoring_model, held_out_split
 from workbench.core.evaluation.run_scores import scoring_for
-from workbench.core.events import Notice
-from workbench.core.runs import RunStore
-from workbench.core.training import Trainer
 
 
 @pytest.fixture(autouse=True)
@@ -113,11 +110,7 @@ def test_preparing_and_training_can_be_cancelled(classes):
 
 def test_a_class_folder_run_is_scored_while_training_and_by_evaluate(classes, capsys):
     config = config_for(classes, eval_samples=256, batch_size=8)
-    run = RunStore().create(config, name="leaves")
-    events = []
-    final = Trainer(config, run).run(events.append)
-    assert type(final).__name__ == "Finished", final
-    assert not [e for e in events if isinstance(e, Notice) and "Evaluation is off" in e.message]
+    run = train_scored_run(config, "leaves")
     scored = run.metrics().epochs[-1]
     assert scored["quality"] >= 0 and len(scored["class_hist"]) == 3 and sum(scored["class_hist"]) == 256
     accuracy = scored["classifier_accuracy"]
