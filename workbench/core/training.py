@@ -225,7 +225,7 @@ class Trainer:
                 return None
             real = source.batch(perm, b)
             if cfg.lr_decay == "linear":
-                state.set_lr_fraction(1.0 - ((epoch - 1) * nb + b) / (cfg.epochs * nb))
+                state.set_lr_fraction(cfg, 1.0 - ((epoch - 1) * nb + b) / (cfg.epochs * nb))
             try:
                 stats[b] = self._step(state, real, do_g=(b + 1) % cfg.d_steps == 0)
             except RuntimeError:
@@ -368,7 +368,6 @@ class _State:
         self.discriminator = _placed(build_discriminator(cfg), cfg, device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1_g, cfg.beta2_g))
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1_d, cfg.beta2_d))
-        self.lr_g, self.lr_d = cfg.lr_g, cfg.lr_d
         self.average = (GeneratorAverage(self.generator, cfg.g_ema, lambda n, rng: draw_noise(n, cfg, device, rng))
                         if cfg.g_ema else None)
         self.objective = Objective(cfg.loss, cfg.real_label)
@@ -377,10 +376,10 @@ class _State:
         self.saved_epoch = 0  # the epoch the latest checkpoint on disk holds
         self.partial: dict | None = None
 
-    def set_lr_fraction(self, fraction: float) -> None:
+    def set_lr_fraction(self, cfg: TrainConfig, fraction: float) -> None:
         """Both optimizers at `fraction` of the config's learning rates (a decay schedule; a
         function of the step alone, so a resumed run continues it exactly)."""
-        for opt, lr in ((self.opt_g, self.lr_g), (self.opt_d, self.lr_d)):
+        for opt, lr in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr * max(fraction, 0.0)
 
