@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test benchmarks
+.PHONY: run test lint benchmarks
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The checked rules: ruff's lint rules and the import-linter layer contracts (pyproject.toml).
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 benchmarks: $(BIN)/.installed
 	$(BIN)/python benchmarks/throughput.py

@@ -86,7 +86,7 @@ def main(argv=None) -> int:
     os.environ["WORKBENCH_HOME"] = str(home)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from workbench.core.runs import RunStore
+    from workbench.core.store.runs import RunStore
 
     t0 = time.perf_counter()
     make_runs(home / "runs", args.runs, args.epochs)
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
     t_core, summaries = timed(store.summaries, args.repeat)
     rows.append(("core RunStore.summaries()", t_core, len(summaries)))
 
-    from workbench.core.listing import SummaryCache
+    from workbench.core.store.listing import SummaryCache
 
     t_fast, fast = timed(lambda: SummaryCache(store).summaries(), args.repeat)
     rows.append(("core SummaryCache, cold", t_fast, len(fast)))

@@ -14,18 +14,18 @@ import argparse
 import os
 import tempfile
 
+import benchmarks_path  # noqa: F401  (lets `python benchmarks/x.py` import the package from a checkout)
 import numpy as np
 import torch
-
-import benchmarks_path  # noqa: F401  (lets `python benchmarks/x.py` import the package from a checkout)
 from throughput import reference_train
+
 from workbench.core.evaluation.run_scores import DEFAULT_SAMPLES, scoring_for
 from workbench.core.evaluation.scoring import GeneratorEvaluator
 from workbench.core.events import EpochEnded
+from workbench.core.nets.sampling import fixed_noise, grid_array, save_png, to_display
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, preset_config
-from workbench.core.runs import RunStore
-from workbench.core.sampling import fixed_noise, grid_array, save_png, to_display
-from workbench.core.training import Trainer
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 
 SEED_PRESETS = [name for name in PRESETS if name != DEFAULT_PRESET]
 

@@ -71,8 +71,8 @@ def child(folder: str, batches: int) -> None:
     """One training run in this process; prints its measurements as JSON."""
     from workbench.core.events import EpochEnded, Notice, Started
     from workbench.core.presets import preset_config
-    from workbench.core.runs import RunStore
-    from workbench.core.training import Trainer
+    from workbench.core.store.runs import RunStore
+    from workbench.core.training.trainer import Trainer
 
     config = preset_config("folder-dcgan64").with_changes(image_folder=folder, epochs=1, max_batches=batches,
                                                           device="cpu")
@@ -125,7 +125,7 @@ def main() -> None:
               f"{args.batches} batches of 128 of folder-dcgan64 on the CPU\n")
         print(f"{'run':<22} {'to Started':>10} {'peak at Started':>16} {'peak':>9} {'peak − baseline':>16} "
               f"{'÷ data':>7} {'img/s':>6}")
-        for name, r, nbytes in rows:
+        for name, r, _nbytes in rows:
             extra = r["peak"] - base
             print(f"{name:<22} {r['start_seconds']:>9.1f}s {r['peak_at_start'] / 1e6:>13.0f} MB "
                   f"{r['peak'] / 1e6:>6.0f} MB {extra / 1e6:>13.0f} MB {extra / data:>7.2f} "

@@ -42,8 +42,8 @@ def throughput(epochs) -> float:
 
 def headless(config) -> float:
     from workbench.core.events import EpochEnded
-    from workbench.core.runs import RunStore
-    from workbench.core.training import Trainer
+    from workbench.core.store.runs import RunStore
+    from workbench.core.training.trainer import Trainer
 
     ended = []
     run = RunStore().create(config, name="bench headless")
@@ -104,12 +104,11 @@ def main(argv=None) -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, _tmp.name)
     app = QApplication.instance() or QApplication([])
-    from workbench.core.presets import preset_config
-    from workbench.gui.main_window import MainWindow
-
     import torch
 
-    from workbench.gui.training_worker import THREADS_ENV, apply_thread_policy
+    from workbench.core.presets import preset_config
+    from workbench.gui.main_window import MainWindow
+    from workbench.gui.training.worker import THREADS_ENV, apply_thread_policy
 
     if args.threads:
         os.environ[THREADS_ENV] = str(args.threads)
@@ -149,7 +148,8 @@ def main(argv=None) -> int:
     print(header)
     print("-" * len(header))
     for preset, threads, head, win, ratio, p50, p95, worst in rows:
-        print(f"{preset:<10} {threads:>7} {head:>14.0f} {win:>13.0f} {ratio:>6.2f} {p50:>11.1f} {p95:>7.1f} {worst:>7.1f}")
+        print(f"{preset:<10} {threads:>7} {head:>14.0f} {win:>13.0f} {ratio:>6.2f} {p50:>11.1f} {p95:>7.1f} "
+              f"{worst:>7.1f}")
     ok = all(r[4] >= 0.9 and r[6] < 50 and r[7] < 250 for r in rows)
     print("targets (ratio >= 0.90, p95 < 50 ms, max < 250 ms):", "met" if ok else "NOT met")
     return 0

@@ -20,12 +20,13 @@ import tempfile
 import time
 
 import benchmarks_path  # noqa: F401  (lets `python benchmarks/x.py` import the package from a checkout)
+
 from workbench.core.config import TrainConfig
 from workbench.core.evaluation.run_scores import DEFAULT_SAMPLES, evaluate_run
 from workbench.core.events import BatchProgress, EpochEnded, Started, TrainingControl
 from workbench.core.presets import PRESETS, preset_config
-from workbench.core.runs import RunStore
-from workbench.core.training import Trainer
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 
 
 def parse_variant(text: str) -> tuple[str, TrainConfig]:

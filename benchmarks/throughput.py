@@ -19,14 +19,14 @@ import time
 
 import torch
 
-from workbench import paths
+from workbench.core import paths
 from workbench.core.events import EpochEnded
-from workbench.core.losses import Objective
-from workbench.core.models import build_discriminator, build_generator
+from workbench.core.nets.losses import Objective
+from workbench.core.nets.models import build_discriminator, build_generator
+from workbench.core.nets.sampling import draw_noise
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
-from workbench.core.sampling import draw_noise
-from workbench.core.training import Trainer
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 
 BATCHES = {"mlp-dropout": 400, "mlp-small": 300, "dcgan": 40, "dcgan-small": 80}
 WARMUP = 5

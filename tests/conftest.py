@@ -37,8 +37,8 @@ def data(mnist_root, monkeypatch):
 def fresh_scoring_memory():
     """Scoring models and resident training images forgotten before and after: each test trains
     and caches its own classifiers."""
+    from workbench.core.data.placement import forget_resident
     from workbench.core.evaluation import registry
-    from workbench.core.placement import forget_resident
 
     registry.forget_memo()
     forget_resident()

@@ -4,12 +4,12 @@ stay greyscale."""
 
 import numpy as np
 import pytest
-from colour_runs import train_folder_run
 from PIL import Image
 
+from helpers.colour_runs import train_folder_run
 from workbench.cli import main
-from workbench.core.animation import write_gif
-from workbench.core.generation import LoadedGenerator, seed_latents
+from workbench.core.outputs.animation import write_gif
+from workbench.core.outputs.generation import LoadedGenerator, seed_latents
 
 
 @pytest.fixture(scope="module")

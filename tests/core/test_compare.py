@@ -3,10 +3,16 @@
 import csv
 import io
 
-from workbench.core.compare import (
-    QUALITY_KEYS, config_diff, curves_csv, quality_stats, rank_by_quality, run_stats, write_curves_csv,
-)
 from workbench.core.config import field_names
+from workbench.core.outputs.compare import (
+    QUALITY_KEYS,
+    config_diff,
+    curves_csv,
+    quality_stats,
+    rank_by_quality,
+    run_stats,
+    write_curves_csv,
+)
 from workbench.core.presets import preset_config
 
 

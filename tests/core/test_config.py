@@ -3,7 +3,12 @@ import json
 import pytest
 
 from workbench.core.config import (
-    ConfigError, FieldError, TrainConfig, coerce, field_names, field_specs,
+    ConfigError,
+    FieldError,
+    TrainConfig,
+    coerce,
+    field_names,
+    field_specs,
 )
 
 

@@ -5,18 +5,18 @@ data was resized."""
 
 import pytest
 import torch
-from colour_runs import train_scored_run
-from image_files import write_fake_cifar10
 
+from helpers.colour_runs import train_scored_run
+from helpers.image_files import write_fake_cifar10
 from workbench.cli import main
 from workbench.core.config import TrainConfig
-from workbench.core.datasets import load_split, resize_images
+from workbench.core.data.datasets import load_split, resize_images
 from workbench.core.evaluation import registry
 from workbench.core.evaluation.classifier import EvaluationCancelled, accuracy
 from workbench.core.evaluation.run_scores import run_discriminator_report, scoring_for
 from workbench.core.evaluation.scoring import image_scores
-from workbench.core.runs import RunStore
-from workbench.core.training import Trainer
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 
 
 @pytest.fixture(autouse=True)

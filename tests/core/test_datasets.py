@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.core.datasets import (
-    BatchSource, DatasetMissing, expected_files, load_images, raw_folder, rotate_nearest,
+from workbench.core.data.datasets import (
+    BatchSource,
+    DatasetMissing,
+    expected_files,
+    load_images,
+    raw_folder,
+    rotate_nearest,
 )
 
 

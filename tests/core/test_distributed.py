@@ -13,13 +13,13 @@ import pytest
 import torch
 
 from workbench.cli import main
-from workbench.core.checkpoints import load_checkpoint
-from workbench.core.distributed import split_problem, with_segment
-from workbench.core.run_check import check_run
-from workbench.core.runs import RunStore
-from workbench.core.training import Trainer
-from workbench.cli.run_commands import train_config_from_args
 from workbench.cli.parser import build_parser
+from workbench.cli.training import train_config_from_args
+from workbench.core.store.check import check_run
+from workbench.core.store.checkpoints import load_checkpoint
+from workbench.core.store.runs import RunStore
+from workbench.core.training.distributed import split_problem, with_segment
+from workbench.core.training.trainer import Trainer
 
 # mlp-small has neither batch norm nor dropout, so two processes must compute what one does
 SMALL = ["--preset", "mlp-small", "--device", "cpu", "--seed", "3"]

@@ -5,13 +5,13 @@ import io
 
 import torch
 
-from workbench.core.checkpoints import load_checkpoint
-from workbench.core.ema import GeneratorAverage, sampling_weights
-from workbench.core.epoch_checkpoints import checkpoint_for, load_networks
-from workbench.core.export import export_run
+from workbench.core.nets.averaging import GeneratorAverage, sampling_weights
+from workbench.core.outputs.export import export_run
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
-from workbench.core.training import Trainer
+from workbench.core.store.checkpoints import load_checkpoint
+from workbench.core.store.epoch_checkpoints import checkpoint_for, load_networks
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 
 
 def test_the_average_warms_up_then_moves_toward_the_weights_by_one_minus_decay():

@@ -12,12 +12,13 @@ import torch
 
 from workbench.core.evaluation import registry
 from workbench.core.evaluation.classifier import (
-    CLASSIFIER_VERSION, EvaluationCancelled, load_classifier,
+    CLASSIFIER_VERSION,
+    EvaluationCancelled,
+    load_classifier,
 )
 from workbench.core.evaluation.coverage import CollapseThresholds, collapse_reason, normalised_entropy
 from workbench.core.evaluation.discriminator import format_report, report_from_probabilities
 from workbench.core.evaluation.frechet import feature_statistics, frechet_distance
-
 
 # ---- Fréchet distance ---------------------------------------------------------------------------
 
@@ -68,8 +69,7 @@ def test_collapse_flag_follows_its_thresholds():
 
 
 def test_collapse_thresholds_come_from_the_settings(isolated_home):
-    from workbench import paths
-
+    from workbench.core import paths
     assert CollapseThresholds.from_settings() == CollapseThresholds()
     paths.save_setting("collapse_min_coverage", 0.5)
     paths.save_setting("collapse_max_share", 0.8)
@@ -102,7 +102,7 @@ def test_shipped_mnist_classifier_is_small_safe_and_as_accurate_as_recorded(mnis
     assert meta["version"] == CLASSIFIER_VERSION and meta["test_accuracy"] >= 0.98
     assert recorded["test_accuracy"] == pytest.approx(meta["test_accuracy"])
     scoring = registry.scoring_model("mnist", mnist_root)
-    from workbench.core.datasets import load_split
+    from workbench.core.data.datasets import load_split
     from workbench.core.evaluation.classifier import accuracy
 
     images, labels = load_split("mnist", mnist_root, train=False)
@@ -112,7 +112,7 @@ def test_shipped_mnist_classifier_is_small_safe_and_as_accurate_as_recorded(mnis
 def test_score_orders_real_blurred_noise_and_one_digit_sets(mnist_root):
     from torchvision.transforms.functional import gaussian_blur
 
-    from workbench.core.datasets import load_split
+    from workbench.core.data.datasets import load_split
     from workbench.core.evaluation.run_scores import score_images
 
     images, labels = load_split("mnist", mnist_root, train=True)
@@ -161,7 +161,8 @@ def fake_fashion_mnist(root, train_count=1500, test_count=300, seed=0):
 
 @pytest.fixture
 def small_training(monkeypatch):
-    monkeypatch.setattr(registry, "TRAINING", {"epochs": 4, "max_seconds": None})  # no clock: a loaded machine cut it short
+    # no clock: a loaded machine cut it short
+    monkeypatch.setattr(registry, "TRAINING", {"epochs": 4, "max_seconds": None})
     registry.forget_memo()
     yield
     registry.forget_memo()
@@ -205,8 +206,8 @@ def test_training_with_evaluation_on_a_dataset_without_data_says_so_and_trains_o
     """Evaluation that cannot be prepared is a notice, never a failed run."""
     from workbench.core.events import Notice
     from workbench.core.presets import preset_config
-    from workbench.core.runs import RunStore
-    from workbench.core.training import Trainer
+    from workbench.core.store.runs import RunStore
+    from workbench.core.training.trainer import Trainer
 
     monkeypatch.setattr(registry, "SHIPPED", {})
     monkeypatch.setattr(registry, "load_split", lambda *a, **k: (_ for _ in ()).throw(OSError("no test split")))

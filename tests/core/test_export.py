@@ -3,15 +3,14 @@
 import csv
 import json
 import os
-
-import pytest
 from pathlib import Path
 
-from workbench.core.datasets import raw_folder
+import pytest
 
-from workbench.core.export import export_run
+from workbench.core.data.datasets import raw_folder
+from workbench.core.outputs.export import export_run
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
+from workbench.core.store.runs import RunStore
 
 needs_data = pytest.mark.skipif(
     not (os.environ.get("WORKBENCH_DATA_DIR") and raw_folder("mnist", Path(os.environ["WORKBENCH_DATA_DIR"])).is_dir()),
@@ -20,7 +19,7 @@ needs_data = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
-    from workbench.core.training import Trainer
+    from workbench.core.training.trainer import Trainer
 
     store = RunStore(tmp_path_factory.mktemp("home") / "runs")
     config = preset_config("mlp-small").with_changes(epochs=2, max_batches=5, device="cpu")
@@ -49,7 +48,7 @@ def test_export_writes_every_part_and_they_open(trained_run, tmp_path):
     assert float(rows[-1]["g_loss"]) == pytest.approx(trained_run.metrics().epochs[-1]["g_loss"])
 
     weights = torch.load(out / "generator.pt", weights_only=True)
-    from workbench.core.models import build_generator
+    from workbench.core.nets.models import build_generator
 
     generator = build_generator(trained_run.config())
     generator.load_state_dict(weights)  # the exported weights fit the run's architecture

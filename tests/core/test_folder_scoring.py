@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 import torch
-from colour_runs import folder_run_config, train_scored_run
-from image_files import write_class_folders, write_images
 
+from helpers.colour_runs import folder_run_config, train_scored_run
+from helpers.image_files import write_class_folders, write_images
 from workbench.cli import main
 from workbench.core.evaluation import folder_scoring, registry
 from workbench.core.evaluation.classifier import EvaluationCancelled
@@ -98,7 +98,7 @@ def test_a_class_folder_gets_a_classifier_trained_once_cached_and_retrained_on_c
 
 
 def test_preparing_and_training_can_be_cancelled(classes):
-    from workbench.core.training_data import prepared_folder
+    from workbench.core.data.training_data import prepared_folder
 
     with pytest.raises(EvaluationCancelled, match="Preparing the image folder"):
         folder_scoring_model(config_for(classes), cancel=lambda: True)
@@ -125,7 +125,7 @@ def test_a_class_folder_run_is_scored_while_training_and_by_evaluate(classes, ca
 
 
 def test_evaluate_on_a_folder_without_classes_exits_with_the_reason(tmp_path, capsys):
-    from colour_runs import train_folder_run
+    from helpers.colour_runs import train_folder_run
 
     run = train_folder_run(tmp_path / "pictures", 3, "plain")
     assert main(["evaluate", run.id]) == 1
@@ -134,8 +134,7 @@ def test_evaluate_on_a_folder_without_classes_exits_with_the_reason(tmp_path, ca
 
 
 def test_scoring_reads_the_copy_training_keeps_and_never_replaces_it(classes, tmp_path, monkeypatch):
-    from workbench.core import training_data
-
+    from workbench.core.data import training_data
     other = tmp_path / "other"
     write_class_folders(other, classes=2, per_class=50, seed=1)
     training_data.prepared_folder(config_for(classes), "cpu")  # as a run in training holds it

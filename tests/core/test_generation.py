@@ -7,11 +7,16 @@ import torch
 from PIL import Image
 
 from workbench.cli import main
-from workbench.core.generation import (
-    LoadedGenerator, generate, interpolation_latents, save_images, seed_latent, walk_latents,
+from workbench.core.outputs.generation import (
+    LoadedGenerator,
+    generate,
+    interpolation_latents,
+    save_images,
+    seed_latent,
+    walk_latents,
 )
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
+from workbench.core.store.runs import RunStore
 
 
 @pytest.fixture
@@ -118,7 +123,7 @@ def test_export_gif_has_one_labelled_frame_per_epoch(run, tmp_path, capsys):
 
 
 def test_comparison_gif_puts_runs_side_by_side_under_a_shared_epoch(run, data, tmp_path, capsys):
-    from workbench.core.animation import write_gif
+    from workbench.core.outputs.animation import write_gif
 
     assert main(["train", "--preset", "mlp-small", "--epochs", "2", "--max-batches", "3", "--name", "h"]) == 0
     other = RunStore().get("h")

@@ -7,18 +7,18 @@ import json
 import numpy as np
 import pytest
 import torch
-from image_files import write_fake_cifar10, write_images
 from PIL import Image
 
+from helpers.image_files import write_fake_cifar10, write_images
 from workbench.core.config import ConfigError, TrainConfig
-from workbench.core.datasets import DatasetMissing, load_images, resize_images
-from workbench.core.disk_space import estimate_for_config
+from workbench.core.data.datasets import DatasetMissing, load_images, resize_images
+from workbench.core.data.placement import GIB, choose_placement, forget_resident
 from workbench.core.events import EpochEnded, Finished
-from workbench.core.models import build_discriminator, build_generator
-from workbench.core.placement import GIB, choose_placement, forget_resident
-from workbench.core.runs import RunStore
-from workbench.core.sampling import grid_array, save_png
-from workbench.core.training import Trainer
+from workbench.core.nets.models import build_discriminator, build_generator
+from workbench.core.nets.sampling import grid_array, save_png
+from workbench.core.store.disk_space import estimate_for_config
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 
 
 @pytest.fixture(autouse=True)

@@ -4,19 +4,26 @@ files, too few images, progress and cancel, and training on it (exact resume in 
 import numpy as np
 import pytest
 import torch
-from image_files import write_images
 from PIL import Image
 
-from workbench.core import image_folder
+from helpers.image_files import write_images
+from workbench.core.data import image_folder
+from workbench.core.data.image_folder import ImageFolderError, PreparationCancelled, prepare, read_image, scan
+from workbench.core.data.placement import forget_resident
+from workbench.core.data.training_data import training_images
 from workbench.core.events import (
-    EpochEnded, Failed, Finished, Notice, Preparing, Started, Stopped, TrainingControl,
+    EpochEnded,
+    Failed,
+    Finished,
+    Notice,
+    Preparing,
+    Started,
+    Stopped,
+    TrainingControl,
 )
-from workbench.core.image_folder import ImageFolderError, PreparationCancelled, prepare, read_image, scan
-from workbench.core.placement import forget_resident
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
-from workbench.core.training import Trainer
-from workbench.core.training_data import training_images
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 
 
 @pytest.fixture(autouse=True)

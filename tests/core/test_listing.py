@@ -4,9 +4,9 @@ import os
 import subprocess
 import sys
 
-from workbench.core.listing import SummaryCache
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
+from workbench.core.store.listing import SummaryCache
+from workbench.core.store.runs import RunStore
 
 
 def make_run(store, name, epochs=3, **info):
@@ -87,7 +87,7 @@ def test_cache_on_a_missing_runs_folder_is_empty(tmp_path):
 
 
 def test_listing_imports_neither_torch_nor_qt(tmp_path):
-    code = ("from workbench.core.listing import SummaryCache\nSummaryCache().summaries()\n"
+    code = ("from workbench.core.store.listing import SummaryCache\nSummaryCache().summaries()\n"
             "import sys; print(' '.join(sys.modules))")
     env = dict(os.environ, WORKBENCH_HOME=str(tmp_path))
     loaded = set(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,

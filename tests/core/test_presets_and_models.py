@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from workbench.core.config import TrainConfig
-from workbench.core.models import build_discriminator, build_generator, parameter_count
+from workbench.core.nets.models import build_discriminator, build_generator, parameter_count
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, matching_preset, preset_config
 
 COUNTS = {
@@ -164,7 +164,7 @@ def test_init_reaches_the_stored_weights_of_spectral_layers():
 
 
 def test_hinge_objective_on_known_scores():
-    from workbench.core.losses import Objective
+    from workbench.core.nets.losses import Objective
 
     hinge = Objective("hinge")
     real, fake = torch.tensor([2.0, 0.5]), torch.tensor([-2.0, 0.0])

@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from workbench.core.config import TrainConfig
-from workbench.core.runs import RunLocked, RunNotFound, RunStore
+from workbench.core.store.runs import RunLocked, RunNotFound, RunStore
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_lock_held_by_another_process(store):
     run = store.create(TrainConfig())
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
-        from workbench.core.runs import Run
+        from workbench.core.store.runs import Run
         with Run({str(run.path)!r}).lock():
             print("locked", flush=True)
             sys.stdin.readline()
@@ -120,7 +120,7 @@ def test_delete_removes_the_folder(store):
 def test_concurrent_info_updates_from_two_processes_are_all_kept(store):
     run = store.create(TrainConfig())
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        from workbench.core.runs import Run
+        from workbench.core.store.runs import Run
         run = Run({str(run.path)!r})
         for i in range(40):
             run.update_info(**{{f"child_{{i}}": i}})

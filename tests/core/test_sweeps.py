@@ -16,9 +16,15 @@ from workbench.cli import main
 from workbench.core.config import ConfigError
 from workbench.core.events import EpochEnded, TrainingControl
 from workbench.core.presets import preset_config
-from workbench.core.runs import Run, RunStore
+from workbench.core.store.runs import Run, RunStore
 from workbench.core.sweeps import (
-    STUDIES, SweepRunner, SweepRunStarted, SweepStore, expand, parse_axes, run_count,
+    STUDIES,
+    SweepRunner,
+    SweepRunStarted,
+    SweepStore,
+    expand,
+    parse_axes,
+    run_count,
 )
 from workbench.core.sweeps.estimate import measured_speed, probe_speed, sweep_seconds
 
@@ -107,7 +113,8 @@ def test_a_2x2_sweep_trains_four_tagged_runs_and_ranks_them(sweeps):
     assert SweepStore().get("grid").id == sweep.id and SweepStore().get(sweep.id[6:15]).id == sweep.id
     # the estimate now measures from these runs
     speed = measured_speed(runs[0].config(), sweeps.run_store)
-    assert speed is not None and speed.images_per_sec > 0 and speed.source == "2 stored runs"  # same networks and batch, lr differs
+    # same networks and batch, lr differs
+    assert speed is not None and speed.images_per_sec > 0 and speed.source == "2 stored runs"
 
 
 def test_stop_ends_the_sweep_with_the_run_resumable_then_resume_trains_the_rest_once(sweeps):
@@ -160,7 +167,7 @@ def test_a_write_fault_while_moving_to_the_next_run_stops_the_sweep_and_loses_no
 
 
 def test_a_diverged_run_is_recorded_and_the_sweep_goes_on(sweeps, monkeypatch):
-    from workbench.core.losses import Objective
+    from workbench.core.nets.losses import Objective
 
     sweep = sweeps.create(tiny_base(eval_samples=0), parse_axes(["lr_g=1e-4,2e-4"]))
     real_call = Objective.__call__

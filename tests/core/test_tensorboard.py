@@ -16,11 +16,18 @@ from workbench.cli.parser import build_parser, config_overrides
 from workbench.core.config import ConfigError, TrainConfig, coerce
 from workbench.core.events import Finished, Notice
 from workbench.core.presets import matching_preset, preset_config
-from workbench.core.runs import RunStore
-from workbench.core.tensorboard_log import (
-    EPOCH_TAGS, IMAGE_TAG, MISSING_MESSAGE, TRACE_TAGS, RunLog, export_log, log_folder, trace_steps,
+from workbench.core.store.runs import RunStore
+from workbench.core.training.tensorboard_log import (
+    EPOCH_TAGS,
+    IMAGE_TAG,
+    MISSING_MESSAGE,
+    TRACE_TAGS,
+    RunLog,
+    export_log,
+    log_folder,
+    trace_steps,
 )
-from workbench.core.training import Trainer
+from workbench.core.training.trainer import Trainer
 
 pytest.importorskip("tensorboard")
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402

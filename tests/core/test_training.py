@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.core.checkpoints import CheckpointError, load_checkpoint
 from workbench.core.events import BatchProgress, EpochEnded, Failed, Finished, Started, Stopped, TrainingControl
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
-from workbench.core.training import Trainer
+from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 
 
 @pytest.fixture
@@ -156,8 +156,7 @@ def test_pause_holds_between_batches(store):
 
 def test_nan_loss_stops_with_epoch_and_batch_and_keeps_last_good_checkpoint(store, monkeypatch):
     config = preset_config("mlp-small").with_changes(epochs=3, max_batches=10)
-    from workbench.core import losses as losses_module
-
+    from workbench.core.nets import losses as losses_module
     calls = {"n": 0}
     original = losses_module.Objective.__call__
 
@@ -212,8 +211,8 @@ def test_missing_dataset_fails_the_run_with_a_message(store, tmp_path):
 CHILD = """
 import sys
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
-from workbench.core.training import Trainer
+from workbench.core.store.runs import RunStore
+from workbench.core.training.trainer import Trainer
 run = RunStore().get(sys.argv[1])
 Trainer(run.config(), run).run()
 """

@@ -11,7 +11,7 @@ import pytest
 
 import workbench.core.atomic as atomic
 from workbench.cli import main
-from workbench.core.runs import RunStore
+from workbench.core.store.runs import RunStore
 
 
 @pytest.fixture

@@ -17,12 +17,12 @@ import sys
 import pytest
 import torch
 
-import workbench.core.training as training_module
-from workbench.core.checkpoints import load_checkpoint
+import workbench.core.training.trainer as training_module
 from workbench.core.events import EpochEnded, Failed, Finished
 from workbench.core.presets import preset_config
-from workbench.core.runs import Run, RunStore
-from workbench.core.training import Trainer
+from workbench.core.store.checkpoints import load_checkpoint
+from workbench.core.store.runs import Run, RunStore
+from workbench.core.training.trainer import Trainer
 
 FAULT_EPOCH = 2
 EPOCHS = 3
@@ -193,7 +193,7 @@ def test_killed_before_the_first_checkpoint_starts_clean(store, monkeypatch):
 
 
 def test_a_run_that_cannot_fit_is_refused_before_it_starts(store, monkeypatch):
-    monkeypatch.setattr("workbench.core.disk_space.free_bytes", lambda folder: 1_000_000)
+    monkeypatch.setattr("workbench.core.store.disk_space.free_bytes", lambda folder: 1_000_000)
     run = store.create(config())
     final = Trainer(config(), run).run()
     assert isinstance(final, Failed) and "Not enough free disk space" in final.message
@@ -202,7 +202,7 @@ def test_a_run_that_cannot_fit_is_refused_before_it_starts(store, monkeypatch):
 
 
 def test_space_estimate_is_close_to_what_a_run_writes(store):
-    from workbench.core.disk_space import estimate_for_config
+    from workbench.core.store.disk_space import estimate_for_config
 
     run = store.create(config())
     Trainer(config(), run).run()
@@ -218,7 +218,7 @@ def test_cli_process_killed_after_a_checkpoint_resumes_to_the_uninterrupted_run(
             "1", "--eval-samples", "256"]
     script = (
         "import os, signal, sys\n"
-        "import workbench.core.training as t\n"
+        "import workbench.core.training.trainer as t\n"
         "real = t.save_checkpoint\n"
         "def save(path, state):\n"
         "    real(path, state)\n"
@@ -286,7 +286,7 @@ def test_a_real_full_disk_fails_cleanly_and_resumes_once_space_is_freed(tmp_path
 
 @pytest.mark.parametrize("fault", ["disk full", "kill"])
 def test_a_fault_while_evaluation_results_are_stored_leaves_the_metrics_whole(store, monkeypatch, fault):
-    import workbench.core.runs as runs_module
+    import workbench.core.store.runs as runs_module
     from workbench.core.evaluation.run_scores import evaluate_run
 
     cfg = config().with_changes(eval_samples=0, epochs=2)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from workbench.core.runs import RunStore
-from workbench.core.generation import generate
+from workbench.core.outputs.generation import generate
+from workbench.core.store.runs import RunStore
 
 pytestmark = pytest.mark.e2e
 

@@ -34,8 +34,7 @@ def no_leaked_threads(request):
     """Fail a test that leaves a training QThread (or a non-daemon Python thread) running."""
     before = {t.ident for t in threading.enumerate()}
     yield
-    from workbench.gui import training_worker
-
+    from workbench.gui.training import worker as training_worker
     running = training_worker.running_threads()
     leaked = [t for t in threading.enumerate()
               if t.ident not in before and t.is_alive() and not t.daemon]
@@ -49,7 +48,7 @@ def no_leaked_threads(request):
 @pytest.fixture
 def data_dir():
     """The real MNIST root from the environment; tests that need it skip without it."""
-    from workbench.core.datasets import raw_folder
+    from workbench.core.data.datasets import raw_folder
 
     value = os.environ.get(DATA_ENV)
     if not value or not raw_folder("mnist", Path(value)).is_dir():
@@ -61,7 +60,7 @@ def data_dir():
 def view(qtbot):
     """A shown TrainingView. Not given to qtbot.addWidget: pytest-qt would delete it before a
     running thread stops."""
-    from workbench.gui.training_view import TrainingView
+    from workbench.gui.training.view import TrainingView
 
     view = TrainingView()
     view.resize(1300, 850)

@@ -4,25 +4,20 @@ Generate window (picture and saved files); greyscale runs stay greyscale."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QPushButton
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))  # the shared image-writing helpers
-from colour_runs import folder_run_config, train_folder_run  # noqa: E402
-
-from workbench.core.events import Finished  # noqa: E402
-from workbench.gui.grid_view import array_to_image  # noqa: E402
+from helpers.colour_runs import folder_run_config, train_folder_run
+from workbench.core.events import Finished
+from workbench.gui.plots.grid_view import array_to_image
 
 
 @pytest.fixture
 def pictures(tmp_path):
-    from image_files import write_images
+    from helpers.image_files import write_images
 
     write_images(tmp_path / "pictures", 24)
     return tmp_path / "pictures"
@@ -83,7 +78,7 @@ def test_live_grid_of_a_colour_run_is_shown_in_colour(qtbot, view, pictures):
 
 
 def test_runs_tab_details_and_thumbnails_show_colour(qtbot, colour_and_grey):
-    from workbench.core.runs import RunStore
+    from workbench.core.store.runs import RunStore
     from workbench.gui.runs import RunBrowser
     from workbench.gui.runs.table_model import ThumbnailCache
 
@@ -101,7 +96,7 @@ def test_runs_tab_details_and_thumbnails_show_colour(qtbot, colour_and_grey):
 
 
 def test_compare_view_shows_a_colour_run_beside_a_greyscale_one(qtbot, colour_and_grey):
-    from workbench.gui.compare_view import CompareView
+    from workbench.gui.compare.view import CompareView
 
     colour, grey = colour_and_grey
     view = CompareView([colour, grey])
@@ -121,7 +116,7 @@ def test_compare_view_shows_a_colour_run_beside_a_greyscale_one(qtbot, colour_an
 
 
 def test_generate_window_renders_and_saves_colour(qtbot, colour_and_grey, tmp_path, monkeypatch):
-    from workbench.gui.generate_window import GenerateWindow
+    from workbench.gui.generate.window import GenerateWindow
 
     colour, _ = colour_and_grey
     window = GenerateWindow(colour)

@@ -11,12 +11,12 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QLabel
 
-from browser_runs import make_damaged, populate
+from helpers.browser_runs import make_damaged, populate
 from workbench.core.config import field_names
-from workbench.core.runs import RunStore
-from workbench.gui.compare_tables import DIFF_BACKGROUND, NOT_EVALUATED, SUMMARY_ROWS
-from workbench.gui.compare_view import CompareView
-from workbench.gui.run_colors import RunPalette
+from workbench.core.store.runs import RunStore
+from workbench.gui.compare.tables import DIFF_BACKGROUND, NOT_EVALUATED, SUMMARY_ROWS
+from workbench.gui.compare.view import CompareView
+from workbench.gui.plots.colours import RunPalette
 from workbench.gui.runs import RunBrowser
 
 
@@ -147,7 +147,7 @@ def test_a_damaged_run_can_be_compared_and_says_so(runs, isolated_home, qtbot):
 
 
 def test_new_epochs_of_a_compared_run_appear_and_the_slider_follows(view, runs):
-    from workbench.core.training import Trainer
+    from workbench.core.training.trainer import Trainer
 
     alpha = runs["alpha"]
     assert view.refresh() is False

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 
 from workbench.core.config import field_specs
 from workbench.core.presets import PRESETS, preset_config
-from workbench.gui.config_form import ConfigForm
+from workbench.gui.training.form import ConfigForm
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_set_config_selects_matching_preset_and_run_details(form):
 def test_disk_space_estimate_follows_keep_checkpoint_every(form, qtbot):
     import torch  # noqa: F401  (the window loads it in the background; the estimate counts weights)
 
-    from workbench.core.disk_space import estimate_for_config
+    from workbench.core.store.disk_space import estimate_for_config
 
     form.choose_preset("dcgan")
     label = form.findChild(type(form.disk_label), "diskEstimate")

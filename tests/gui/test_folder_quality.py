@@ -4,17 +4,12 @@ classifier's accuracy; on a folder without classes it says why there is no score
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))  # the shared image-writing helpers
-from colour_runs import train_folder_run  # noqa: E402
-from image_files import write_class_folders  # noqa: E402
-
-from workbench.core.evaluation import folder_scoring  # noqa: E402
-from browser_runs import quiet_browser  # noqa: E402
+from helpers.browser_runs import quiet_browser
+from helpers.colour_runs import train_folder_run
+from helpers.image_files import write_class_folders
+from workbench.core.evaluation import folder_scoring
 
 EVAL_TIMEOUT_MS = 120_000
 

@@ -13,8 +13,8 @@ from PIL import Image
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QPushButton, QTabBar
 
-from browser_runs import mnist_available, populate
-from workbench.core.runs import RunStore
+from helpers.browser_runs import mnist_available, populate
+from workbench.core.store.runs import RunStore
 
 SETTLE_MS = 30_000
 
@@ -25,7 +25,7 @@ def kept_run(tmp_path_factory):
     if not mnist_available():
         pytest.skip("real MNIST not available: set WORKBENCH_DATA_DIR to a folder holding MNIST/raw")
     from workbench.core.presets import preset_config
-    from workbench.core.training import Trainer
+    from workbench.core.training.trainer import Trainer
 
     root = tmp_path_factory.mktemp("generate")
     with pytest.MonkeyPatch.context() as mp:
@@ -41,7 +41,7 @@ def kept_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def loaded(kept_run):
     """The run's generators, loaded here to compute what the window should show."""
-    from workbench.core.generation import LoadedGenerator
+    from workbench.core.outputs.generation import LoadedGenerator
 
     return {epoch: LoadedGenerator(kept_run, epoch) for epoch in (1, 3)}
 
@@ -51,7 +51,7 @@ def make_window(qtbot):
     windows = []
 
     def make(run, **kwargs):
-        from workbench.gui.generate_window import GenerateWindow
+        from workbench.gui.generate.window import GenerateWindow
 
         window = GenerateWindow(run, **kwargs)
         windows.append(window)
@@ -70,16 +70,16 @@ def settle(qtbot, window) -> None:
 
 
 def seed_image(loaded, seed: int) -> np.ndarray:
-    from workbench.core.generation import seed_latent
+    from workbench.core.outputs.generation import seed_latent
 
     return loaded.render(seed_latent(loaded.config, seed))[0]
 
 
 def test_opens_on_the_latest_epoch_and_lists_every_kept_one(kept_run, loaded, make_window):
-    from workbench.core.epoch_checkpoints import EpochCheckpoint
-    from workbench.core.generation import seed_latents
-    from workbench.gui.generate_window import epoch_text
-    from workbench.gui.grid_view import PixelView
+    from workbench.core.outputs.generation import seed_latents
+    from workbench.core.store.epoch_checkpoints import EpochCheckpoint
+    from workbench.gui.generate.window import epoch_text
+    from workbench.gui.plots.grid_view import PixelView
 
     window = make_window(kept_run, name="kept")
     assert window.objectName() == "generateWindow" and window.findChild(QTabBar, "generateMode").count() == 3
@@ -95,7 +95,7 @@ def test_opens_on_the_latest_epoch_and_lists_every_kept_one(kept_run, loaded, ma
 
 
 def test_switching_epoch_changes_the_image_and_loads_each_epoch_once(kept_run, loaded, make_window, qtbot):
-    from workbench.core.generation import seed_latents
+    from workbench.core.outputs.generation import seed_latents
 
     window = make_window(kept_run)
     latest = window.images.copy()
@@ -111,7 +111,7 @@ def test_switching_epoch_changes_the_image_and_loads_each_epoch_once(kept_run, l
 
 
 def test_interpolation_rows_start_and_end_at_the_seeds_own_images(kept_run, loaded, make_window, qtbot):
-    from workbench.core.generation import seed_latent
+    from workbench.core.outputs.generation import seed_latent
 
     window = make_window(kept_run)
     window.set_mode("interpolation")
@@ -140,7 +140,7 @@ def test_interpolation_rows_start_and_end_at_the_seeds_own_images(kept_run, load
 def test_a_walk_changes_only_its_dimension(kept_run, loaded, make_window, qtbot):
     import torch
 
-    from workbench.core.generation import seed_latent
+    from workbench.core.outputs.generation import seed_latent
 
     window = make_window(kept_run)
     assert window.walk_dim.maximum() == loaded[3].config.latent_size - 1
@@ -163,7 +163,7 @@ def test_a_walk_changes_only_its_dimension(kept_run, loaded, make_window, qtbot)
 
 def test_rendering_is_off_the_gui_thread_debounced_and_the_latest_request_wins(kept_run, loaded, make_window,
                                                                                qtbot):
-    from workbench.core.generation import seed_latents
+    from workbench.core.outputs.generation import seed_latents
 
     window = make_window(kept_run)
     assert window.last_outcome["thread"] != threading.get_ident()
@@ -243,7 +243,7 @@ def test_export_animation_from_the_runs_tab_has_a_frame_per_epoch(isolated_home,
 
 
 def test_export_animation_from_the_compare_view_shows_every_run(isolated_home, qtbot, monkeypatch, tmp_path):
-    from workbench.gui.compare_view import CompareView
+    from workbench.gui.compare.view import CompareView
 
     runs = populate(isolated_home)
     view = CompareView([runs["alpha"], runs["beta"], runs["gamma"]])

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from workbench.gui.grid_view import EpochGridView, array_to_image
+from workbench.gui.plots.grid_view import EpochGridView, array_to_image
 
 
 def grid(value: int, shape=(30, 30)) -> np.ndarray:

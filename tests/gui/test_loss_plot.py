@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.core.smoothing import ema
-from workbench.gui.loss_plot import LossPlot, SmoothingControl
+from workbench.core.outputs.smoothing import ema
+from workbench.gui.plots.loss_plot import LossPlot, SmoothingControl
 
 
 def test_series_create_update_remove(qtbot):

@@ -25,7 +25,7 @@ def test_void_qt_calls_do_not_leak_none():
 
 
 def test_many_repaints_survive(qtbot):
-    from workbench.gui.loss_plot import LossPlot
+    from workbench.gui.plots.loss_plot import LossPlot
 
     plot = LossPlot()
     qtbot.addWidget(plot)

@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 
-from browser_runs import make_damaged, populate
-from workbench.core.runs import RunStore
+from helpers.browser_runs import make_damaged, populate
+from workbench.core.store.runs import RunStore
 from workbench.gui.runs import COLUMNS, RUN_ID_ROLE, RunBrowser, install_runs_tab
 
 
@@ -189,7 +189,7 @@ def test_delete_asks_and_removes_and_refuses_while_training(runs, make_browser, 
 
 
 def test_resume_hands_the_run_over_and_training_continues_from_the_checkpoint(runs, make_browser, monkeypatch):
-    from workbench.core.training import Trainer
+    from workbench.core.training.trainer import Trainer
 
     calls = []
 
@@ -230,7 +230,7 @@ def test_new_run_from_config_fills_the_form_through_the_callable(runs, make_brow
 
 
 def test_generate_opens_the_generate_window_on_the_selected_run(runs, make_browser, qtbot):
-    from workbench.gui.generate_window import GenerateWindow
+    from workbench.gui.generate.window import GenerateWindow
 
     browser = make_browser()
     browser.select_runs([runs["beta"].id])
@@ -321,8 +321,8 @@ def test_a_run_trained_by_another_process_appears_and_advances_live(runs, isolat
     script = textwrap.dedent("""
         import time
         from workbench.core.presets import preset_config
-        from workbench.core.runs import RunStore
-        from workbench.core.training import Trainer
+        from workbench.core.store.runs import RunStore
+        from workbench.core.training.trainer import Trainer
         config = preset_config("mlp-small").with_changes(epochs=3, max_batches=5, device="cpu")
         run = RunStore().create(config, name="from cli", preset="mlp-small")
         slow = lambda event: time.sleep(0.8) if type(event).__name__ == "EpochEnded" else None

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from workbench.core.runs import RunStore
+from workbench.core.store.runs import RunStore
 from workbench.core.sweeps import SweepStore
-from workbench.gui.sweeps_view import SweepsView
+from workbench.gui.sweeps.view import SweepsView
 
 
 def make_view(qtbot, compared=None, busy=None):

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QCheckBox
 
 from workbench.core.presets import preset_config
-from workbench.core.tensorboard_log import MISSING_MESSAGE
-from workbench.gui.config_form import ConfigForm
+from workbench.core.training.tensorboard_log import MISSING_MESSAGE
+from workbench.gui.training.form import ConfigForm
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt
 
 from workbench.core.events import Failed, Finished, Stopped
 from workbench.core.presets import preset_config
-from workbench.core.runs import RunStore
+from workbench.core.store.runs import RunStore
 from workbench.gui import main_window as main_window_module
 from workbench.gui.main_window import KEEP_TRAINING, STOP_AND_SAVE, MainWindow
-from workbench.gui.training_view import TrainingView
+from workbench.gui.training.view import TrainingView
 
 
 def short(preset: str, data_dir: str, **changes):
@@ -136,7 +136,7 @@ def test_missing_dataset_is_shown_and_view_stays_usable(qtbot, view, tmp_path, d
 
 
 def test_worker_exception_becomes_a_message(qtbot, view, monkeypatch):
-    import workbench.core.training as training
+    import workbench.core.training.trainer as training
 
     def broken(self, on_event=None, control=None):
         raise MemoryError("simulated")

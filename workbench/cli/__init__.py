@@ -1,7 +1,8 @@
 """Command line: `gan-workbench` opens the GUI; subcommands train and manage runs headless.
 
-The parser (`parser`), the commands (`run_commands`, `quality_commands`) and the terminal
-progress (`progress`) live in their own modules. Nothing heavy is imported until a command
+The parser (`parser`), the commands (`run_commands`, `sweep_commands`, `generate_commands`,
+`quality_commands`), training from a terminal (`training`) and its progress (`progress`) live in
+their own modules. Nothing heavy is imported until a command
 needs it.
 """
 
@@ -14,13 +15,25 @@ from workbench.cli import generate_commands as generate
 from workbench.cli import quality_commands as quality
 from workbench.cli import run_commands as runs
 from workbench.cli import sweep_commands as sweeps
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    CliError,
+)
 from workbench.cli.parser import build_parser
 from workbench.core.config import ConfigError
 
+
+def resume(args) -> int:
+    """`resume ID`: a sweep id (sweep-...) continues the sweep, anything else a run."""
+    return (sweeps.resume_sweep if args.run.startswith("sweep-") else runs.cmd_resume)(args)
+
+
 COMMANDS = {
     "train": runs.cmd_train, "runs": runs.cmd_runs, "presets": runs.cmd_presets, "show": runs.cmd_show,
-    "resume": runs.cmd_resume, "sample": generate.cmd_sample, "export": runs.cmd_export, "delete": runs.cmd_delete,
+    "resume": resume, "sample": generate.cmd_sample, "export": runs.cmd_export, "delete": runs.cmd_delete,
     "settings": runs.cmd_settings, "evaluate": quality.cmd_evaluate, "check": quality.cmd_check,
     "sweep": sweeps.cmd_sweep, "sweeps": sweeps.cmd_sweeps, "sweep-show": sweeps.cmd_sweep_show,
 }
@@ -60,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _under_torchrun() -> bool:
-    from workbench.core.distributed import launched  # torch loads only when torchrun started us
+    from workbench.core.training.distributed import (
+        launched,  # torch loads only when torchrun started us
+    )
 
     return launched()
 

@@ -3,6 +3,8 @@ number formatting for tables."""
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
 
@@ -15,7 +17,7 @@ class CliError(Exception):
 
 
 def store_get(key: str):
-    from workbench.core.runs import RunNotFound, RunStore
+    from workbench.core.store.runs import RunNotFound, RunStore
 
     try:
         return RunStore().get(key)
@@ -24,5 +26,6 @@ def store_get(key: str):
 
 
 def fmt(value, spec="8.4f") -> str:
-    width = spec.split('.')[0].rstrip(",")
+    """A number in a table column; '-' of the column's width when there is none."""
+    width = re.match(r"\d*", spec).group()
     return format(value, spec) if isinstance(value, (int, float)) else f"{'-':>{width}}"

@@ -11,7 +11,7 @@ MAX_STEPS = 256
 
 def sample_request_errors(args) -> list[str]:
     """Every problem with the options at once, each naming the option and what it allows."""
-    from workbench.core.generation import MAX_IMAGES
+    from workbench.core.outputs.generation import MAX_IMAGES
 
     errors = []
     if args.interpolate and args.walk is not None:
@@ -28,10 +28,14 @@ def sample_request_errors(args) -> list[str]:
 
 
 def cmd_sample(args) -> int:
-    from workbench.core.checkpoints import CheckpointError
-    from workbench.core.generation import (
-        LoadedGenerator, interpolation_latents, save_images, seed_latents, walk_latents,
+    from workbench.core.outputs.generation import (
+        LoadedGenerator,
+        interpolation_latents,
+        save_images,
+        seed_latents,
+        walk_latents,
     )
+    from workbench.core.store.checkpoints import CheckpointError
 
     errors = sample_request_errors(args)
     if errors:

@@ -20,7 +20,8 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
     for name, spec in field_specs().items():
         group = groups.get(spec.group) or groups.setdefault(
             spec.group, parser.add_argument_group(f"{spec.group} (TrainConfig fields)"))
-        metavar = {"choice": "{" + ",".join(spec.choices) + "}", "int_list": "N,N,..."}.get(spec.kind, spec.kind.upper())
+        metavar = {"choice": "{" + ",".join(spec.choices) + "}",
+                   "int_list": "N,N,..."}.get(spec.kind, spec.kind.upper())
         if spec.kind == "bool":  # `--flag` alone turns it on; `--flag off` overrides a config file
             group.add_argument(_flag(name), dest=f"field_{name}", metavar="on|off", nargs="?", const="on",
                                default=None, help=f"{spec.help} Alone: on.")

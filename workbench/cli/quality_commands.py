@@ -3,22 +3,32 @@
 
 from __future__ import annotations
 
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError, store_get
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    CliError,
+    store_get,
+)
 from workbench.cli.progress import ProgressReporter
 
 
 def cmd_evaluate(args) -> int:
     import json
 
-    from workbench.core.checkpoints import CheckpointError
     from workbench.core.config import MIN_EVAL_SAMPLES
-    from workbench.core.datasets import DatasetMissing
+    from workbench.core.data.datasets import DatasetMissing
     from workbench.core.evaluation.classifier import EvaluationCancelled
     from workbench.core.evaluation.discriminator import format_report
     from workbench.core.evaluation.run_scores import (
-        DEFAULT_SAMPLES, evaluate_all_epochs, evaluate_run, run_discriminator_report,
+        DEFAULT_SAMPLES,
+        evaluate_all_epochs,
+        evaluate_run,
+        run_discriminator_report,
     )
-    from workbench.core.runs import RunLocked
+    from workbench.core.store.checkpoints import CheckpointError
+    from workbench.core.store.runs import RunLocked
 
     samples = DEFAULT_SAMPLES if args.samples is None else args.samples
     if not MIN_EVAL_SAMPLES <= samples <= 50000:
@@ -66,9 +76,9 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from workbench.core.checkpoints import CheckpointError
-    from workbench.core.run_check import check_run, repair_run
-    from workbench.core.runs import RunLocked, RunStore
+    from workbench.core.store.check import check_run, repair_run
+    from workbench.core.store.checkpoints import CheckpointError
+    from workbench.core.store.runs import RunLocked, RunStore
 
     runs = [store_get(args.run)] if args.run else RunStore().runs()
     if not runs:

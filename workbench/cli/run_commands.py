@@ -1,18 +1,25 @@
-"""Commands that create, train and manage runs: presets, train, resume, runs, show, sample,
-export, delete, settings."""
+"""Commands that create, train and manage runs: presets, train, resume, runs, show, export,
+delete, settings."""
 
 from __future__ import annotations
 
-import math
-import signal
 import sys
-from collections import Counter
 from pathlib import Path
 
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError, fmt, store_get
-from workbench.cli.parser import config_overrides
-from workbench.cli.progress import ProgressReporter
-from workbench.core.config import ConfigError, TrainConfig
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    fmt,
+    store_get,
+)
+from workbench.cli.training import (
+    describe_devices,
+    train_config_from_args,
+    train_prepared,
+)
+from workbench.core.config import ConfigError
 
 
 def cmd_presets(args) -> int:
@@ -25,46 +32,24 @@ def cmd_presets(args) -> int:
     return EXIT_OK
 
 
-def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
-    from workbench.core.presets import DEFAULT_PRESET, PRESETS, matching_preset, preset_config
-
-    if args.preset and args.config:
-        raise CliError("Give either --preset or --config, not both.", EXIT_USAGE)
-    if args.preset:
-        if args.preset not in PRESETS:
-            raise CliError(f"preset: {args.preset!r} is not a preset; choose one of {', '.join(PRESETS)}.",
-                           EXIT_USAGE)
-        base = preset_config(args.preset).to_dict()
-    elif args.config:
-        base = TrainConfig.load(args.config).to_dict()
-    else:
-        base = preset_config(DEFAULT_PRESET).to_dict()
-    overrides = config_overrides(args)
-    if (overrides.get("dataset", base.get("dataset")) == "folder" and "data_dir" in overrides
-            and not overrides.get("image_folder")):
-        overrides["image_folder"] = overrides.pop("data_dir")  # `--dataset folder --data-dir DIR`: DIR holds the images
-    config = TrainConfig.from_dict(base | overrides)  # flags are strings; from_dict coerces
-    return config, matching_preset(config)  # an edited preset is "custom", as in the window
-
-
 def cmd_train(args) -> int:
     config, preset = train_config_from_args(args)
     if args.dry_run:
         return _dry_run(config, preset)
 
     def create():
-        from workbench.core.runs import RunStore
+        from workbench.core.store.runs import RunStore
 
         run = RunStore().create(config, name=args.name, notes=args.notes, preset=preset)
         print(f"Run {run.id} ({run.info()['name']}) in {run.path}")
         return config, run
 
-    return _train_prepared(create)
+    return train_prepared(create)
 
 
 def _dry_run(config, preset) -> int:
-    from workbench import paths
-    from workbench.core.disk_space import estimate_for_config, shortage
+    from workbench.core import paths
+    from workbench.core.store.disk_space import estimate_for_config, shortage
 
     print(f"preset: {preset or 'custom'}")
     for key, value in config.to_dict().items():
@@ -77,10 +62,7 @@ def _dry_run(config, preset) -> int:
 
 
 def cmd_resume(args) -> int:
-    if args.run.startswith("sweep-"):
-        from workbench.cli.sweep_commands import resume_sweep
-
-        return resume_sweep(args)
+    """Continue a stopped or finished run (a sweep id is routed to the sweep commands)."""
 
     def find():
         run = store_get(args.run)
@@ -99,131 +81,11 @@ def cmd_resume(args) -> int:
         print(f"Resuming {run.id} from epoch {done} to {config.epochs}")
         return config, run
 
-    return _train_prepared(find)
-
-
-def run_stoppable(work, reporter: ProgressReporter):
-    """`work(reporter, control)` in this thread; the first Ctrl-C (or SIGTERM, which is how
-    torchrun and job schedulers stop a process) stops after the current batch, saving a
-    checkpoint; the second aborts."""
-    from workbench.core.events import TrainingControl
-
-    control = TrainingControl()
-
-    def on_signal(signum, frame):
-        if control.stopped:
-            raise KeyboardInterrupt
-        control.stop()
-        reporter.note("Stopping after the current batch and saving a checkpoint (Ctrl-C again to abort)…")
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        return work(reporter, control)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _train(config, run) -> int:
-    """Run the trainer in this thread with a progress bar; Ctrl-C stops after the batch."""
-    from workbench.core.training import Trainer
-
-    reporter = ProgressReporter()
-    reporter.evaluating = bool(config.eval_samples)
-    return _exit_status(run_stoppable(Trainer(config, run).run, reporter))
-
-
-def _exit_status(final) -> int:
-    name = type(final).__name__
-    if name == "Finished":
-        return EXIT_OK
-    if name == "Stopped":
-        return EXIT_STOPPED
-    return EXIT_FAILED
-
-
-def _train_prepared(prepare) -> int:
-    """Train the run `prepare()` makes or finds (returning (config, run)) in this process, or,
-    started by torchrun, as one of its processes: rank 0 prepares the run and writes it, the
-    others get its config and train beside it."""
-    from workbench.core import distributed
-
-    if not distributed.launched():
-        return _train(*prepare())
-    with distributed.joined() as group:
-        return _train_rank(group, prepare)
-
-
-def _train_rank(group, prepare) -> int:
-    from workbench.core.distributed import FollowerRun, OtherRankFailed
-    from workbench.core.training import Trainer
-
-    made = {}
-
-    def on_rank_0():
-        made["config"], made["run"] = prepare()
-        return made["config"].to_dict(), made["run"].id
-
-    try:
-        config_fields, run_id = group.from_writer(on_rank_0)
-    except OtherRankFailed:
-        return EXIT_FAILED  # rank 0 said why
-    config = TrainConfig.from_dict(config_fields)
-    run = made.get("run") or FollowerRun(run_id)
-    device, problem = group.prepare(config)  # the same answer on every rank
-    if problem:
-        if group.writes:
-            _fail_unstarted(run, problem)
-            print(problem, file=sys.stderr)
-        return EXIT_FAILED
-    if group.writes:
-        print(f"{group.world_size} processes on {len({h for h, _ in group.places})} node(s), {group.backend}: "
-              f"{_devices(d for _, d in group.places)}; each trains on {config.batch_size // group.world_size} "
-              f"images of every batch of {config.batch_size}")
-        reporter = ProgressReporter()
-        reporter.evaluating = bool(config.eval_samples)
-        trainer = Trainer(config, run, device, group=group)
-    else:
-        reporter = _RankReporter(group.rank)
-        trainer = Trainer(config, run, device, progress_interval=math.inf, group=group)  # checks at epoch ends
-    status = _exit_status(run_stoppable(trainer.run, reporter))
-    if status != EXIT_FAILED:
-        group.leave_together()
-    return status
-
-
-def _devices(names) -> str:
-    """'cpu ×2' for two processes on CPUs; 'cuda:0, cuda:1' for two GPUs."""
-    return ", ".join(f"{d} ×{n}" if n > 1 else d for d, n in Counter(names).items())
-
-
-class _RankReporter:
-    """What a rank other than 0 prints: only why it ended, when it failed (rank 0 reports the rest)."""
-
-    def __init__(self, rank: int):
-        self.rank = rank
-
-    def note(self, text: str) -> None:
-        pass
-
-    def __call__(self, event) -> None:
-        if type(event).__name__ == "Failed":
-            print(f"[rank {self.rank}] {event.message}", file=sys.stderr, flush=True)
-
-
-def _fail_unstarted(run, problem: str) -> None:
-    """Mark a run that could not start as failed, unless another process is training it."""
-    from workbench.core.runs import RunLocked, now_iso
-
-    try:
-        with run.lock():
-            run.update_info(status="failed", message=problem, finished=now_iso())
-    except RunLocked:
-        pass
+    return train_prepared(find)
 
 
 def cmd_runs(args) -> int:
-    from workbench.core.runs import RunStore
+    from workbench.core.store.runs import RunStore
 
     summaries = RunStore().summaries()
     if not summaries:
@@ -264,7 +126,8 @@ def cmd_show(args) -> int:
           f"  {'quality':>8}  {'coverage':>8}")
     for m in log.epochs:
         print(f"{m['epoch']:>5}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
-              f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  {fmt(m.get('seconds'), '6.1f')}"
+              f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  "
+              f"{fmt(m.get('seconds'), '6.1f')}"
               f"  {fmt(m.get('quality'), '8.3f')}  {fmt(m.get('coverage'), '8.3f')}")
     return EXIT_OK
 
@@ -276,15 +139,16 @@ def _trained_on(segments) -> str:
         if not isinstance(seg, dict):
             continue
         processes, devices = seg.get("processes") or 1, seg.get("devices") or []
-        how = (f"1 process ({_devices(devices)})" if processes == 1 else
-               f"{processes} processes on {seg.get('nodes') or 1} node(s), {seg.get('backend')} ({_devices(devices)})")
+        how = (f"1 process ({describe_devices(devices)})" if processes == 1 else
+               f"{processes} processes on {seg.get('nodes') or 1} node(s), {seg.get('backend')} "
+               f"({describe_devices(devices)})")
         parts.append(f"{how} from epoch {int(seg.get('from_epoch') or 0) + 1}")
     return "; ".join(parts) or "-"
 
 
 def cmd_export(args) -> int:
-    from workbench.core.animation import write_gif
-    from workbench.core.export import export_run
+    from workbench.core.outputs.animation import write_gif
+    from workbench.core.outputs.export import export_run
 
     if args.out is None and args.gif is None and args.tensorboard is None:
         raise CliError("Give --out DIR (the run as a folder), --gif FILE (its training as an animation), "
@@ -305,7 +169,11 @@ def cmd_export(args) -> int:
 
 
 def _export_tensorboard(run, folder: Path) -> None:
-    from workbench.core.tensorboard_log import INSTALL_HINT, TensorBoardMissing, export_log
+    from workbench.core.training.tensorboard_log import (
+        INSTALL_HINT,
+        TensorBoardMissing,
+        export_log,
+    )
 
     try:
         written = export_log(run, folder)
@@ -316,7 +184,7 @@ def _export_tensorboard(run, folder: Path) -> None:
 
 
 def cmd_delete(args) -> int:
-    from workbench.core.runs import RunLocked, RunStore
+    from workbench.core.store.runs import RunLocked, RunStore
 
     run = store_get(args.run)
     if not args.yes:
@@ -334,7 +202,7 @@ def cmd_delete(args) -> int:
 
 
 def cmd_settings(args) -> int:
-    from workbench import paths
+    from workbench.core import paths
     from workbench.core.evaluation.coverage import CollapseThresholds
 
     if args.data_dir is not None:

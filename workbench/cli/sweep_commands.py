@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import json
 
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError, fmt
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    CliError,
+    fmt,
+)
 from workbench.cli.parser import config_overrides
 from workbench.cli.progress import ProgressReporter
+from workbench.cli.training import run_stoppable, train_config_from_args
 from workbench.core.config import ConfigError, FieldError, TrainConfig
 
 
@@ -29,7 +37,6 @@ def _get(key: str):
 def sweep_plan(args) -> tuple[TrainConfig, list, dict]:
     """(base config, axes, labels) from the flags; every problem of the base and of each --set
     value is collected and raised at once as one ConfigError."""
-    from workbench.cli.run_commands import train_config_from_args
     from workbench.core.presets import preset_config
     from workbench.core.sweeps import expand, parse_axes, scored_base, study
 
@@ -107,7 +114,6 @@ def resume_sweep(args) -> int:
 
 
 def _run(sweep) -> int:
-    from workbench.cli.run_commands import run_stoppable
     from workbench.core.sweeps import SweepRunner
 
     reporter = ProgressReporter()

@@ -11,8 +11,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, BinaryIO
+from typing import BinaryIO
 
 
 class DiskFull(OSError):

@@ -184,7 +184,7 @@ class TrainConfig:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         """Build from saved or user JSON; unknown keys and bad values raise ConfigError."""
         if not isinstance(data, dict):
             raise ConfigError([FieldError("(config)", data, "a JSON object of field: value")])
@@ -206,19 +206,20 @@ class TrainConfig:
         return config
 
     @classmethod
-    def load(cls, path: str | Path) -> "TrainConfig":
+    def load(cls, path: str | Path) -> TrainConfig:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as e:
-            raise ConfigError([FieldError("(config file)", str(path), f"a readable JSON file ({e.strerror})")])
+            problem = FieldError("(config file)", str(path), f"a readable JSON file ({e.strerror})")
+            raise ConfigError([problem]) from None
         except ValueError as e:
-            raise ConfigError([FieldError("(config file)", str(path), f"valid JSON ({e})")])
+            raise ConfigError([FieldError("(config file)", str(path), f"valid JSON ({e})")]) from None
         return cls.from_dict(data)
 
-    def with_changes(self, **changes) -> "TrainConfig":
+    def with_changes(self, **changes) -> TrainConfig:
         return replace(self, **changes)
 
-    def validate(self) -> list["FieldError"]:
+    def validate(self) -> list[FieldError]:
         """Every problem at once, each naming the field, the bad value and what is allowed."""
         errors = []
         for f in fields(self):
@@ -230,7 +231,7 @@ class TrainConfig:
         errors.extend(_cross_field_errors(self))
         return errors
 
-    def check(self) -> "TrainConfig":
+    def check(self) -> TrainConfig:
         errors = self.validate()
         if errors:
             raise ConfigError(errors)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
 
 # ---- file locks (flock on POSIX, msvcrt on Windows); released by the OS if the process dies --
 try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from importlib.resources import files
-from typing import Callable
 
 STARTUP: dict = {}  # seconds from main() to first show, for the startup benchmark
 ICON = "gan-workbench.png"  # in workbench/gui/icons/, package data (wheels and bundles carry it)
@@ -20,7 +20,7 @@ QUIT_WHEN_SHOWN = "WORKBENCH_QUIT_WHEN_SHOWN"  # set to 1: quit right after the 
 def install_extra_tabs(window) -> None:
     """The Runs tab (run browser) and the Sweeps tab next to the training tab."""
     from workbench.gui.runs import install_runs_tab
-    from workbench.gui.sweeps_view import install_sweeps_tab
+    from workbench.gui.sweeps.view import install_sweeps_tab
 
     browser = install_runs_tab(window, window.training_view)
     install_sweeps_tab(window, window.training_view, browser)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 EXIT_DISPLAY = 1
 

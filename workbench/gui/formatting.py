@@ -1,13 +1,10 @@
-"""How run values read in the GUI: durations, losses, dates, status colours, escaped text.
+"""How run values read in the GUI: durations, losses, dates, escaped text.
 
 Plain functions (no widgets), shared by the Runs tab and the compare view so a run's numbers
 read the same wherever it is shown.
 """
 
 from __future__ import annotations
-
-STATUS_COLORS = {"running": "#1565c0", "finished": "#2e7d32", "stopped": "#8d6e00", "failed": "#c62828",
-                 "damaged": "#c62828", "created": "#616161"}
 
 
 def format_duration(seconds: float | None) -> str:

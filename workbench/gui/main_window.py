@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 import workbench
-from workbench.gui.training_view import TrainingView
+from workbench.gui.training.view import TrainingView
 from workbench.gui.ui_settings import ui_settings
 
 STOP_AND_SAVE, KEEP_TRAINING = "stop", "keep"
@@ -24,10 +24,10 @@ _torch_state: dict = {"thread": None, "device": None, "error": None}
 def _load_torch() -> None:
     """Import the training stack and find the default device (runs in a daemon thread)."""
     try:
-        from workbench.core.training import resolve_device
+        from workbench.core.training.trainer import resolve_device
 
         _torch_state["device"] = str(resolve_device("auto"))
-    except Exception as e:  # noqa: BLE001 - shown in the status bar, training reports it properly
+    except Exception as e:  # shown in the status bar, training reports it properly
         _torch_state["error"] = f"{type(e).__name__}: {e}"
 
 

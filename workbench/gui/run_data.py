@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from workbench.core.runs import Run
+from workbench.core.store.runs import Run
 
 
 def read_config_dict(run: Run) -> tuple[dict, str | None]:

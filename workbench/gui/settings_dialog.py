@@ -3,9 +3,16 @@ collapse". Stored in the app's settings.json, shared with `gan-workbench setting
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QWidget,
+)
 
-from workbench import paths
+from workbench.core import paths
 from workbench.core.evaluation.coverage import CollapseThresholds
 
 

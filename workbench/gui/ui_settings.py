@@ -1,5 +1,5 @@
 """QSettings for UI state only (geometry, splitters, last form values); app settings that the
-CLI shares live in `workbench.paths` instead.
+CLI shares live in `workbench.core.paths` instead.
 
 Always the INI format in the user scope, so tests can redirect it with `QSettings.setPath`.
 """

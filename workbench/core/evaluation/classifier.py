@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F

@@ -39,9 +39,8 @@ class CollapseThresholds:
     max_share: float = 0.30
 
     @classmethod
-    def from_settings(cls) -> "CollapseThresholds":
-        from workbench import paths
-
+    def from_settings(cls) -> CollapseThresholds:
+        from workbench.core import paths
         saved = paths.load_settings()
         default = cls()
         return cls(_fraction(saved.get("collapse_min_coverage"), default.min_coverage),

@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 
 from workbench.core.config import TrainConfig
-from workbench.core.losses import Objective
-from workbench.core.sampling import draw_noise
+from workbench.core.nets.losses import Objective
+from workbench.core.nets.sampling import draw_noise
 
 BINS = 20
 REPORT_SEED = 7

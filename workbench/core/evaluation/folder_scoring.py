@@ -13,15 +13,22 @@ the classifier version. Any other folder has no score, and `NotScorable` says wh
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
 from workbench.core.evaluation.classifier import (
-    EvaluationCancelled, save_classifier, train_classifier,
+    EvaluationCancelled,
+    save_classifier,
+    train_classifier,
 )
 from workbench.core.evaluation.registry import (
-    ScoringModel, cache_path, cached_classifier, classifier_meta, memoised, scoring_from,
+    ScoringModel,
+    cache_path,
+    cached_classifier,
+    classifier_meta,
+    memoised,
+    scoring_from,
 )
 
 MIN_CLASSES = 2
@@ -86,9 +93,9 @@ def folder_scoring_model(config, device="cpu", progress: Callable[[float, str], 
     """The scoring model of a config's image folder (trained now, with progress and cancel, or
     from the cache); NotScorable when the folder is not laid out by class, ImageFolderError when
     it cannot be read."""
+    from workbench.core.data.image_folder import PreparationCancelled, scan
+    from workbench.core.data.training_data import prepared_folder
     from workbench.core.events import Preparing
-    from workbench.core.image_folder import PreparationCancelled, scan
-    from workbench.core.training_data import prepared_folder
 
     found = scan(config.image_folder)
     names, file_labels = class_layout(found)

@@ -14,11 +14,16 @@ import time
 
 import torch
 
-from workbench import paths
-from workbench.core.datasets import load_split
-from workbench.core.evaluation.classifier import save_classifier, train_classifier
+from workbench.core import paths
 from workbench.core.atomic import write_json
-from workbench.core.evaluation.registry import SHIPPED, TRAINING, cache_key, classifier_meta
+from workbench.core.data.datasets import load_split
+from workbench.core.evaluation.classifier import save_classifier, train_classifier
+from workbench.core.evaluation.registry import (
+    SHIPPED,
+    TRAINING,
+    cache_key,
+    classifier_meta,
+)
 
 
 def main(argv=None) -> int:

@@ -15,16 +15,27 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 
-from workbench import paths
-from workbench.core.datasets import BUILT_IN, files_checksum, load_split, raw_folder, resize_images
+from workbench.core import paths
+from workbench.core.data.datasets import (
+    BUILT_IN,
+    files_checksum,
+    load_split,
+    raw_folder,
+    resize_images,
+)
 from workbench.core.evaluation.classifier import (
-    CLASSIFIER_VERSION, FeatureClassifier, accuracy, as_unit_float, load_classifier, save_classifier,
+    CLASSIFIER_VERSION,
+    FeatureClassifier,
+    accuracy,
+    as_unit_float,
+    load_classifier,
+    save_classifier,
     train_classifier,
 )
 from workbench.core.evaluation.frechet import feature_statistics
@@ -168,7 +179,7 @@ def cached_classifier(key: str):
     if cached.exists():
         try:
             return load_classifier(cached)
-        except Exception:  # noqa: BLE001 - any unreadable cache file is simply remade
+        except Exception:  # any unreadable cache file is simply remade
             pass
     return None
 

@@ -4,17 +4,21 @@ run's metrics.jsonl beside that epoch's losses, and the discriminator report sto
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
-from workbench import paths
-from workbench.core.epoch_checkpoints import checkpoint_for, epoch_checkpoints, load_networks
+from workbench.core import paths
 from workbench.core.evaluation.discriminator import discriminator_report
 from workbench.core.evaluation.registry import ScoringModel, scoring_model
 from workbench.core.evaluation.scoring import GeneratorEvaluator, image_scores
 from workbench.core.evaluation.stored import REPORT_FILE
-from workbench.core.runs import Run
+from workbench.core.store.epoch_checkpoints import (
+    checkpoint_for,
+    epoch_checkpoints,
+    load_networks,
+)
+from workbench.core.store.runs import Run
 
 DEFAULT_SAMPLES = 2000
 

@@ -10,7 +10,7 @@ from workbench.core.config import TrainConfig
 from workbench.core.evaluation.coverage import normalised_entropy
 from workbench.core.evaluation.frechet import feature_statistics, frechet_distance
 from workbench.core.evaluation.registry import ScoringModel
-from workbench.core.sampling import draw_noise, to_display
+from workbench.core.nets.sampling import draw_noise, to_display
 
 EVAL_SEED = 20_241_129  # the same latent points for every epoch and every run of a latent size
 

@@ -5,9 +5,24 @@ after another and ranked by image quality.
 `studies` holds the built-in ones, `estimate` says how long it will take.
 """
 
-from workbench.core.sweeps.grid import Axis, Point, expand, parse_axes, parse_axis, run_count, scored_base
+from workbench.core.sweeps.grid import (
+    Axis,
+    Point,
+    expand,
+    parse_axes,
+    parse_axis,
+    run_count,
+    scored_base,
+)
 from workbench.core.sweeps.runner import SweepEnded, SweepRunner, SweepRunStarted
-from workbench.core.sweeps.store import Sweep, SweepBusy, SweepNotFound, SweepRow, SweepStore, run_is_done
+from workbench.core.sweeps.store import (
+    Sweep,
+    SweepBusy,
+    SweepNotFound,
+    SweepRow,
+    SweepStore,
+    run_is_done,
+)
 from workbench.core.sweeps.studies import STUDIES, Study, study
 
 __all__ = [

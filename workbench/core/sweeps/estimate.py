@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from workbench.core.config import TrainConfig
-from workbench.core.runs import RunStore
+from workbench.core.store.runs import RunStore
 
 TRAIN_IMAGES = {"mnist": 60000, "fashion-mnist": 60000, "kmnist": 60000, "cifar10": 50000}
 SHAPE_FIELDS = ("dataset", "architecture", "g_widths", "d_widths", "latent_size", "batch_size", "d_steps",
@@ -61,7 +61,7 @@ def probe_speed(config: TrainConfig, seconds: float = 2.0, cancel: Callable[[], 
     `cancel()` ends it early (the app is quitting)."""
     import torch
 
-    from workbench.core.training import Trainer, _State, resolve_device
+    from workbench.core.training.trainer import Trainer, _State, resolve_device
 
     device = resolve_device(config.device)
     state = _State(config, device)

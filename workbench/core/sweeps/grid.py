@@ -10,7 +10,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from workbench.core.config import ConfigError, FieldError, TrainConfig, coerce, field_names, spec_of
+from workbench.core.config import (
+    ConfigError,
+    FieldError,
+    TrainConfig,
+    coerce,
+    field_names,
+    spec_of,
+)
 
 DEFAULT_EVAL_SAMPLES = 2000  # sweeps rank by quality, so their runs are scored unless told not to
 MAX_RUNS = 100  # a grid larger than this is almost always a typo, and would take days on a CPU
@@ -32,7 +39,7 @@ class Axis:
         return {"fields": list(self.fields), "values": [list(p) for p in self.points]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Axis":
+    def from_dict(cls, data: dict) -> Axis:
         return cls(tuple(data["fields"]), tuple(tuple(p) for p in data["values"]))
 
     def text(self) -> str:

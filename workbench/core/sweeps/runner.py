@@ -8,12 +8,12 @@ runs too, so it ends the sweep with the run's message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from workbench.core.atomic import describe_write_error
 from workbench.core.events import Failed, Stopped, TrainingControl
-from workbench.core.runs import RunStore
+from workbench.core.store.runs import RunStore
 from workbench.core.sweeps.store import Sweep, SweepBusy, run_is_done
 
 
@@ -60,7 +60,7 @@ class SweepRunner:
         return ended
 
     def _run_locked(self, emit, control) -> SweepEnded:
-        from workbench.core.training import Trainer
+        from workbench.core.training.trainer import Trainer
 
         sweep = self.sweep
         runs = sweep.ensure_runs(self.store)

@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench import paths
+from workbench.core import paths
 from workbench.core.atomic import write_json
-from workbench.core.compare import rank_by_quality, run_stats
 from workbench.core.config import TrainConfig
-from workbench.core.presets import matching_preset
 from workbench.core.file_locks import held_lock, lock_is_held
-from workbench.core.runs import Run, RunStore, now_iso
+from workbench.core.outputs.compare import rank_by_quality, run_stats
+from workbench.core.presets import matching_preset
+from workbench.core.store.runs import Run, RunStore, now_iso
 from workbench.core.sweeps.grid import Axis, Point, expand
 
 SWEEP_FILE = "sweep.json"

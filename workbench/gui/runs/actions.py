@@ -16,10 +16,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMenu, QMessageBox
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+)
 
 from workbench.core.atomic import describe_write_error
-from workbench.core.runs import Run, RunLocked, RunSummary
+from workbench.core.store.runs import Run, RunLocked, RunSummary
 from workbench.gui.runs.dialogs import ResumeDialog
 
 MAX_COMPARE = 8
@@ -182,12 +189,12 @@ class RunActions:
                 window.raise_()
                 window.activateWindow()
                 return window
-        from workbench.core.checkpoints import CheckpointError
         from workbench.core.config import ConfigError
+        from workbench.core.store.checkpoints import CheckpointError
 
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            from workbench.gui.generate_window import GenerateWindow  # torch loads here
+            from workbench.gui.generate.window import GenerateWindow  # torch loads here
 
             window = GenerateWindow(Run(s.path), s.name)
         except (CheckpointError, ConfigError, OSError) as e:
@@ -247,7 +254,7 @@ class RunActions:
         folder = self.choose_export_dir(s)
         if not folder:
             return []
-        from workbench.core.export import export_run
+        from workbench.core.outputs.export import export_run
 
         out = Path(folder) / s.id
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -271,7 +278,7 @@ class RunActions:
         path = self.ask_gif_path(s)
         if not path:
             return None
-        from workbench.core.animation import write_gif
+        from workbench.core.outputs.animation import write_gif
 
         try:
             frames = write_gif([Run(s.path)], path, [s.name])
@@ -318,7 +325,7 @@ class RunActions:
             return None
         if self.compare_callback is not None:
             return self.compare_callback(runs)
-        from workbench.gui.compare_view import CompareView
+        from workbench.gui.compare.view import CompareView
 
         view = CompareView(runs, palette=self.palette_)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -8,21 +8,35 @@ with the selected runs lives in `runs.actions`; the background evaluation in `ru
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QToolButton, QVBoxLayout,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
-from workbench.core.runs import Run, RunStore, RunSummary
+from workbench.core.store.runs import Run, RunStore, RunSummary
 from workbench.gui.layout import splitter
-from workbench.gui.run_colors import RunPalette
+from workbench.gui.plots.colours import RunPalette
 from workbench.gui.runs.actions import RunActions
 from workbench.gui.runs.details import RunDetails
 from workbench.gui.runs.evaluation import EvaluationBar
-from workbench.gui.runs.table_model import COLUMNS, RUN_ID_ROLE, THUMB_SIZE, RunFilterProxy, RunTableModel
+from workbench.gui.runs.table_model import (
+    COLUMNS,
+    RUN_ID_ROLE,
+    THUMB_SIZE,
+    RunFilterProxy,
+    RunTableModel,
+)
 
 POLL_MS = 1500
 
@@ -268,7 +282,7 @@ def install_runs_tab(main_window, training_view, store: RunStore | None = None) 
             show_tab(training_view)
 
     def compare(runs: list[Run]):
-        from workbench.gui.compare_view import CompareView
+        from workbench.gui.compare.view import CompareView
 
         view = CompareView(runs, palette=browser.palette_)
         main_window.add_tab(view, f"Compare {len(runs)} runs")

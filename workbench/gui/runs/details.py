@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem,
-    QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from workbench.core.config import field_specs
-from workbench.core.runs import Run, RunSummary
-from workbench.gui.formatting import STATUS_COLORS, escape_html
-from workbench.gui.grid_view import EpochGridView
+from workbench.core.store.runs import Run, RunSummary
+from workbench.gui.formatting import escape_html
 from workbench.gui.layout import splitter
-from workbench.gui.live_view import D_COLOR, G_COLOR
-from workbench.gui.loss_plot import LossPlot
-from workbench.gui.run_colors import RunPalette
+from workbench.gui.plots.colours import D_COLOR, G_COLOR, STATUS_COLORS, RunPalette
+from workbench.gui.plots.grid_view import EpochGridView
+from workbench.gui.plots.loss_plot import LossPlot
 from workbench.gui.run_data import epoch_curves, read_config_dict
 from workbench.gui.runs.quality_section import QualitySection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QSpinBox, QVBoxLayout
 
-from workbench.core.runs import RunSummary
+from workbench.core.store.runs import RunSummary
 
 
 class ResumeDialog(QDialog):

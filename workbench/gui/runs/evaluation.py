@@ -14,8 +14,8 @@ import traceback
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from workbench.core.runs import Run
-from workbench.gui.training_worker import retire, start_worker
+from workbench.core.store.runs import Run
+from workbench.gui.training.worker import retire, start_worker
 
 SCORES_SHARE = 0.9  # of the progress bar; the discriminator report takes the rest
 
@@ -48,7 +48,7 @@ class EvaluationWorker(QObject):
         outcome = {"run_id": self.run_dir.id, "status": "failed", "message": "", "scores": [], "report": None}
         try:
             outcome.update(self._evaluate(outcome))
-        except Exception as e:  # noqa: BLE001 - anything must reach the window, not kill the thread
+        except Exception as e:  # anything must reach the window, not kill the thread
             outcome.update(self._failure(e))
         app = QCoreApplication.instance()
         if app is not None:  # as TrainingWorker: deleted later in the GUI thread, never in this one
@@ -56,8 +56,13 @@ class EvaluationWorker(QObject):
         self.finished.emit(outcome)
 
     def _evaluate(self, outcome: dict) -> dict:
-        from workbench.core.evaluation.classifier import EvaluationCancelled  # torch loads here
-        from workbench.core.evaluation.run_scores import evaluate_all_epochs, run_discriminator_report
+        from workbench.core.evaluation.classifier import (
+            EvaluationCancelled,  # torch loads here
+        )
+        from workbench.core.evaluation.run_scores import (
+            evaluate_all_epochs,
+            run_discriminator_report,
+        )
 
         def stage(start: float, share: float):
             def progress(fraction: float, text: str) -> None:
@@ -78,11 +83,11 @@ class EvaluationWorker(QObject):
 
     @staticmethod
     def _failure(error: Exception) -> dict:
-        from workbench.core.checkpoints import CheckpointError
         from workbench.core.config import ConfigError
-        from workbench.core.datasets import DatasetMissing
+        from workbench.core.data.datasets import DatasetMissing
         from workbench.core.evaluation.classifier import EvaluationCancelled
-        from workbench.core.runs import RunLocked
+        from workbench.core.store.checkpoints import CheckpointError
+        from workbench.core.store.runs import RunLocked
 
         if isinstance(error, EvaluationCancelled):
             return {"status": "cancelled", "message": "Evaluation cancelled."}

@@ -12,9 +12,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from workbench.core.evaluation.stored import stored_discriminator_report
-from workbench.core.runs import Run
-from workbench.gui.live_view import FAKE_COLOR, REAL_COLOR
-from workbench.gui.quality_widgets import ClassHistogram, CollapseBadge, QualityPlot
+from workbench.core.store.runs import Run
+from workbench.gui.plots.colours import FAKE_COLOR, REAL_COLOR
+from workbench.gui.plots.quality_widgets import (
+    ClassHistogram,
+    CollapseBadge,
+    QualityPlot,
+)
 
 NOT_EVALUATED = "Not evaluated yet — press Evaluate"
 

@@ -10,13 +10,19 @@ import os
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QImage, QPixmap
 
-from workbench.core.listing import SummaryCache
-from workbench.core.runs import RunStore, RunSummary
-from workbench.gui.formatting import STATUS_COLORS, format_created, format_duration, format_loss
-from workbench.gui.run_colors import RunPalette
+from workbench.core.store.listing import SummaryCache
+from workbench.core.store.runs import RunStore, RunSummary
+from workbench.gui.formatting import format_created, format_duration, format_loss
+from workbench.gui.plots.colours import STATUS_COLORS, RunPalette
 
 THUMB_SIZE = 40
 

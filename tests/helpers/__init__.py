@@ -1,0 +1,1 @@
+"""Helpers shared by the test folders: image files in real dataset layouts, trained runs, run browsers."""

@@ -1,0 +1,167 @@
+"""Training from the command line, shared by the run and sweep commands: the config the flags
+describe, Ctrl-C and SIGTERM as a Stop, one process or one of torchrun's, and the exit status a
+training's last event gives."""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+from collections import Counter
+
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    CliError,
+)
+from workbench.cli.parser import config_overrides
+from workbench.cli.progress import ProgressReporter
+from workbench.core.config import TrainConfig
+
+
+def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
+    from workbench.core.presets import (
+        DEFAULT_PRESET,
+        PRESETS,
+        matching_preset,
+        preset_config,
+    )
+
+    if args.preset and args.config:
+        raise CliError("Give either --preset or --config, not both.", EXIT_USAGE)
+    if args.preset:
+        if args.preset not in PRESETS:
+            raise CliError(f"preset: {args.preset!r} is not a preset; choose one of {', '.join(PRESETS)}.",
+                           EXIT_USAGE)
+        base = preset_config(args.preset).to_dict()
+    elif args.config:
+        base = TrainConfig.load(args.config).to_dict()
+    else:
+        base = preset_config(DEFAULT_PRESET).to_dict()
+    overrides = config_overrides(args)
+    if (overrides.get("dataset", base.get("dataset")) == "folder" and "data_dir" in overrides
+            and not overrides.get("image_folder")):
+        overrides["image_folder"] = overrides.pop("data_dir")  # `--dataset folder --data-dir DIR`: DIR holds the images
+    config = TrainConfig.from_dict(base | overrides)  # flags are strings; from_dict coerces
+    return config, matching_preset(config)  # an edited preset is "custom", as in the window
+
+
+def run_stoppable(work, reporter: ProgressReporter):
+    """`work(reporter, control)` in this thread; the first Ctrl-C (or SIGTERM, which is how
+    torchrun and job schedulers stop a process) stops after the current batch, saving a
+    checkpoint; the second aborts."""
+    from workbench.core.events import TrainingControl
+
+    control = TrainingControl()
+
+    def on_signal(signum, frame):
+        if control.stopped:
+            raise KeyboardInterrupt
+        control.stop()
+        reporter.note("Stopping after the current batch and saving a checkpoint (Ctrl-C again to abort)…")
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return work(reporter, control)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _train(config, run) -> int:
+    """Run the trainer in this thread with a progress bar; Ctrl-C stops after the batch."""
+    from workbench.core.training.trainer import Trainer
+
+    reporter = ProgressReporter()
+    reporter.evaluating = bool(config.eval_samples)
+    return _exit_status(run_stoppable(Trainer(config, run).run, reporter))
+
+
+def _exit_status(final) -> int:
+    name = type(final).__name__
+    if name == "Finished":
+        return EXIT_OK
+    if name == "Stopped":
+        return EXIT_STOPPED
+    return EXIT_FAILED
+
+
+def train_prepared(prepare) -> int:
+    """Train the run `prepare()` makes or finds (returning (config, run)) in this process, or,
+    started by torchrun, as one of its processes: rank 0 prepares the run and writes it, the
+    others get its config and train beside it."""
+    from workbench.core.training import distributed
+    if not distributed.launched():
+        return _train(*prepare())
+    with distributed.joined() as group:
+        return _train_rank(group, prepare)
+
+
+def _train_rank(group, prepare) -> int:
+    from workbench.core.training.distributed import FollowerRun, OtherRankFailed
+    from workbench.core.training.trainer import Trainer
+
+    made = {}
+
+    def on_rank_0():
+        made["config"], made["run"] = prepare()
+        return made["config"].to_dict(), made["run"].id
+
+    try:
+        config_fields, run_id = group.from_writer(on_rank_0)
+    except OtherRankFailed:
+        return EXIT_FAILED  # rank 0 said why
+    config = TrainConfig.from_dict(config_fields)
+    run = made.get("run") or FollowerRun(run_id)
+    device, problem = group.prepare(config)  # the same answer on every rank
+    if problem:
+        if group.writes:
+            _fail_unstarted(run, problem)
+            print(problem, file=sys.stderr)
+        return EXIT_FAILED
+    if group.writes:
+        print(f"{group.world_size} processes on {len({h for h, _ in group.places})} node(s), {group.backend}: "
+              f"{describe_devices(d for _, d in group.places)}; each trains on {config.batch_size // group.world_size} "
+              f"images of every batch of {config.batch_size}")
+        reporter = ProgressReporter()
+        reporter.evaluating = bool(config.eval_samples)
+        trainer = Trainer(config, run, device, group=group)
+    else:
+        reporter = _RankReporter(group.rank)
+        trainer = Trainer(config, run, device, progress_interval=math.inf, group=group)  # checks at epoch ends
+    status = _exit_status(run_stoppable(trainer.run, reporter))
+    if status != EXIT_FAILED:
+        group.leave_together()
+    return status
+
+
+def describe_devices(names) -> str:
+    """'cpu ×2' for two processes on CPUs; 'cuda:0, cuda:1' for two GPUs."""
+    return ", ".join(f"{d} ×{n}" if n > 1 else d for d, n in Counter(names).items())
+
+
+class _RankReporter:
+    """What a rank other than 0 prints: only why it ended, when it failed (rank 0 reports the rest)."""
+
+    def __init__(self, rank: int):
+        self.rank = rank
+
+    def note(self, text: str) -> None:
+        pass
+
+    def __call__(self, event) -> None:
+        if type(event).__name__ == "Failed":
+            print(f"[rank {self.rank}] {event.message}", file=sys.stderr, flush=True)
+
+
+def _fail_unstarted(run, problem: str) -> None:
+    """Mark a run that could not start as failed, unless another process is training it."""
+    from workbench.core.store.runs import RunLocked, now_iso
+
+    try:
+        with run.lock():
+            run.update_info(status="failed", message=problem, finished=now_iso())
+    except RunLocked:
+        pass

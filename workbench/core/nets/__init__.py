@@ -1,0 +1,1 @@
+"""The two networks and what feeds them: model families, loss objectives, generator averaging, noise and grids."""

@@ -1,0 +1,55 @@
+"""Images from a generator: latent noise, display mapping, grids (torchvision's make_grid) and
+PNG files. Generating from a stored run is `workbench.core.outputs.generation`."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from workbench.core.atomic import write_with
+from workbench.core.config import TrainConfig
+
+
+def draw_noise(count: int, config: TrainConfig, device, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Latent vectors from the config's distribution (normal N(0,1) or uniform U(-1,1))."""
+    shape = (count, config.latent_size)
+    if config.latent_distribution == "uniform":
+        return torch.rand(shape, device=device, generator=generator).mul_(2.0).sub_(1.0)
+    return torch.randn(shape, device=device, generator=generator)
+
+
+def fixed_noise(config: TrainConfig) -> torch.Tensor:
+    """The run's fixed sample noise: drawn on the CPU from the seed alone, so every run with the
+    same seed, latent size and distribution shows the same latent points."""
+    return draw_noise(config.grid_size, config, "cpu", torch.Generator().manual_seed(config.seed))
+
+
+def to_display(images: torch.Tensor, image_range: str) -> torch.Tensor:
+    """Generator output → [0, 1] for viewing, given the range the real images were scaled to."""
+    if image_range == "symmetric":
+        images = (images + 1.0) * 0.5
+    return images.clamp(0.0, 1.0)
+
+
+def grid_array(images: torch.Tensor, nrow: int | None = None) -> np.ndarray:
+    """A uint8 grid of [0, 1] images (N, C, H, W), square-ish, 2-pixel gaps: (H, W) for
+    greyscale images, (H, W, 3) for colour ones."""
+    from torchvision.utils import make_grid
+
+    n = images.shape[0]
+    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=2, pad_value=0.0)
+    grid = grid.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
+    return grid.permute(1, 2, 0).contiguous().numpy() if images.shape[1] == 3 else grid[0].numpy()
+
+
+def save_png(grid: np.ndarray, path: Path) -> None:
+    """Write a uint8 grid as a PNG, atomically: greyscale for (H, W), RGB for (H, W, 3)."""
+    from PIL import Image
+
+    grid = np.ascontiguousarray(grid, dtype=np.uint8)  # Pillow reads (H, W) as L, (H, W, 3) as RGB
+    image = Image.fromarray(grid)
+    write_with(Path(path), lambda f: image.save(f, format="PNG"))

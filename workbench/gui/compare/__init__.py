@@ -1,0 +1,1 @@
+"""The Compare view: curves, grids and tables of runs side by side."""

@@ -1,0 +1,1 @@
+"""The Generate window: new images from a run's generator, drawn by a worker."""

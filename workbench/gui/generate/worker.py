@@ -1,0 +1,151 @@
+"""Rendering for the Generate window off the GUI thread: a `GenerateRequest` says what to draw
+(samples, interpolation rows, a walk) from which epoch; a `RenderWorker` renders one request in
+its own QThread; a `GeneratorCache` keeps the loaded generators per epoch between workers.
+
+The worker follows the training worker's thread pattern (`start_worker`, `retire` by the GUI
+thread). torch is imported only inside the worker. Outcomes are plain dicts of numpy arrays.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+
+MODES = ("samples", "interpolation", "walk")
+CACHED_EPOCHS = 4  # generators kept loaded; a conv generator is a few MB
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """One picture to draw. Interpolation row i goes from seed+i to seed_b+i; a walk sweeps
+    dimension `dim` of seed's point from low to high. `serial` orders requests: the newest wins."""
+
+    epoch: int
+    mode: str = "samples"
+    seed: int = 0
+    count: int = 64
+    seed_b: int = 1
+    steps: int = 10
+    rows: int = 1
+    spherical: bool | None = None
+    dim: int = 0
+    low: float = -3.0
+    high: float = 3.0
+    serial: int = 0
+
+    def with_serial(self, serial: int) -> GenerateRequest:
+        return replace(self, serial=serial)
+
+    def describe(self) -> str:
+        if self.mode == "interpolation":
+            how = "spherical" if self.spherical else "linear"
+            seeds = f"seed {self.seed} → {self.seed_b}" + (
+                f" … {self.seed + self.rows - 1} → {self.seed_b + self.rows - 1}" if self.rows > 1 else "")
+            return f"{self.rows} interpolation(s), {seeds}, {self.steps} steps ({how})"
+        if self.mode == "walk":
+            return f"dimension {self.dim} of seed {self.seed} from {self.low:g} to {self.high:g}, {self.steps} steps"
+        return f"{self.count} samples from seed {self.seed}"
+
+    def slug(self) -> str:
+        """A default file name part."""
+        if self.mode == "interpolation":
+            return f"interpolate-{self.seed}-{self.seed_b}"
+        if self.mode == "walk":
+            return f"walk-seed{self.seed}-dim{self.dim}"
+        return f"seed{self.seed}-{self.count}"
+
+
+def latents_for(request: GenerateRequest, config):
+    """(latent points (N, z), images per grid row or None for square) of a request."""
+    import torch
+
+    from workbench.core.outputs.generation import (
+        interpolation_latents,
+        seed_latents,
+        walk_latents,
+    )
+
+    if request.mode == "interpolation":
+        rows = [interpolation_latents(config, request.seed + i, request.seed_b + i, request.steps,
+                                      request.spherical) for i in range(request.rows)]
+        return torch.cat(rows), request.steps
+    if request.mode == "walk":
+        return walk_latents(config, request.seed, request.dim, request.low, request.high, request.steps), request.steps
+    return seed_latents(config, request.count, request.seed), None
+
+
+class GeneratorCache:
+    """Generators loaded per epoch, shared by a window's successive workers (the lock covers
+    the rare overlap of a worker being retired while the next starts)."""
+
+    def __init__(self, run, size: int = CACHED_EPOCHS):
+        self.run = run
+        self.size = size
+        self.loads = 0  # how many times a checkpoint was read (tests check the caching)
+        self._loaded: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, epoch: int):
+        with self._lock:
+            if epoch in self._loaded:
+                self._loaded.move_to_end(epoch)
+                return self._loaded[epoch]
+            from workbench.core.outputs.generation import LoadedGenerator
+
+            loaded = LoadedGenerator(self.run, epoch)
+            self.loads += 1
+            self._loaded[epoch] = loaded
+            while len(self._loaded) > self.size:
+                self._loaded.popitem(last=False)
+            return loaded
+
+
+class RenderWorker(QObject):
+    """Renders one request. `finished` carries {"request", "images" (N, H, W) float32 in [0, 1]
+    ((N, H, W, 3) in colour), "latents" (N, z), "grid" uint8 (H, W) or (H, W, 3), "nrow", "epoch",
+    "message" (a failure in words), "thread" (the ident of the thread that rendered)}."""
+
+    finished = Signal(object)
+
+    def __init__(self, run, cache: GeneratorCache, request: GenerateRequest, parent=None):
+        super().__init__(parent)
+        self.run_dir = run  # the name start_worker reads
+        self.cache = cache
+        self.request = request
+
+    @Slot()
+    def run(self) -> None:
+        """Runs in the worker thread; never raises, a failure becomes the outcome's message."""
+        outcome = {"request": self.request, "images": None, "latents": None, "grid": None, "nrow": None,
+                   "epoch": self.request.epoch, "message": "", "thread": threading.get_ident()}
+        try:
+            from workbench.core.outputs.generation import grid_of
+
+            loaded = self.cache.get(self.request.epoch)
+            latents, nrow = latents_for(self.request, loaded.config)
+            images = loaded.render(latents)
+            outcome.update(images=images, latents=latents.numpy(), grid=grid_of(images, nrow), nrow=nrow,
+                           epoch=loaded.epoch)
+        except Exception as e:  # anything must reach the window, not kill the thread
+            outcome["message"] = self._describe(e)
+        app = QCoreApplication.instance()
+        if app is not None:  # as TrainingWorker: deleted later in the GUI thread, never in this one
+            self.moveToThread(app.thread())
+        self.finished.emit(outcome)
+
+    @staticmethod
+    def _describe(error: Exception) -> str:
+        from workbench.core.config import ConfigError
+        from workbench.core.store.checkpoints import CheckpointError
+
+        if isinstance(error, (CheckpointError, ConfigError, ValueError, OSError)):
+            return str(error)
+        traceback.print_exc()
+        return f"{type(error).__name__}: {error}"
+
+
+__all__ = ["MODES", "GenerateRequest", "GeneratorCache", "RenderWorker", "latents_for"]

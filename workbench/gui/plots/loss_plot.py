@@ -1,0 +1,188 @@
+"""LossPlot: named line series over epochs with smoothing, legend and a hover read-out.
+
+One PlotDataItem per series, updated with setData (pyqtgraph's fast path); raw values are kept
+so the smoothing weight can change at any time. Reused by the live view and the compare view.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from workbench.core.outputs.smoothing import ema
+
+FAINT_ALPHA = 70
+
+
+class _Series:
+    __slots__ = ("item", "x", "y", "faint", "name", "color")
+
+    def __init__(self, item, x, y, faint, name, color):
+        self.item, self.x, self.y, self.faint, self.name, self.color = item, x, y, faint, name, color
+
+
+class LossPlot(QWidget):
+    """A pyqtgraph plot of series keyed by name; x is in (fractional) epochs."""
+
+    def __init__(self, parent=None, y_label: str = "loss", title: str | None = None, log_y: bool = False):
+        super().__init__(parent)
+        self._series: dict[str, _Series] = {}
+        self._weight = 0.0
+        self._log_y = log_y
+        self.plot_widget = pg.PlotWidget(self, background="w")
+        item = self.plot_widget.getPlotItem()
+        item.setLogMode(y=log_y)
+        if title:
+            item.setTitle(title, color="#333", size="10pt")
+        item.setLabel("bottom", "epoch")
+        item.setLabel("left", y_label)
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        self.legend = item.addLegend(offset=(-10, 10), labelTextColor="#222")
+        self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine))
+        self._cursor.setVisible(False)
+        item.addItem(self._cursor, ignoreBounds=True)
+
+        self.hover_label = QLabel(" ", self)
+        self.hover_label.setObjectName("hoverLabel")
+        self.hover_label.setTextFormat(Qt.TextFormat.RichText)
+        self.hover_label.setStyleSheet("color: #444;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.hover_label)
+        self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # ---- series ------------------------------------------------------------------------
+    def set_series(self, key: str, x, y, color, dashed: bool = False, markers: bool = False,
+                   faint: bool = False, name: str | None = None) -> None:
+        """Create the series on first call, then replace its data (styles are fixed at creation)."""
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        series = self._series.get(key)
+        if series is None:
+            qcolor = QColor(pg.mkColor(color))
+            if faint:
+                qcolor.setAlpha(FAINT_ALPHA)
+            pen = pg.mkPen(qcolor, width=1 if faint else 2,
+                           style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+            kwargs = {}
+            if markers:
+                kwargs = dict(symbol="o", symbolSize=6, symbolBrush=qcolor, symbolPen=qcolor)
+            item = self.plot_widget.plot([], [], pen=pen, name=name, **kwargs)
+            if faint:
+                item.setZValue(-10)
+            series = _Series(item, x, y, faint, name, qcolor)
+            self._series[key] = series
+        series.x, series.y = x, y
+        self._redraw(series)
+
+    def remove_series(self, key: str) -> None:
+        series = self._series.pop(key, None)
+        if series is not None:
+            self.plot_widget.getPlotItem().removeItem(series.item)
+
+    def set_series_visible(self, key: str, visible: bool) -> None:
+        series = self._series.get(key)
+        if series is not None:
+            series.item.setVisible(visible)
+
+    def series_keys(self) -> list[str]:
+        return list(self._series)
+
+    def series_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """What is drawn for `key` (smoothed when smoothing applies)."""
+        x, y = self._series[key].item.getData()
+        return (np.array([]) if x is None else x), (np.array([]) if y is None else y)
+
+    def set_smoothing(self, weight: float) -> None:
+        """EMA weight in [0, 1) for every non-faint series; 0 shows raw values."""
+        self._weight = float(weight)
+        for series in self._series.values():
+            if not series.faint:
+                self._redraw(series)
+
+    def smoothing(self) -> float:
+        return self._weight
+
+    def clear(self) -> None:
+        for key in list(self._series):
+            self.remove_series(key)
+        self.hover_label.setText(" ")
+        self._cursor.setVisible(False)
+
+    def _redraw(self, series: _Series) -> None:
+        y = series.y if series.faint or self._weight <= 0 else ema(series.y, self._weight)
+        series.item.setData(series.x, y)
+
+    # ---- hover -------------------------------------------------------------------------
+    def _on_mouse_moved(self, pos) -> None:
+        item = self.plot_widget.getPlotItem()
+        if not item.sceneBoundingRect().contains(pos):
+            self._cursor.setVisible(False)
+            return
+        x = item.vb.mapSceneToView(pos).x()
+        self.show_values_at(x)
+
+    def show_values_at(self, x: float) -> str:
+        """Put the values of the visible named series nearest to epoch `x` in the read-out."""
+        parts = []
+        for series in self._series.values():
+            if series.faint or not series.item.isVisible():
+                continue
+            xs, ys = series.item.getData()
+            if xs is None or len(xs) == 0:
+                continue
+            i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            value = 10.0 ** ys[i] if self._log_y else ys[i]
+            text = "nan" if not math.isfinite(value) else f"{value:.4g}"
+            label = series.name or "?"
+            parts.append(f"<span style='color:{series.color.name()}'>■</span> {label} "
+                         f"<b>{text}</b> <span style='color:#888'>@ {xs[i]:g}</span>")
+        self._cursor.setPos(x)
+        self._cursor.setVisible(bool(parts))
+        text = f"epoch {x:.2f}:&nbsp; " + "&nbsp;&nbsp; ".join(parts) if parts else " "
+        self.hover_label.setText(text)
+        return text
+
+
+class SmoothingControl(QWidget):
+    """A 0..0.99 slider for the EMA weight, with its value shown beside it."""
+
+    weight_changed = Signal(float)
+
+    def __init__(self, parent=None, weight: float = 0.0):
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("smoothingSlider")
+        self.slider.setRange(0, 99)
+        self.slider.setToolTip("Exponential moving average of the epoch curves (0 = raw values)")
+        self.value_label = QLabel(self)
+        self.value_label.setMinimumWidth(32)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Smoothing", self))
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.value_label)
+        self.slider.valueChanged.connect(self._on_value)
+        self.set_weight(weight)
+        self._on_value(self.slider.value())
+
+    def weight(self) -> float:
+        return self.slider.value() / 100.0
+
+    def set_weight(self, weight: float) -> None:
+        self.slider.setValue(int(round(min(max(float(weight), 0.0), 0.99) * 100)))
+
+    def _on_value(self, value: int) -> None:
+        self.value_label.setText(f"{value / 100:.2f}")
+        self.weight_changed.emit(value / 100.0)

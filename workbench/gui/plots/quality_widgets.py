@@ -1,0 +1,147 @@
+"""What the quality measures look like in the window: the quality plot (Fréchet score on a log
+axis, class coverage on a 0–1 axis at the right), the class histogram of generated samples,
+and the "possible mode collapse" badge. Shared by the training tab, the Runs tab and the
+compare view; they only show numbers the core computed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from workbench.core.evaluation.coverage import (
+    CollapseThresholds,
+    class_name,
+    collapse_reason,
+)
+from workbench.gui.plots.colours import COVERAGE_COLOR, QUALITY_COLOR
+from workbench.gui.plots.loss_plot import LossPlot
+
+QUALITY_LABEL = "Fréchet score"
+
+
+class QualityPlot(LossPlot):
+    """Fréchet score per epoch (log scale, left axis) and coverage (0–1, right axis)."""
+
+    def __init__(self, parent=None, title: str | None = "Image quality (Fréchet score: lower is better)"):
+        super().__init__(parent, y_label=QUALITY_LABEL, title=title, log_y=True)
+        item = self.plot_widget.getPlotItem()
+        self._coverage_box = pg.ViewBox()
+        item.showAxis("right")
+        item.scene().addItem(self._coverage_box)
+        item.getAxis("right").linkToView(self._coverage_box)
+        item.getAxis("right").setLabel("coverage")
+        item.getAxis("right").setLogMode(False)  # the plot's log mode is for the score only
+        self._coverage_box.setXLink(item)
+        self._coverage_box.setYRange(0, 1.02, padding=0)
+        self._coverage_box.setMouseEnabled(x=False, y=False)
+        self._coverage = pg.PlotDataItem([], [], pen=pg.mkPen(COVERAGE_COLOR, width=2, style=Qt.PenStyle.DashLine),
+                                         symbol="t", symbolSize=6, symbolBrush=COVERAGE_COLOR,
+                                         symbolPen=COVERAGE_COLOR)
+        self._coverage_box.addItem(self._coverage)
+        self.legend.addItem(self._coverage, "coverage")
+        item.vb.sigResized.connect(self._sync_boxes)
+
+    def set_epochs(self, epochs: list[dict]) -> None:
+        """Draw the epochs (metrics entries) that carry scores; others are skipped."""
+        scored = [e for e in epochs if isinstance(e.get("quality"), (int, float))]
+        x = [e["epoch"] for e in scored]
+        self.set_series("quality", x, [max(e["quality"], 1e-6) for e in scored], QUALITY_COLOR, markers=True,
+                        name="Fréchet score")
+        self._coverage.setData(x, [e.get("coverage", np.nan) for e in scored])
+
+    def coverage_data(self) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self._coverage.getData()
+        return (np.array([]) if x is None else x), (np.array([]) if y is None else y)
+
+    def clear(self) -> None:
+        super().clear()
+        self._coverage.setData([], [])
+
+    def _sync_boxes(self) -> None:
+        self._coverage_box.setGeometry(self.plot_widget.getPlotItem().vb.sceneBoundingRect())
+
+
+class ClassHistogram(QWidget):
+    """Bars of how often each class was predicted for the generated samples of one epoch."""
+
+    def __init__(self, parent=None, dataset: str = "mnist"):
+        super().__init__(parent)
+        self.dataset = dataset
+        self.plot_widget = pg.PlotWidget(self, background="w")
+        item = self.plot_widget.getPlotItem()
+        item.setMouseEnabled(x=False, y=False)
+        item.hideButtons()
+        item.setLabel("left", "share of samples")
+        item.getAxis("left").enableAutoSIPrefix(False)  # not "(x0.001)" with shares below 1
+        item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
+        self._bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=QUALITY_COLOR)
+        item.addItem(self._bars)
+        self._even = item.addLine(y=0.1, pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine))  # an even share
+        item.setYRange(0, 0.5, padding=0)
+        self.caption = QLabel(" ", self)
+        self.caption.setObjectName("classHistogramCaption")
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.plot_widget, 1)
+        self._hist: list[int] = []
+        self.clear()
+
+    def set_entry(self, entry: dict | None) -> None:
+        """Show an epoch's metrics entry's class histogram, or say that it has none."""
+        hist = (entry or {}).get("class_hist")
+        if not hist:
+            epoch = (entry or {}).get("epoch")
+            self.clear(f"No class histogram for epoch {epoch} (evaluation was off)" if epoch else None)
+            return
+        self._hist = [int(c) for c in hist]
+        total = max(sum(self._hist), 1)
+        shares = np.asarray(self._hist, dtype=float) / total
+        self._bars.setOpts(x=np.arange(len(shares)), height=shares)
+        item = self.plot_widget.getPlotItem()
+        item.setYRange(0, max(0.5, float(shares.max()) * 1.1), padding=0)
+        item.getAxis("bottom").setTicks([[(i, str(i)) for i in range(len(shares))]])
+        self._even.setPos(1 / len(shares))
+        top = int(shares.argmax())
+        judged = entry.get("classifier_accuracy")
+        self.caption.setText(f"<b>Predicted classes</b>, epoch {entry.get('epoch')}: coverage "
+                             f"{entry.get('coverage', 0):.2f}, most often {class_name(self.dataset, top)} "
+                             f"({shares[top]:.0%})" + (f"<br>judged by a classifier {judged:.1%} accurate on "
+                                                       f"held-out images" if isinstance(judged, (int, float)) else ""))
+
+    def histogram(self) -> list[int]:
+        return list(self._hist)
+
+    def clear(self, text: str | None = None) -> None:
+        self._hist = []
+        self._bars.setOpts(x=np.arange(10), height=np.zeros(10))
+        self.caption.setText(text or "<b>Predicted classes</b> of the samples appear with evaluation on")
+
+
+class CollapseBadge(QLabel):
+    """A red banner with the reason, visible only when the shown epoch looks collapsed."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("collapseBadge")
+        self.setWordWrap(True)
+        self.setStyleSheet("QLabel { background: #fdecea; color: #a61b1b; border: 1px solid #e6a5a5; "
+                           "border-radius: 4px; padding: 4px 8px; font-weight: bold; }")
+        self.reason: str | None = None
+        self.hide()
+
+    def set_entry(self, entry: dict | None, dataset: str = "mnist",
+                  thresholds: CollapseThresholds | None = None) -> None:
+        hist = (entry or {}).get("class_hist")
+        self.reason = collapse_reason(hist, thresholds or CollapseThresholds.from_settings(), dataset) if hist else None
+        if self.reason:
+            limits = thresholds or CollapseThresholds.from_settings()
+            self.setText(f"⚠ Possible mode collapse: {self.reason}")
+            self.setToolTip(f"Flagged when class coverage is below {limits.min_coverage:.2f} or one class "
+                            f"takes more than {limits.max_share:.0%} of samples (Settings → Mode-collapse "
+                            f"thresholds).")
+        self.setVisible(bool(self.reason))

@@ -1,0 +1,1 @@
+"""The Sweeps tab: the sweep list and table, the editor, the sweep worker."""

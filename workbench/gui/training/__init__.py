@@ -1,0 +1,1 @@
+"""The Training tab: the view, the config form, the live view, the training worker."""
