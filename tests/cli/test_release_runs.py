@@ -1,0 +1,105 @@
+"""Runs and sweeps written by release 0.1.0 (before the core moved into subpackages, status
+became an enum and failures got a reason) still list, show, resume, evaluate, check and compare.
+The fixture's folders were made by that release itself (tests/fixtures/make_release_home.py);
+each test works on its own unpacked copy."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+from workbench.core.store.runs import RunStore
+
+ARCHIVE = Path(__file__).resolve().parents[1] / "fixtures" / "release-0.1.0-home.tar.gz"
+NAMES = {"legacy-finished": "finished", "legacy-dcgan": "finished", "legacy-stopped": "stopped",
+         "legacy-no-data": "failed", "legacy-diverged": "failed"}
+
+
+@pytest.fixture
+def release_home(isolated_home) -> Path:
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(ARCHIVE) as archive:
+        archive.extractall(isolated_home, filter="data")
+    return isolated_home
+
+
+def run_named(name: str):
+    (summary,) = [s for s in RunStore().summaries() if s.name == name]
+    return RunStore().get(summary.id)
+
+
+def test_every_release_run_lists_with_its_status(release_home, capsys):
+    statuses = {s.name: s.status for s in RunStore().summaries()}
+    assert {n: statuses[n] for n in NAMES} == NAMES
+    assert len(statuses) == 9  # the five above and the two sweeps' four runs
+    assert main(["runs"]) == 0 and main(["sweeps"]) == 0
+    out = capsys.readouterr().out
+    assert "legacy-sweep-stopped" in out and "legacy-diverged" in out
+
+
+def test_show_prints_each_release_run(release_home, capsys):
+    for summary in RunStore().summaries():
+        assert main(["show", summary.id]) == 0
+    out = capsys.readouterr().out
+    assert "NaN or infinite at epoch 3" in out  # the diverged run's own message
+    assert "Looked in" in out  # the run whose data was missing
+
+
+def test_the_diverged_run_reads_as_diverged(release_home):
+    from workbench.core.sweeps.store import run_is_done
+
+    run = run_named("legacy-diverged")
+    assert run.info()["diverged"] is True
+    assert run_is_done(run)  # a sweep would not train it again
+    assert not run_is_done(run_named("legacy-no-data"))
+
+
+def test_check_passes_on_every_release_run(release_home, capsys):
+    assert main(["check"]) == 0, capsys.readouterr()
+
+
+def test_sweeps_show_and_the_stopped_one_resumes(release_home, data, capsys):
+    assert main(["sweep-show", "legacy-sweep", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in table["rows"]] == ["finished", "finished"]
+    assert main(["sweep-show", "legacy-sweep-stopped"]) == 0  # a never-started run in the table
+    assert "queued" in capsys.readouterr().out
+    (sweep_id,) = [line.split()[0] for line in _sweep_lines(capsys) if "legacy-sweep-stopped" in line]
+    stopped = run_named("legacy-sweep-stopped · lr_g=0.0002")
+    stopped.save_config(stopped.config().with_changes(epochs=4))  # finish soon
+    other = run_named("legacy-sweep-stopped · lr_g=0.001")
+    other.save_config(other.config().with_changes(epochs=1))
+    assert main(["resume", sweep_id]) == 0
+    assert stopped.summary().status == "finished" and other.summary().status == "finished"
+
+
+def _sweep_lines(capsys) -> list[str]:
+    main(["sweeps"])
+    return capsys.readouterr().out.splitlines()
+
+
+def test_a_stopped_release_run_resumes_and_a_finished_one_trains_longer(release_home, data):
+    stopped = run_named("legacy-stopped")
+    assert main(["resume", stopped.id, "--epochs", "5"]) == 0
+    assert stopped.summary().status == "finished" and len(stopped.metrics().epochs) == 5
+    finished = run_named("legacy-finished")
+    assert main(["resume", finished.id, "--epochs", "3"]) == 0
+    assert [m["epoch"] for m in finished.metrics().epochs] == [1, 2, 3]
+
+
+def test_a_release_run_evaluates_and_compares(release_home, data, capsys):
+    from workbench.core.outputs.compare import config_diff, rank_by_quality, run_stats
+
+    run = run_named("legacy-finished")
+    assert main(["evaluate", run.id, "--epoch", "1", "--samples", "500", "--json"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    assert scored["epoch"] == 1 and scored["quality"] > 0
+    runs = [run, run_named("legacy-dcgan"), run_named("legacy-stopped")]
+    stats = [run_stats(r.metrics().epochs, r.info().get("train_seconds")) for r in runs]
+    ranked = rank_by_quality(stats)
+    assert ranked[0] is stats[0]  # the only scored one ranks first
+    assert {row.field for row in config_diff([r.config() for r in runs])} >= {"architecture", "epochs"}
