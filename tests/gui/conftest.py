@@ -31,17 +31,17 @@ def isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads(request):
-    """Fail a test that leaves a training QThread (or a non-daemon Python thread) running."""
+    """Fail a test that leaves a worker QThread (or a non-daemon Python thread) running."""
     before = {t.ident for t in threading.enumerate()}
     yield
-    from workbench.gui.training import worker as training_worker
-    running = training_worker.running_threads()
+    from workbench.gui import workers
+    running = workers.running_threads()
     leaked = [t for t in threading.enumerate()
               if t.ident not in before and t.is_alive() and not t.daemon]
     for thread in running:  # don't let one failure hang the rest of the session
         thread.quit()
         thread.wait(10_000)
-    assert not running, f"{request.node.name} left {len(running)} training thread(s) running"
+    assert not running, f"{request.node.name} left {len(running)} worker thread(s) running"
     assert not leaked, f"{request.node.name} left Python threads running: {leaked}"
 
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QProgressBar, QPushButton
 
 from helpers.browser_runs import populate, quiet_browser
 from workbench.gui.runs import COLUMNS
-from workbench.gui.training.worker import running_threads
+from workbench.gui.workers import running_threads
 
 EVAL_SAMPLES = 300  # the core's minimum is 256; small keeps a real evaluation about a second
 EVAL_TIMEOUT_MS = 180_000  # the first evaluation of a session computes the test-split statistics

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.atomic import describe_write_error
+from workbench.gui import workers
 from workbench.gui.generate.worker import (
     MODES,
     GenerateRequest,
@@ -37,7 +38,6 @@ from workbench.gui.generate.worker import (
     RenderWorker,
 )
 from workbench.gui.plots.grid_view import PixelView, array_to_image
-from workbench.gui.training.worker import retire, start_worker
 from workbench.gui.ui_settings import read_str, ui_settings
 
 DEBOUNCE_MS = 150
@@ -262,8 +262,7 @@ class GenerateWindow(QWidget):
         self._pending = None
         self._worker = RenderWorker(self.run, self.cache, request)
         self._worker.finished.connect(self._on_rendered)
-        self._thread = start_worker(self._worker)
-        self._thread.setObjectName(f"generate-{self.run.id}")
+        self._thread = workers.start(self._worker)
         self.request_started.emit(request)
 
     def _on_rendered(self, outcome: dict) -> None:
@@ -271,7 +270,7 @@ class GenerateWindow(QWidget):
         short), show the picture if it is still the newest, start the waiting request."""
         request = outcome["request"]
         if self._worker is not None and self._worker.request is request:  # not one stop_and_wait retired
-            retire(self._thread, self._worker)
+            workers.retire(self._thread, self._worker)
             self._thread = self._worker = None
         if self._closed:
             return
@@ -298,7 +297,7 @@ class GenerateWindow(QWidget):
         self._debounce.stop()
         self._pending = None
         if self._thread is not None:
-            retire(self._thread, self._worker)  # its outcome, still queued, finds the window closed
+            workers.retire(self._thread, self._worker)  # its outcome, still queued, finds the window closed
             self._thread = self._worker = None
 
     def closeEvent(self, event) -> None:

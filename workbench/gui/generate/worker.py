@@ -2,18 +2,17 @@
 (samples, interpolation rows, a walk) from which epoch; a `RenderWorker` renders one request in
 its own QThread; a `GeneratorCache` keeps the loaded generators per epoch between workers.
 
-The worker follows the training worker's thread pattern (`start_worker`, `retire` by the GUI
-thread). torch is imported only inside the worker. Outcomes are plain dicts of numpy arrays.
+The worker is a `workers.Worker` (started by `workers.start`, retired by the GUI thread). torch
+is imported only inside the worker. Outcomes are plain dicts of numpy arrays.
 """
 
 from __future__ import annotations
 
 import threading
-import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from workbench.gui.workers import Worker
 
 MODES = ("samples", "interpolation", "walk")
 CACHED_EPOCHS = 4  # generators kept loaded; a conv generator is a few MB
@@ -104,48 +103,43 @@ class GeneratorCache:
             return loaded
 
 
-class RenderWorker(QObject):
+class RenderWorker(Worker):
     """Renders one request. `finished` carries {"request", "images" (N, H, W) float32 in [0, 1]
     ((N, H, W, 3) in colour), "latents" (N, z), "grid" uint8 (H, W) or (H, W, 3), "nrow", "epoch",
     "message" (a failure in words), "thread" (the ident of the thread that rendered)}."""
 
-    finished = Signal(object)
-
     def __init__(self, run, cache: GeneratorCache, request: GenerateRequest, parent=None):
         super().__init__(parent)
-        self.run_dir = run  # the name start_worker reads
+        self.run = run
         self.cache = cache
         self.request = request
 
-    @Slot()
-    def run(self) -> None:
-        """Runs in the worker thread; never raises, a failure becomes the outcome's message."""
-        outcome = {"request": self.request, "images": None, "latents": None, "grid": None, "nrow": None,
-                   "epoch": self.request.epoch, "message": "", "thread": threading.get_ident()}
-        try:
-            from workbench.core.outputs.generation import grid_of
+    @property
+    def thread_name(self) -> str:
+        return f"generate-{self.run.id}"
 
+    def work(self) -> dict:
+        from workbench.core.config import ConfigError
+        from workbench.core.outputs.generation import grid_of
+        from workbench.core.store.checkpoints import CheckpointError
+
+        try:
             loaded = self.cache.get(self.request.epoch)
             latents, nrow = latents_for(self.request, loaded.config)
             images = loaded.render(latents)
-            outcome.update(images=images, latents=latents.numpy(), grid=grid_of(images, nrow), nrow=nrow,
-                           epoch=loaded.epoch)
-        except Exception as e:  # anything must reach the window, not kill the thread
-            outcome["message"] = self._describe(e)
-        app = QCoreApplication.instance()
-        if app is not None:  # as TrainingWorker: deleted later in the GUI thread, never in this one
-            self.moveToThread(app.thread())
-        self.finished.emit(outcome)
+            grid = grid_of(images, nrow)
+        except (CheckpointError, ConfigError, ValueError, OSError) as e:  # a bad epoch or request, said in words
+            return self._outcome(message=str(e))
+        return self._outcome(images=images, latents=latents.numpy(), grid=grid, nrow=nrow, epoch=loaded.epoch)
 
-    @staticmethod
-    def _describe(error: Exception) -> str:
-        from workbench.core.config import ConfigError
-        from workbench.core.store.checkpoints import CheckpointError
+    def crash_result(self, error: Exception) -> dict:
+        return self._outcome(message=f"{type(error).__name__}: {error}")
 
-        if isinstance(error, (CheckpointError, ConfigError, ValueError, OSError)):
-            return str(error)
-        traceback.print_exc()
-        return f"{type(error).__name__}: {error}"
+    def _outcome(self, **values) -> dict:
+        outcome = {"request": self.request, "images": None, "latents": None, "grid": None, "nrow": None,
+                   "epoch": self.request.epoch, "message": "", "thread": threading.get_ident()}
+        outcome.update(values)
+        return outcome
 
 
 __all__ = ["MODES", "GenerateRequest", "GeneratorCache", "RenderWorker", "latents_for"]

@@ -1,26 +1,25 @@
 """Evaluating a stored run from the Runs tab: every epoch with a checkpoint is scored, then the
 discriminator report of the latest, in a worker thread, under a progress bar with Cancel.
 
-The worker reuses the training worker's thread helpers (`start_worker`, `retire`): the GUI
-thread retires it the same way, and the check for threads left running covers it too. torch is
+The worker is a `workers.Worker`: started by `workers.start`, retired by the GUI thread like every
+other, and the check for threads left running covers it too. torch is
 imported inside the worker, so listing runs never loads it. Outcomes are plain dicts.
 """
 
 from __future__ import annotations
 
 import threading
-import traceback
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from workbench.core.store.runs import Run
-from workbench.gui.training.worker import retire, start_worker
+from workbench.gui import workers
 
 SCORES_SHARE = 0.9  # of the progress bar; the discriminator report takes the rest
 
 
-class EvaluationWorker(QObject):
+class EvaluationWorker(workers.Worker):
     """Scores every epoch of one run on `samples` images each (None: the core's default), then
     stores the latest epoch's discriminator report.
 
@@ -28,13 +27,16 @@ class EvaluationWorker(QObject):
     "scores": [per-epoch dicts], "report": dict | None}."""
 
     progress = Signal(float, str)
-    finished = Signal(object)
 
     def __init__(self, run: Run, samples: int | None = None, parent=None):
         super().__init__(parent)
-        self.run_dir = run  # the name start_worker reads
+        self.run = run
         self.samples = samples
         self._cancel = threading.Event()
+
+    @property
+    def thread_name(self) -> str:
+        return f"evaluate-{self.run.id}"
 
     def cancel(self) -> None:  # thread-safe
         self._cancel.set()
@@ -42,23 +44,30 @@ class EvaluationWorker(QObject):
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    @Slot()
-    def run(self) -> None:
-        """Runs in the worker thread; never raises, a failure becomes the outcome."""
-        outcome = {"run_id": self.run_dir.id, "status": "failed", "message": "", "scores": [], "report": None}
-        try:
-            outcome.update(self._evaluate(outcome))
-        except Exception as e:  # anything must reach the window, not kill the thread
-            outcome.update(self._failure(e))
-        app = QCoreApplication.instance()
-        if app is not None:  # as TrainingWorker: deleted later in the GUI thread, never in this one
-            self.moveToThread(app.thread())
-        self.finished.emit(outcome)
+    def work(self) -> dict:
+        from workbench.core.config import ConfigError
+        from workbench.core.data.datasets import DatasetMissing
+        from workbench.core.evaluation.classifier import EvaluationCancelled  # torch loads here
+        from workbench.core.store.checkpoints import CheckpointError
+        from workbench.core.store.runs import RunLocked
 
-    def _evaluate(self, outcome: dict) -> dict:
-        from workbench.core.evaluation.classifier import (
-            EvaluationCancelled,  # torch loads here
-        )
+        outcome = self._outcome()
+        try:
+            self._evaluate(outcome)
+        except EvaluationCancelled:
+            outcome.update(status="cancelled", message="Evaluation cancelled.")
+        except (DatasetMissing, RunLocked, CheckpointError, ConfigError, ValueError, OSError) as e:
+            outcome["message"] = str(e)  # expected trouble, said in words without a traceback
+        return outcome
+
+    def crash_result(self, error: Exception) -> dict:
+        return self._outcome(message=f"{type(error).__name__}: {error}")
+
+    def _outcome(self, **values) -> dict:
+        return {"run_id": self.run.id, "status": "failed", "message": "", "scores": [], "report": None, **values}
+
+    def _evaluate(self, outcome: dict) -> None:
+        from workbench.core.evaluation.classifier import EvaluationCancelled
         from workbench.core.evaluation.run_scores import (
             evaluate_all_epochs,
             run_discriminator_report,
@@ -72,29 +81,14 @@ class EvaluationWorker(QObject):
             return progress
 
         samples = {} if self.samples is None else {"samples": self.samples}
-        outcome["scores"] = evaluate_all_epochs(self.run_dir, progress=stage(0.0, SCORES_SHARE),
+        outcome["scores"] = evaluate_all_epochs(self.run, progress=stage(0.0, SCORES_SHARE),
                                                 cancel=self.cancelled, **samples)
         if self.cancelled():
             raise EvaluationCancelled("cancelled")
         self.progress.emit(SCORES_SHARE, "discriminator report")
-        outcome["report"] = run_discriminator_report(self.run_dir, progress=stage(SCORES_SHARE, 1 - SCORES_SHARE),
+        outcome["report"] = run_discriminator_report(self.run, progress=stage(SCORES_SHARE, 1 - SCORES_SHARE),
                                                      cancel=self.cancelled)
-        return {"status": "done"}
-
-    @staticmethod
-    def _failure(error: Exception) -> dict:
-        from workbench.core.config import ConfigError
-        from workbench.core.data.datasets import DatasetMissing
-        from workbench.core.evaluation.classifier import EvaluationCancelled
-        from workbench.core.store.checkpoints import CheckpointError
-        from workbench.core.store.runs import RunLocked
-
-        if isinstance(error, EvaluationCancelled):
-            return {"status": "cancelled", "message": "Evaluation cancelled."}
-        if isinstance(error, (DatasetMissing, RunLocked, CheckpointError, ConfigError, ValueError, OSError)):
-            return {"message": str(error)}
-        traceback.print_exc()
-        return {"message": f"{type(error).__name__}: {error}"}
+        outcome["status"] = "done"
 
 
 class EvaluationBar(QWidget):
@@ -142,8 +136,7 @@ class EvaluationBar(QWidget):
         self.progress_bar.setRange(0, 0)  # busy until the first step: loading the classifier can take a while
         self.cancel_button.setEnabled(True)
         self.show()
-        self._thread = start_worker(self._worker)
-        self._thread.setObjectName(f"evaluate-{run.id}")
+        self._thread = workers.start(self._worker)
         self._thread.finished.connect(self._on_thread_finished)
         return True
 
@@ -161,7 +154,7 @@ class EvaluationBar(QWidget):
         thread, worker = self._thread, self._worker
         self._thread.finished.disconnect(self._on_thread_finished)
         self._worker = self._thread = None
-        retire(thread, worker)
+        workers.retire(thread, worker)
         self.hide()
 
     def _on_progress(self, fraction: float, text: str) -> None:
@@ -179,9 +172,9 @@ class EvaluationBar(QWidget):
             return
         thread, worker = self._thread, self._worker
         self._worker = self._thread = None
-        retire(thread, worker)
+        workers.retire(thread, worker)
         self.hide()
-        outcome = self._outcome or {"run_id": worker.run_dir.id if worker else None, "status": "failed",
+        outcome = self._outcome or {"run_id": worker.run.id if worker else None, "status": "failed",
                                     "message": "The evaluation ended without a result.", "scores": [],
                                     "report": None}
         self.finished.emit(outcome)

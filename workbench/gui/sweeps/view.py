@@ -33,13 +33,13 @@ from workbench.core.atomic import describe_write_error
 from workbench.core.config import ConfigError
 from workbench.core.store.runs import Run, RunStore
 from workbench.core.sweeps import SweepStore
+from workbench.gui import workers
 from workbench.gui.formatting import format_duration, format_loss
 from workbench.gui.layout import splitter
 from workbench.gui.plots.colours import STATUS_COLORS
 from workbench.gui.runs.actions import MAX_COMPARE
 from workbench.gui.sweeps.editor import SweepEditor
 from workbench.gui.sweeps.worker import SweepWorker
-from workbench.gui.training.worker import retire, start_worker
 
 TABLE_COLUMNS = ("Rank", "Config", "Status", "Epochs", "Best quality", "At epoch", "Coverage", "D loss",
                  "G loss", "Time", "Run")
@@ -274,7 +274,7 @@ class SweepsView(QWidget):
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
         self._worker = self._worker_object = worker
-        self._thread = start_worker(worker)
+        self._thread = workers.start(worker)
         self._thread.finished.connect(self._on_thread_finished)
         self.status_label.setText(f"Starting sweep {sweep.id}…")
         self.refresh_list()
@@ -303,7 +303,7 @@ class SweepsView(QWidget):
         thread, worker = self._thread, getattr(self, "_worker_object", None)
         self._thread = self._worker = self._worker_object = None
         if thread is not None:
-            retire(thread, worker)
+            workers.retire(thread, worker)
         self.refresh_list()
         self.refresh_table()
         self._sync_buttons()

@@ -10,25 +10,29 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 
 from workbench.core.sweeps import SweepEnded, SweepRunner, SweepRunStarted
-from workbench.gui.training.worker import TrainingWorker, apply_thread_policy
+from workbench.gui.training.worker import TrainingWorkerBase, apply_thread_policy
 
 
-class SweepWorker(TrainingWorker):
+class SweepWorker(TrainingWorkerBase):
     """Trains a sweep's remaining runs; `finished` carries the SweepEnded."""
 
     run_started = Signal(object)  # core.sweeps.SweepRunStarted
 
     def __init__(self, sweep, store, parent=None):
-        super().__init__(sweep.base(), sweep, parent)
+        super().__init__(sweep.base(), parent)
         self.sweep = sweep
         self.store = store
+
+    @property
+    def thread_name(self) -> str:
+        return f"sweep-{self.sweep.id}"
 
     def work(self):
         apply_thread_policy(self.config)
         return SweepRunner(self.sweep, self.store).run(self._on_event, self.control)
 
-    def crashed(self, error: str):
-        return SweepEnded(self.sweep.id, "failed", f"The sweep could not run: {error}", 0)
+    def crash_result(self, error: Exception):
+        return SweepEnded(self.sweep.id, "failed", f"The sweep could not run: {type(error).__name__}: {error}", 0)
 
     def failure_message(self, final) -> str | None:
         return final.message if final.status == "failed" else None

@@ -28,10 +28,11 @@ from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.events import Failed, Finished, Stopped
 from workbench.core.presets import matching_preset
 from workbench.core.store.runs import RunStore
+from workbench.gui import workers
 from workbench.gui.layout import splitter
 from workbench.gui.training.form import ConfigForm
 from workbench.gui.training.live_view import LiveView
-from workbench.gui.training.worker import TrainingWorker, retire, start_worker
+from workbench.gui.training.worker import TrainingWorker
 from workbench.gui.ui_settings import read_float, read_str
 
 BANNER_STYLES = {
@@ -321,7 +322,7 @@ class TrainingView(QWidget):
         worker.preparing.connect(self._on_preparing)
         worker.notice.connect(lambda event: self.show_message(event.message, "info"))
         self._worker = self._worker_object = worker
-        self._thread = start_worker(worker)
+        self._thread = workers.start(worker)
         self._thread.finished.connect(self._on_thread_finished)
         self.form.set_read_only(True)
         self.pause_button.setText("Pause")
@@ -418,7 +419,7 @@ class TrainingView(QWidget):
         thread, worker = self._thread, self._worker_object
         self._thread = self._worker = self._worker_object = None
         if thread is not None:
-            retire(thread, worker)
+            workers.retire(thread, worker)
         self.form.set_read_only(False)
         self.pause_button.setText("Pause")
         self._sync_buttons()

@@ -1,5 +1,5 @@
-"""Training in a QThread: a QObject worker that runs `core.training.Trainer` and turns its
-events into signals.
+"""Training in a QThread: a `workers.Worker` that runs `core.training.Trainer` and turns its
+events into signals, and the torch thread policy for training in the window.
 
 Signals carry the core's event dataclasses (plain Python and numpy, never tensors). Stop,
 pause and resume go straight to a thread-safe `TrainingControl`, because the worker's thread
@@ -9,10 +9,8 @@ is busy inside `Trainer.run` and does not process queued calls until it returns.
 from __future__ import annotations
 
 import os
-import traceback
-import weakref
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Signal
 
 from workbench.core.events import (
     BatchProgress,
@@ -25,8 +23,8 @@ from workbench.core.events import (
     Stopped,
     TrainingControl,
 )
+from workbench.gui.workers import Worker
 
-_threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 THREADS_ENV = "WORKBENCH_TORCH_THREADS"
 
 
@@ -58,33 +56,21 @@ def apply_thread_policy(config=None) -> int:
     return wanted
 
 
-def running_threads() -> list[QThread]:
-    """Training threads still running (tests assert none are left behind)."""
-    out = []
-    for thread in list(_threads):
-        try:
-            if thread.isRunning():
-                out.append(thread)
-        except RuntimeError:  # the C++ object is already deleted
-            pass
-    return out
-
-
-class TrainingWorker(QObject):
-    """Trains one run; emit order: started, (progress | epoch_ended)*, finished."""
+class TrainingWorkerBase(Worker):
+    """What training one run and training a sweep share: the core's events as signals, and a
+    thread-safe control for stop, pause and resume. Subclasses write `work`, `crash_result`
+    and `failure_message`."""
 
     started = Signal(object)  # core.events.Started
     progress = Signal(object)  # core.events.BatchProgress
     epoch_ended = Signal(object)  # core.events.EpochEnded
-    finished = Signal(object)  # the final event: Finished, Stopped or Failed
-    failed = Signal(str)  # a Failed event's message, for whoever only shows errors
+    failed = Signal(str)  # a failure's message, before `finished`, for whoever only shows errors
     preparing = Signal(object)  # core.events.Preparing (training a feature classifier once)
     notice = Signal(object)  # core.events.Notice (evaluation unavailable, …)
 
-    def __init__(self, config, run, parent=None):
+    def __init__(self, config, parent=None):
         super().__init__(parent)
         self.config = config
-        self.run_dir = run
         self.control = TrainingControl()
 
     # thread-safe; called from the GUI thread
@@ -101,47 +87,14 @@ class TrainingWorker(QObject):
     def paused(self) -> bool:
         return self.control.paused
 
-    @Slot()
-    def run(self) -> None:
-        """Runs in the worker thread; never raises, a failure becomes a final event.
+    def failure_message(self, final) -> str | None:
+        """The message of a final event that is a failure, else None."""
+        raise NotImplementedError
 
-        Subclasses change `work`, `crashed` and `failure_message`, never this slot: an
-        overriding slot is not found by the queued connection and would run in the GUI thread.
-        """
-        try:
-            final = self.work()
-        except Exception as e:  # anything must reach the window, not kill the thread
-            traceback.print_exc()
-            final = self.crashed(f"{type(e).__name__}: {e}")
+    def finishing(self, final) -> None:
         message = self.failure_message(final)
         if message:
             self.failed.emit(message)
-        # hand the worker back to the GUI thread before this thread ends, so that its
-        # deleteLater runs there, never concurrently with Python dropping its wrapper
-        app = QCoreApplication.instance()
-        if app is not None:
-            self.moveToThread(app.thread())
-        self.finished.emit(final)
-
-    def work(self):
-        """The training itself, in the worker thread; returns the final event."""
-        from workbench.core.training.trainer import (
-            Trainer,  # torch loads here, off the GUI thread
-        )
-
-        apply_thread_policy(self.config)
-        return Trainer(self.config, self.run_dir).run(self._on_event, self.control)
-
-    def crashed(self, error: str):
-        message = f"Training could not run: {error}"
-        try:
-            self.run_dir.update_info(status="failed", message=message)
-        except OSError:
-            pass
-        return Failed(self.run_dir.id, message)
-
-    def failure_message(self, final) -> str | None:
-        return final.message if isinstance(final, Failed) else None
 
     def _on_event(self, event) -> None:
         if isinstance(event, BatchProgress):
@@ -154,36 +107,40 @@ class TrainingWorker(QObject):
             self.preparing.emit(event)
         elif isinstance(event, Notice):
             self.notice.emit(event)
-        # final events are emitted once by run(), after Trainer.run returns
+        # final events are emitted once, as `finished`, after the run returns
 
 
-def start_worker(worker: TrainingWorker) -> QThread:
-    """Move `worker` to a new QThread and start it; worker.finished → thread.quit.
+class TrainingWorker(TrainingWorkerBase):
+    """Trains one run; emit order: started, (progress | epoch_ended)*, [failed], finished (the
+    final event: Finished, Stopped or Failed)."""
 
-    quit is connected directly (it is thread-safe), so `thread.wait()` works even when the
-    GUI thread is the one waiting. The owner calls `retire(thread, worker)` on
-    `thread.finished` for the deleteLater step.
-    """
-    thread = QThread()
-    thread.setObjectName(f"training-{worker.run_dir.id}")  # a run, or a sweep (sweep_worker)
-    worker.moveToThread(thread)
-    thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-    _threads.add(thread)
-    thread.start()
-    return thread
+    def __init__(self, config, run, parent=None):
+        super().__init__(config, parent)
+        self.run = run
+
+    @property
+    def thread_name(self) -> str:
+        return f"training-{self.run.id}"
+
+    def work(self):
+        from workbench.core.training.trainer import (
+            Trainer,  # torch loads here, off the GUI thread
+        )
+
+        apply_thread_policy(self.config)
+        return Trainer(self.config, self.run).run(self._on_event, self.control)
+
+    def crash_result(self, error: Exception):
+        message = f"Training could not run: {type(error).__name__}: {error}"
+        try:
+            self.run.update_info(status="failed", message=message)
+        except OSError:
+            pass
+        return Failed(self.run.id, message)
+
+    def failure_message(self, final) -> str | None:
+        return final.message if isinstance(final, Failed) else None
 
 
-def retire(thread: QThread, worker: TrainingWorker | None) -> None:
-    """After `thread.finished` (in the GUI thread): wait until the OS thread has really ended,
-    then deleteLater both objects. Doing this here rather than connecting deleteLater inside
-    the ending thread avoids destroying a QThread that is still running, and a worker that
-    Python is releasing at the same moment."""
-    thread.wait()
-    if worker is not None:
-        worker.deleteLater()
-    thread.deleteLater()
-
-
-__all__ = ["TrainingWorker", "start_worker", "running_threads",
+__all__ = ["TrainingWorker", "TrainingWorkerBase", "THREADS_ENV", "apply_thread_policy", "training_threads",
            "Started", "BatchProgress", "EpochEnded", "Finished", "Stopped", "Failed"]
