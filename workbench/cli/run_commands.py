@@ -64,6 +64,8 @@ def _dry_run(config, preset) -> int:
 def cmd_resume(args) -> int:
     """Continue a stopped or finished run (a sweep id is routed to the sweep commands)."""
 
+    from workbench.core.store.status import RunStatus
+
     def find():
         run = store_get(args.run)
         config = run.config()
@@ -73,7 +75,7 @@ def cmd_resume(args) -> int:
                 raise CliError(f"epochs: {args.epochs} is not more than the {done} epochs already done; "
                                f"give a larger total.", EXIT_USAGE)
             config = config.with_changes(epochs=args.epochs).check()
-        elif done >= config.epochs and run.summary().status == "finished":
+        elif done >= config.epochs and run.summary().status is RunStatus.FINISHED:
             raise CliError(f"Run {run.id} already finished {done}/{config.epochs} epochs; pass --epochs N "
                            f"with N > {done} to train longer.", EXIT_USAGE)
         if args.device:

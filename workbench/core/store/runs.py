@@ -27,8 +27,7 @@ from workbench.core import paths
 from workbench.core.atomic import append_line, write_bytes, write_json
 from workbench.core.config import TrainConfig
 from workbench.core.file_locks import blocking_lock, held_lock, lock_is_held
-
-STATUSES = ("created", "running", "finished", "stopped", "failed", "damaged")
+from workbench.core.store.status import RunStatus
 
 
 class RunNotFound(LookupError):
@@ -65,7 +64,7 @@ class RunSummary:
 
     id: str
     name: str
-    status: str
+    status: RunStatus
     preset: str | None
     dataset: str
     epochs_done: int
@@ -206,11 +205,11 @@ class Run:
             cfg, problem = {}, problem or f"config.json is unreadable ({e})"
         epochs_done, last, metrics_problem = self.metrics_tail()
         problem = problem or metrics_problem
-        status = info.get("status", "damaged")
-        if status == "running" and not self.is_locked():
-            status = "stopped"  # the process that trained it is gone
+        status = RunStatus.read(info.get("status"))
+        if status is RunStatus.RUNNING and not self.is_locked():
+            status = RunStatus.STOPPED  # the process that trained it is gone
         if problem:
-            status = "damaged"
+            status = RunStatus.DAMAGED
         created = info.get("created", "")
         start, end = parse_iso(created), parse_iso(info.get("finished"))
         duration = info.get("train_seconds")
@@ -379,7 +378,7 @@ class RunStore:
         run = Run(self.root / run_id)
         run.save_config(config)
         run.update_info(
-            id=run_id, name=name or f"{preset or 'custom'} {run_id[4:15]}", status="created",
+            id=run_id, name=name or f"{preset or 'custom'} {run_id[4:15]}", status=RunStatus.CREATED,
             created=now_iso(), finished=None, preset=preset, notes=notes, epochs_done=0,
             device=None, versions={}, message=None, train_seconds=0.0, **(tags or {}),
         )

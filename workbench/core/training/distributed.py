@@ -133,12 +133,12 @@ class ProcessGroup(SingleProcess):
             try:
                 value = make()
             except BaseException as e:
-                self._broadcast(("failed", str(e) or type(e).__name__))
+                self._broadcast(("raised", str(e) or type(e).__name__))
                 raise
             self._broadcast(("ok", _mapped(value, lambda t: t.cpu())))
             return value
         outcome, value = self._broadcast(None)
-        if outcome == "failed":
+        if outcome == "raised":
             raise OtherRankFailed(value)
         return _mapped(value, lambda t: t.to(device)) if device is not None else value
 

@@ -48,6 +48,7 @@ from workbench.core.store.checkpoints import (
 )
 from workbench.core.store.disk_space import estimate, shortage
 from workbench.core.store.runs import Run, RunLocked, now_iso
+from workbench.core.store.status import RunStatus
 from workbench.core.training.distributed import SINGLE, SingleProcess
 
 TRACE_POINTS = 100  # per-batch losses kept per epoch in metrics.jsonl
@@ -113,28 +114,28 @@ class Trainer:
             state = self._restore_or_init(device)
             epoch_hooks = self._epoch_hooks(device, emit, control)
         except PreparationCancelled:
-            run.update_info(status="stopped", finished=now_iso())
+            run.update_info(status=RunStatus.STOPPED, finished=now_iso())
             return Stopped(run.id, int(run.info().get("epochs_done") or 0),
                            "Stopped while the image folder was being prepared; nothing was trained.")
         except _Cancelled:
-            run.update_info(status="stopped", finished=now_iso())
+            run.update_info(status=RunStatus.STOPPED, finished=now_iso())
             return Stopped(run.id, state.epochs_done,
                            "Stopped while the feature classifier was being trained; nothing was trained.")
         except (DatasetMissing, CheckpointError, RuntimeError) as e:
-            run.update_info(status="failed", message=str(e), finished=now_iso())
+            run.update_info(status=RunStatus.FAILED, message=str(e), finished=now_iso())
             return Failed(run.id, str(e))
 
         short = (shortage(run.path, estimate(cfg, state.parameters(), state.epochs_done))
                  if self.group.writes else None)
         short = self.group.start(state, short)  # every rank learns it, else wraps the networks for DDP
         if short:
-            run.update_info(status="failed", message=short, finished=now_iso())
+            run.update_info(status=RunStatus.FAILED, message=short, finished=now_iso())
             return Failed(run.id, short)
         source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches, device)
         run.save_config(cfg)
         info = run.update_info()
         train_seconds = float(info.get("train_seconds") or 0.0)
-        run.update_info(status="running", device=str(device), finished=None, message=None,
+        run.update_info(status=RunStatus.RUNNING, device=str(device), finished=None, message=None,
                         versions=_versions(), epochs_done=state.epochs_done,
                         training=self.group.trained_on(info.get("training"), device, state.epochs_done),
                         batches_per_epoch=source.batches_per_epoch)
@@ -146,7 +147,7 @@ class Trainer:
                 ended = self._train_epoch(epoch, state, source, emit, control)
                 if ended is None:  # stopped mid-epoch; state.partial holds where
                     self._save(state, run.latest_checkpoint)
-                    run.update_info(status="stopped", finished=now_iso(),
+                    run.update_info(status=RunStatus.STOPPED, finished=now_iso(),
                                     train_seconds=train_seconds + time.perf_counter() - segment_start)
                     return Stopped(run.id, state.epochs_done,
                                    f"Stopped during epoch {epoch}; resume continues from batch "
@@ -158,10 +159,10 @@ class Trainer:
                     recorder.record(ended.metrics(), run.sample_file(epoch))
                 emit(ended)
                 if self.group.stop_requested(control) and epoch < cfg.epochs:
-                    run.update_info(status="stopped", finished=now_iso())
+                    run.update_info(status=RunStatus.STOPPED, finished=now_iso())
                     return Stopped(run.id, state.epochs_done, f"Stopped after epoch {epoch}.")
         except NonFiniteLoss as e:  # diverged: training it again gives the same NaN (sweeps skip it)
-            run.update_info(status="failed", message=str(e), finished=now_iso(), diverged=True)
+            run.update_info(status=RunStatus.FAILED, message=str(e), finished=now_iso(), diverged=True)
             return Failed(run.id, str(e), e.epoch, e.batch)
         except Exception as e:  # keep the run and say what happened
             message = (self.group.lost_peer_message(e, state.saved_epoch)
@@ -170,14 +171,14 @@ class Trainer:
                 message = (f"Training stopped: {e}. The run is kept: free some space, then resume it; it "
                            f"continues from epoch {state.saved_epoch + 1}.")
             try:
-                run.update_info(status="failed", message=message, finished=now_iso())
+                run.update_info(status=RunStatus.FAILED, message=message, finished=now_iso())
             except OSError:
                 pass  # the disk may still be full: run.json keeps "running", which lists as stopped
             return Failed(run.id, message)
         finally:
             for recorder in recorders:
                 recorder.close()
-        run.update_info(status="finished", finished=now_iso())
+        run.update_info(status=RunStatus.FINISHED, finished=now_iso())
         return Finished(run.id, state.epochs_done)
 
     def _epoch_hooks(self, device, emit, control) -> list:

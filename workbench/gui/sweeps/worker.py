@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 
-from workbench.core.sweeps import SweepEnded, SweepRunner, SweepRunStarted
+from workbench.core.sweeps import SweepEnded, SweepRunner, SweepRunStarted, SweepStatus
 from workbench.gui.training.worker import TrainingWorker, apply_thread_policy
 
 
@@ -28,10 +28,10 @@ class SweepWorker(TrainingWorker):
         return SweepRunner(self.sweep, self.store).run(self._on_event, self.control)
 
     def crashed(self, error: str):
-        return SweepEnded(self.sweep.id, "failed", f"The sweep could not run: {error}", 0)
+        return SweepEnded(self.sweep.id, SweepStatus.FAILED, f"The sweep could not run: {error}", 0)
 
     def failure_message(self, final) -> str | None:
-        return final.message if final.status == "failed" else None
+        return final.message if final.status is SweepStatus.FAILED else None
 
     def _on_event(self, event) -> None:
         if isinstance(event, SweepRunStarted):

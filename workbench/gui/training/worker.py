@@ -25,6 +25,7 @@ from workbench.core.events import (
     Stopped,
     TrainingControl,
 )
+from workbench.core.store.status import RunStatus
 
 _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 THREADS_ENV = "WORKBENCH_TORCH_THREADS"
@@ -135,7 +136,7 @@ class TrainingWorker(QObject):
     def crashed(self, error: str):
         message = f"Training could not run: {error}"
         try:
-            self.run_dir.update_info(status="failed", message=message)
+            self.run_dir.update_info(status=RunStatus.FAILED, message=message)
         except OSError:
             pass
         return Failed(self.run_dir.id, message)
