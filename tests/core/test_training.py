@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.core.events import BatchProgress, EpochEnded, Failed, Finished, Started, Stopped, TrainingControl
+from workbench.core.events import (
+    BatchProgress,
+    EpochEnded,
+    Failed,
+    FailureReason,
+    Finished,
+    Started,
+    Stopped,
+    TrainingControl,
+)
 from workbench.core.presets import preset_config
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
 from workbench.core.store.runs import RunStore
@@ -172,6 +181,8 @@ def test_nan_loss_stops_with_epoch_and_batch_and_keeps_last_good_checkpoint(stor
     assert (final.epoch, final.batch) == (2, 4)
     assert "epoch 2, batch 4" in final.message
     assert run.info()["status"] == "failed" and run.summary().status == "failed"
+    assert final.reason is FailureReason.DIVERGED and run.read_info().diverged
+    assert run.info()["reason"] == "diverged" and run.info()["diverged"] is True  # and what older releases read
     assert load_checkpoint(run.latest_checkpoint)["epoch"] == 1
     assert [m["epoch"] for m in run.metrics().epochs] == [1]
 
@@ -206,6 +217,8 @@ def test_missing_dataset_fails_the_run_with_a_message(store, tmp_path):
     run, _, final = train(store, config)
     assert isinstance(final, Failed) and "MNIST/raw" in final.message
     assert run.summary().status == "failed"
+    assert final.reason is FailureReason.DATA_MISSING and run.read_info().reason is FailureReason.DATA_MISSING
+    assert not run.read_info().diverged and "diverged" not in run.info()
 
 
 CHILD = """
@@ -240,6 +253,7 @@ def test_killed_process_leaves_a_resumable_run(store):
         # the lock shows the run is being written; another trainer is refused, reading works
         final = Trainer(config, run).run()
         assert isinstance(final, Failed) and "being trained by another process" in final.message
+        assert final.reason is FailureReason.LOCKED
         assert run.summary().status == "running"
         os.kill(child.pid, signal.SIGKILL)
         child.wait(30)

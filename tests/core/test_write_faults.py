@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import workbench.core.training.trainer as training_module
-from workbench.core.events import EpochEnded, Failed, Finished
+from workbench.core.events import EpochEnded, Failed, FailureReason, Finished
 from workbench.core.presets import preset_config
 from workbench.core.store.checkpoints import load_checkpoint
 from workbench.core.store.runs import Run, RunStore
@@ -147,6 +147,8 @@ def test_a_fault_at_any_write_point_then_resume_gives_the_uninterrupted_run(stor
         else:
             final = Trainer(config(), run).run()
             assert isinstance(final, Failed)
+            reason = FailureReason.DISK_FULL if fault == "disk full" else FailureReason.CRASHED
+            assert final.reason is reason and run.read_info().reason is reason
             if fault == "disk full":
                 assert "No space left" in final.message and "free some space, then resume" in final.message
                 resumes_at = FAULT_EPOCH + 1 if point in ("kept", "info") else FAULT_EPOCH
@@ -197,6 +199,7 @@ def test_a_run_that_cannot_fit_is_refused_before_it_starts(store, monkeypatch):
     run = store.create(config())
     final = Trainer(config(), run).run()
     assert isinstance(final, Failed) and "Not enough free disk space" in final.message
+    assert final.reason is FailureReason.DISK_FULL and run.info()["reason"] == "disk_full"
     assert "1.0 MB is free" in final.message and str(run.path) in final.message
     assert not run.latest_checkpoint.exists() and run.metrics().epochs == []
 
@@ -274,6 +277,7 @@ def test_a_real_full_disk_fails_cleanly_and_resumes_once_space_is_freed(tmp_path
 
         final = Trainer(cfg, run).run(fill_the_disk)
         assert isinstance(final, Failed), final
+        assert final.reason is FailureReason.DISK_FULL
         assert "No space left on the disk" in final.message and str(run.path) in final.message
         assert "free some space, then resume" in final.message
         filler.unlink()

@@ -41,7 +41,7 @@ def cmd_train(args) -> int:
         from workbench.core.store.runs import RunStore
 
         run = RunStore().create(config, name=args.name, notes=args.notes, preset=preset)
-        print(f"Run {run.id} ({run.info()['name']}) in {run.path}")
+        print(f"Run {run.id} ({run.read_info().name}) in {run.path}")
         return config, run
 
     return train_prepared(create)
@@ -108,13 +108,13 @@ def cmd_show(args) -> int:
     print(f"Run {s.id}: {s.name}\nstatus: {s.status}{f' ({s.problem})' if s.problem else ''}\n"
           f"preset: {s.preset or 'custom'}\nfolder: {s.path}")
     try:
-        info = run.info()
-        if info.get("message"):
-            print(f"message: {info['message']}")
-        if info.get("notes"):
-            print(f"notes: {info['notes']}")
-        if info.get("training"):
-            print(f"trained on: {_trained_on(info['training'])}")
+        info = run.read_info()
+        if info.message:
+            print(f"message: {info.message}")
+        if info.notes:
+            print(f"notes: {info.notes}")
+        if info.training:
+            print(f"trained on: {_trained_on(info.training)}")
     except (OSError, ValueError):
         pass
     try:

@@ -158,11 +158,11 @@ class _RankReporter:
 
 def _fail_unstarted(run, problem: str) -> None:
     """Mark a run that could not start as failed, unless another process is training it."""
-    from workbench.core.store.runs import RunLocked, now_iso
-    from workbench.core.store.status import RunStatus
+    from workbench.core.events import FailureReason
+    from workbench.core.store.runs import RunLocked
 
     try:
         with run.lock():
-            run.update_info(status=RunStatus.FAILED, message=problem, finished=now_iso())
+            run.record_failure(FailureReason.SETUP_FAILED, problem)
     except RunLocked:
         pass

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from workbench.core.atomic import describe_write_error
-from workbench.core.events import Failed, Stopped, TrainingControl
+from workbench.core.events import Failed, FailureReason, Stopped, TrainingControl
 from workbench.core.store.runs import RunStore
 from workbench.core.sweeps.store import Sweep, SweepBusy, SweepStatus, run_is_done
 
@@ -77,7 +77,7 @@ class SweepRunner:
             if isinstance(final, Stopped) or control.stopped:
                 break
             if isinstance(final, Failed):
-                if final.epoch is None:
+                if final.reason is not FailureReason.DIVERGED:
                     sweep.write(status=SweepStatus.FAILED)
                     return SweepEnded(sweep.id, SweepStatus.FAILED,
                                       f"Run {run.id} ({point.label}) failed: {final.message} "

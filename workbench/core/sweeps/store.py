@@ -22,6 +22,7 @@ from workbench.core.config import TrainConfig
 from workbench.core.file_locks import held_lock, lock_is_held
 from workbench.core.outputs.compare import rank_by_quality, run_stats
 from workbench.core.presets import matching_preset
+from workbench.core.store.run_info import RunInfo
 from workbench.core.store.runs import Run, RunStore, now_iso
 from workbench.core.store.status import RunStatus
 from workbench.core.sweeps.grid import Axis, Point, expand
@@ -68,14 +69,14 @@ def run_is_done(run: Run) -> bool:
     summary = run.summary()
     if summary.status is RunStatus.FINISHED:
         return True
-    return summary.status is RunStatus.FAILED and bool(_info(run).get("diverged"))
+    return summary.status is RunStatus.FAILED and _info(run).diverged
 
 
-def _info(run: Run) -> dict:
+def _info(run: Run) -> RunInfo:
     try:
-        return run.info()
+        return run.read_info()
     except (OSError, ValueError):
-        return {}
+        return RunInfo()
 
 
 @dataclass
@@ -155,8 +156,8 @@ class Sweep:
         orphans = {}
         for run in store.runs():
             info = _info(run)
-            if info.get("sweep") == self.id and isinstance(info.get("sweep_index"), int):
-                orphans.setdefault(info["sweep_index"], run)
+            if info.sweep == self.id and isinstance(info.sweep_index, int):
+                orphans.setdefault(info.sweep_index, run)
         runs = []
         for point, run_id in zip(points, ids):
             run = Run(store.root / run_id) if run_id else None

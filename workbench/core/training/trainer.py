@@ -7,7 +7,6 @@ buffer; the host reads them only at throttled progress points and at the end of 
 
 from __future__ import annotations
 
-import errno
 import math
 import platform
 import sys
@@ -24,6 +23,7 @@ from workbench.core.events import (
     BatchProgress,
     EpochEnded,
     Failed,
+    FailureReason,
     Finished,
     Notice,
     Preparing,
@@ -50,6 +50,14 @@ from workbench.core.store.disk_space import estimate, shortage
 from workbench.core.store.runs import Run, RunLocked, now_iso
 from workbench.core.store.status import RunStatus
 from workbench.core.training.distributed import SINGLE, SingleProcess
+from workbench.core.training.failures import (
+    NonFiniteLoss,
+    check_finite,
+    recorded,
+    setup_reason,
+    training_failure,
+    write_reason,
+)
 
 TRACE_POINTS = 100  # per-batch losses kept per epoch in metrics.jsonl
 
@@ -72,13 +80,6 @@ class _Cancelled(Exception):
     """Set-up was cancelled by a stop before the first batch."""
 
 
-class NonFiniteLoss(RuntimeError):
-    def __init__(self, epoch: int, batch: int, which: str):
-        self.epoch, self.batch = epoch, batch
-        super().__init__(f"The {which} loss became NaN or infinite at epoch {epoch}, batch {batch}; "
-                         f"training stopped. The last good checkpoint (epoch {epoch - 1}) is kept.")
-
-
 class Trainer:
     def __init__(self, config: TrainConfig, run: Run, device: str | torch.device | None = None,
                  progress_interval: float = 0.25, group: SingleProcess = SINGLE):
@@ -99,9 +100,9 @@ class Trainer:
             with run.lock():
                 final = self._run_locked(emit, control)
         except RunLocked as e:
-            final = Failed(run.id, str(e))
+            final = Failed(run.id, str(e), reason=FailureReason.LOCKED)
         except OSError as e:  # the run folder itself could not be written (full, read-only, gone)
-            final = Failed(run.id, f"Training could not write to its run folder: {e}")
+            final = Failed(run.id, f"Training could not write to its run folder: {e}", reason=write_reason(e))
         emit(final)
         return final
 
@@ -115,29 +116,27 @@ class Trainer:
             epoch_hooks = self._epoch_hooks(device, emit, control)
         except PreparationCancelled:
             run.update_info(status=RunStatus.STOPPED, finished=now_iso())
-            return Stopped(run.id, int(run.info().get("epochs_done") or 0),
+            return Stopped(run.id, run.read_info().epochs_done,
                            "Stopped while the image folder was being prepared; nothing was trained.")
         except _Cancelled:
             run.update_info(status=RunStatus.STOPPED, finished=now_iso())
             return Stopped(run.id, state.epochs_done,
                            "Stopped while the feature classifier was being trained; nothing was trained.")
         except (DatasetMissing, CheckpointError, RuntimeError) as e:
-            run.update_info(status=RunStatus.FAILED, message=str(e), finished=now_iso())
-            return Failed(run.id, str(e))
+            return recorded(run, setup_reason(e), str(e))
 
         short = (shortage(run.path, estimate(cfg, state.parameters(), state.epochs_done))
                  if self.group.writes else None)
         short = self.group.start(state, short)  # every rank learns it, else wraps the networks for DDP
         if short:
-            run.update_info(status=RunStatus.FAILED, message=short, finished=now_iso())
-            return Failed(run.id, short)
+            return recorded(run, FailureReason.DISK_FULL, short)
         source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches, device)
         run.save_config(cfg)
         info = run.update_info()
-        train_seconds = float(info.get("train_seconds") or 0.0)
-        run.update_info(status=RunStatus.RUNNING, device=str(device), finished=None, message=None,
+        train_seconds = info.train_seconds or 0.0
+        run.update_info(status=RunStatus.RUNNING, device=str(device), finished=None, message=None, reason=None,
                         versions=_versions(), epochs_done=state.epochs_done,
-                        training=self.group.trained_on(info.get("training"), device, state.epochs_done),
+                        training=self.group.trained_on(info.training, device, state.epochs_done),
                         batches_per_epoch=source.batches_per_epoch)
         recorders = self._epoch_recorders(emit)
         emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
@@ -162,19 +161,14 @@ class Trainer:
                     run.update_info(status=RunStatus.STOPPED, finished=now_iso())
                     return Stopped(run.id, state.epochs_done, f"Stopped after epoch {epoch}.")
         except NonFiniteLoss as e:  # diverged: training it again gives the same NaN (sweeps skip it)
-            run.update_info(status=RunStatus.FAILED, message=str(e), finished=now_iso(), diverged=True)
-            return Failed(run.id, str(e), e.epoch, e.batch)
+            return recorded(run, FailureReason.DIVERGED, str(e), e.epoch, e.batch)
         except Exception as e:  # keep the run and say what happened
-            message = (self.group.lost_peer_message(e, state.saved_epoch)
-                       or f"Training failed: {type(e).__name__}: {e}")
-            if isinstance(e, OSError) and e.errno == errno.ENOSPC:
-                message = (f"Training stopped: {e}. The run is kept: free some space, then resume it; it "
-                           f"continues from epoch {state.saved_epoch + 1}.")
+            failed = training_failure(run.id, e, self.group, state.saved_epoch)
             try:
-                run.update_info(status=RunStatus.FAILED, message=message, finished=now_iso())
+                run.record_failure(failed.reason, failed.message)
             except OSError:
-                pass  # the disk may still be full: run.json keeps "running", which lists as stopped
-            return Failed(run.id, message)
+                pass  # the disk may still be full: run.json keeps its status, running, which lists as stopped
+            return failed
         finally:
             for recorder in recorders:
                 recorder.close()
@@ -249,20 +243,20 @@ class Trainer:
                 stats[b] = self._step(state, real, do_g=(b + 1) % cfg.d_steps == 0)
             except RuntimeError:
                 # BCELoss raises on NaN probabilities: report the NaN, not the symptom
-                _check_finite(stats, checked, b, epoch)
+                check_finite(stats, checked, b, epoch)
                 if not state.weights_finite():
                     raise NonFiniteLoss(epoch, b + 1, "discriminator") from None
                 raise
             seen += real.shape[0]
             now = time.perf_counter()
             if now - last_emit >= self.progress_interval:
-                _check_finite(stats, checked, b + 1, epoch)
+                check_finite(stats, checked, b + 1, epoch)
                 checked = b + 1
                 d, g = stats[b, :2].tolist()
                 emit(BatchProgress(epoch, b + 1, nb, d, g, seen / max(now - t0, 1e-9)))
                 last_emit = now
         stats = self.group.epoch_stats(stats)  # the whole batch's values, the same on every rank
-        _check_finite(stats, start, nb, epoch)
+        check_finite(stats, start, nb, epoch)
         seconds = time.perf_counter() - t0
         means = stats.mean(0).tolist()
         grid = self._grid(state)
@@ -420,13 +414,6 @@ def _placed(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> t
     third more images/s for `cpu-fast` on 2 cores; the same arithmetic up to rounding order)."""
     model = model.to(device)
     return model if cfg.architecture == "mlp" else model.to(memory_format=torch.channels_last)
-
-
-def _check_finite(stats: torch.Tensor, start: int, end: int, epoch: int) -> None:
-    window = stats[start:end, :2]
-    if window.numel() and not bool(torch.isfinite(window).all()):
-        bad = (~torch.isfinite(window)).nonzero()[0].tolist()
-        raise NonFiniteLoss(epoch, start + bad[0] + 1, "discriminator" if bad[1] == 0 else "generator")
 
 
 def _downsample(values: torch.Tensor, points: int) -> tuple[list, list]:

@@ -18,6 +18,7 @@ from workbench.core.events import (
     BatchProgress,
     EpochEnded,
     Failed,
+    FailureReason,
     Finished,
     Notice,
     Preparing,
@@ -136,7 +137,7 @@ class TrainingWorker(QObject):
     def crashed(self, error: str):
         message = f"Training could not run: {error}"
         try:
-            self.run_dir.update_info(status=RunStatus.FAILED, message=message)
+            self.run_dir.update_info(status=RunStatus.FAILED, message=message, reason=FailureReason.CRASHED)
         except OSError:
             pass
         return Failed(self.run_dir.id, message)
