@@ -36,7 +36,7 @@ def store(isolated_home, mnist_root, monkeypatch):
 def train(store, config, run=None, **kw):
     run = run or store.create(config)
     events = []
-    final = Trainer(config, run, **kw).run(events.append)
+    final = Trainer(config, run, **kw).fit(events.append)
     return run, events, final
 
 
@@ -119,7 +119,7 @@ def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples, g_ema, lr_deca
         if isinstance(e, BatchProgress) and e.epoch == 2 and e.batch == 3:
             control.stop()
 
-    final = Trainer(config, run, progress_interval=0.0).run(on_event, control)
+    final = Trainer(config, run, progress_interval=0.0).fit(on_event, control)
     assert isinstance(final, Stopped) and final.epochs_done == 1
     assert run.info()["status"] == "stopped" and run.summary().status == "stopped"
     assert load_checkpoint(run.latest_checkpoint)["partial"]["next_batch"] == 3
@@ -158,7 +158,7 @@ def test_pause_holds_between_batches(store):
                 threading.Timer(0.5, control.resume).start()
 
     t0 = time.perf_counter()
-    final = Trainer(config, run, progress_interval=0.0).run(on_event, control)
+    final = Trainer(config, run, progress_interval=0.0).fit(on_event, control)
     assert isinstance(final, Finished) and time.perf_counter() - t0 >= 0.5
     assert seen == list(range(1, 31))
 
@@ -227,7 +227,7 @@ from workbench.core.presets import preset_config
 from workbench.core.store.runs import RunStore
 from workbench.core.training.trainer import Trainer
 run = RunStore().get(sys.argv[1])
-Trainer(run.config(), run).run()
+Trainer(run.config(), run).fit()
 """
 
 
@@ -251,7 +251,7 @@ def test_killed_process_leaves_a_resumable_run(store):
     try:
         assert wait_for(lambda: len(run.metrics().epochs) >= 1 and run.is_locked())
         # the lock shows the run is being written; another trainer is refused, reading works
-        final = Trainer(config, run).run()
+        final = Trainer(config, run).fit()
         assert isinstance(final, Failed) and "being trained by another process" in final.message
         assert final.reason is FailureReason.LOCKED
         assert run.summary().status == "running"

@@ -141,7 +141,7 @@ def test_worker_exception_becomes_a_message(qtbot, view, monkeypatch):
     def broken(self, on_event=None, control=None):
         raise MemoryError("simulated")
 
-    monkeypatch.setattr(training.Trainer, "run", broken)
+    monkeypatch.setattr(training.Trainer, "fit", broken)
     view.form.set_config(preset_config("mlp-small").with_changes(epochs=1))
     assert view.start()
     final = wait_done(qtbot, view)
@@ -155,7 +155,7 @@ def test_a_diverged_run_is_told_apart_by_its_reason_not_its_words(qtbot, view, m
 
     outcomes = iter([Failed("", "The losses went wrong at epoch 1, batch 2.", 1, 2, FailureReason.DIVERGED),
                      Failed("", "Training failed: ValueError: nan in a config value", reason=FailureReason.CRASHED)])
-    monkeypatch.setattr(training.Trainer, "run", lambda self, on_event=None, control=None: next(outcomes))
+    monkeypatch.setattr(training.Trainer, "fit", lambda self, on_event=None, control=None: next(outcomes))
     view.form.set_config(preset_config("mlp-small").with_changes(epochs=1))
     assert view.start() and isinstance(wait_done(qtbot, view), Failed)
     assert "What to try: lower the learning rates" in view.message_text()

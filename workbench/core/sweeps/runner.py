@@ -72,7 +72,7 @@ class SweepRunner:
             if control.stopped:
                 break
             emit(SweepRunStarted(sweep.id, point.index, position, len(todo), len(points), run.id, point.label))
-            final = Trainer(run.config(), run).run(emit, control)
+            final = Trainer(run.config(), run).fit(emit, control)
             trained += 1
             if isinstance(final, Stopped) or control.stopped:
                 break

@@ -1,6 +1,6 @@
 """The Trainer: the epoch loop, stop/pause, events, checkpoints and exact resume.
 
-`Trainer(config, run).run(on_event, control)` trains the run to `config.epochs`, continuing
+`Trainer(config, run).fit(on_event, control)` trains the run to `config.epochs`, continuing
 from the run's latest checkpoint if it has one. Per-batch values stay on the device in one
 buffer; the host reads them only at throttled progress points and at the end of an epoch.
 """
@@ -84,21 +84,21 @@ class Trainer:
     def __init__(self, config: TrainConfig, run: Run, device: str | torch.device | None = None,
                  progress_interval: float = 0.25, group: SingleProcess = SINGLE):
         self.config = config.check()
-        self.run_dir = run
+        self.run = run
         self.device_name = str(device) if device is not None else config.device
         self.progress_interval = progress_interval
         self.group = group  # one process, or this rank of several (`distributed`): rank 0 writes
 
     # ---- public --------------------------------------------------------------------------
-    def run(self, on_event: Callable[[object], None] | None = None,
+    def fit(self, on_event: Callable[[object], None] | None = None,
             control: TrainingControl | None = None):
         """Train to `config.epochs`; returns the final event (Finished, Stopped or Failed)."""
         emit = on_event or (lambda event: None)
         control = control or TrainingControl()
-        run = self.run_dir
+        run = self.run
         try:
             with run.lock():
-                final = self._run_locked(emit, control)
+                final = self._fit_locked(emit, control)
         except RunLocked as e:
             final = Failed(run.id, str(e), reason=FailureReason.LOCKED)
         except OSError as e:  # the run folder itself could not be written (full, read-only, gone)
@@ -107,8 +107,8 @@ class Trainer:
         return final
 
     # ---- the loop ------------------------------------------------------------------------
-    def _run_locked(self, emit, control):
-        run, cfg = self.run_dir, self.config
+    def _fit_locked(self, emit, control):
+        run, cfg = self.run, self.config
         try:
             device = resolve_device(self.device_name)
             images = training_images(cfg, device, emit, lambda: control.stopped)
@@ -210,7 +210,7 @@ class Trainer:
             return []
         from workbench.core.training.tensorboard_log import open_for_training
 
-        log = open_for_training(self.run_dir, emit)
+        log = open_for_training(self.run, emit)
         return [log] if log else []
 
     def _train_epoch(self, epoch: int, state: _State, source: BatchSource, emit, control):
@@ -302,7 +302,7 @@ class Trainer:
 
     # ---- state, checkpoints --------------------------------------------------------------
     def _restore_or_init(self, device: torch.device) -> _State:
-        cfg, run = self.config, self.run_dir
+        cfg, run = self.config, self.run
         ckpt = self.group.from_writer(lambda: load_checkpoint(run.latest_checkpoint, device)
                                       if run.latest_checkpoint.exists() else None, device)
         if ckpt is not None:
@@ -334,7 +334,7 @@ class Trainer:
         if not self.group.writes:
             return
         every, epoch = self.config.keep_checkpoint_every, state.epochs_done
-        path = self.run_dir.epoch_checkpoint(epoch)
+        path = self.run.epoch_checkpoint(epoch)
         if every and epoch and epoch % every == 0 and not state.partial and not path.exists():
             self._save(state, path)
 
@@ -357,7 +357,7 @@ class Trainer:
     def _finish_epoch(self, state: _State, ended: EpochEnded, train_seconds: float) -> None:
         """Samples, metrics, then the checkpoint: a kill between them is repaired on resume by
         trimming metrics to the checkpoint's epoch."""
-        run, epoch = self.run_dir, ended.epoch
+        run, epoch = self.run, ended.epoch
         if not self.group.writes:
             state.epochs_done = state.saved_epoch = epoch
             return

@@ -132,7 +132,7 @@ class TrainingWorker(QObject):
         )
 
         apply_thread_policy(self.config)
-        return Trainer(self.config, self.run_dir).run(self._on_event, self.control)
+        return Trainer(self.config, self.run_dir).fit(self._on_event, self.control)
 
     def crashed(self, error: str):
         message = f"Training could not run: {error}"
