@@ -20,6 +20,7 @@ from workbench.core.events import (
     Started,
     Stopped,
     TrainingControl,
+    TrainingEvent,
 )
 from workbench.core.presets import preset_config
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
@@ -45,6 +46,7 @@ def test_run_emits_events_and_writes_a_complete_run_folder(store):
     run, events, final = train(store, config, progress_interval=0.0)
     kinds = [type(e) for e in events]
     assert kinds[0] is Started and kinds[-1] is Finished and isinstance(final, Finished)
+    assert all(isinstance(e, TrainingEvent) for e in events)  # the callback's declared type
     assert kinds.count(EpochEnded) == 2 and BatchProgress in kinds
     ended = [e for e in events if isinstance(e, EpochEnded)]
     for e in ended:

@@ -1,8 +1,8 @@
 """What a training run reports, and how it is steered: plain data, no torch, no Qt.
 
-The trainer calls `on_event(event)` with these dataclasses; front ends (CLI, GUI worker)
-turn them into lines, bars and plots. `TrainingControl` is set from any thread and read by
-the trainer between batches.
+The trainer calls `on_event(event)` with these dataclasses (a `TrainingEvent`); front ends
+(CLI, GUI worker) turn them into lines, bars and plots. `TrainingControl` is set from any
+thread and read by the trainer between batches.
 """
 
 from __future__ import annotations
@@ -113,6 +113,12 @@ class Failed:
     epoch: int | None = None  # where a loss went NaN (DIVERGED)
     batch: int | None = None
     reason: FailureReason = FailureReason.CRASHED
+
+
+#: how training ends: what `Trainer.fit` returns, and the last event it sends
+FinalEvent = Finished | Stopped | Failed
+#: everything `Trainer.fit` sends to `on_event`
+TrainingEvent = Started | BatchProgress | EpochEnded | Preparing | Notice | FinalEvent
 
 
 class TrainingControl:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from workbench.core.atomic import describe_write_error
-from workbench.core.events import Failed, FailureReason, Stopped, TrainingControl
+from workbench.core.events import Failed, FailureReason, Stopped, TrainingControl, TrainingEvent
 from workbench.core.store.runs import RunStore
 from workbench.core.sweeps.store import Sweep, SweepBusy, SweepStatus, run_is_done
 
@@ -38,12 +38,16 @@ class SweepEnded:
     runs_trained: int
 
 
+#: what `SweepRunner.run` sends to `on_event`: its own events and those of each run's Trainer
+SweepEvent = SweepRunStarted | SweepEnded | TrainingEvent
+
+
 class SweepRunner:
     def __init__(self, sweep: Sweep, store: RunStore | None = None):
         self.sweep = sweep
         self.store = store or RunStore()
 
-    def run(self, on_event: Callable[[object], None] | None = None,
+    def run(self, on_event: Callable[[SweepEvent], None] | None = None,
             control: TrainingControl | None = None) -> SweepEnded:
         emit = on_event or (lambda event: None)
         control = control or TrainingControl()

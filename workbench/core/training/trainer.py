@@ -3,6 +3,8 @@
 `Trainer(config, run).fit(on_event, control)` trains the run to `config.epochs`, continuing
 from the run's latest checkpoint if it has one. Per-batch values stay on the device in one
 buffer; the host reads them only at throttled progress points and at the end of an epoch.
+`TrainingState` (networks, optimizers, position) and `train_step` (one update) are public for
+what measures training without a run (the sweep's time estimate).
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ from workbench.core.events import (
     EpochEnded,
     Failed,
     FailureReason,
+    FinalEvent,
     Finished,
-    Notice,
-    Preparing,
     Started,
     Stopped,
     TrainingControl,
+    TrainingEvent,
 )
 from workbench.core.nets.averaging import GeneratorAverage
 from workbench.core.nets.losses import Objective
@@ -58,6 +60,7 @@ from workbench.core.training.failures import (
     training_failure,
     write_reason,
 )
+from workbench.core.training.hooks import ScoringCancelled, epoch_hooks, epoch_recorders
 
 TRACE_POINTS = 100  # per-batch losses kept per epoch in metrics.jsonl
 
@@ -76,10 +79,6 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-class _Cancelled(Exception):
-    """Set-up was cancelled by a stop before the first batch."""
-
-
 class Trainer:
     def __init__(self, config: TrainConfig, run: Run, device: str | torch.device | None = None,
                  progress_interval: float = 0.25, group: SingleProcess = SINGLE):
@@ -90,8 +89,8 @@ class Trainer:
         self.group = group  # one process, or this rank of several (`distributed`): rank 0 writes
 
     # ---- public --------------------------------------------------------------------------
-    def fit(self, on_event: Callable[[object], None] | None = None,
-            control: TrainingControl | None = None):
+    def fit(self, on_event: Callable[[TrainingEvent], None] | None = None,
+            control: TrainingControl | None = None) -> FinalEvent:
         """Train to `config.epochs`; returns the final event (Finished, Stopped or Failed)."""
         emit = on_event or (lambda event: None)
         control = control or TrainingControl()
@@ -107,21 +106,19 @@ class Trainer:
         return final
 
     # ---- the loop ------------------------------------------------------------------------
-    def _fit_locked(self, emit, control):
+    def _fit_locked(self, emit, control) -> FinalEvent:
         run, cfg = self.run, self.config
         try:
             device = resolve_device(self.device_name)
             images = training_images(cfg, device, emit, lambda: control.stopped)
             state = self._restore_or_init(device)
-            epoch_hooks = self._epoch_hooks(device, emit, control)
+            hooks = epoch_hooks(cfg, device, emit, lambda: control.stopped) if self.group.writes else []
         except PreparationCancelled:
-            run.update_info(status=RunStatus.STOPPED, finished=now_iso())
-            return Stopped(run.id, run.read_info().epochs_done,
-                           "Stopped while the image folder was being prepared; nothing was trained.")
-        except _Cancelled:
-            run.update_info(status=RunStatus.STOPPED, finished=now_iso())
-            return Stopped(run.id, state.epochs_done,
-                           "Stopped while the feature classifier was being trained; nothing was trained.")
+            return _stopped(run, run.read_info().epochs_done,
+                            "Stopped while the image folder was being prepared; nothing was trained.")
+        except ScoringCancelled:
+            return _stopped(run, state.epochs_done,
+                            "Stopped while the feature classifier was being trained; nothing was trained.")
         except (DatasetMissing, CheckpointError, RuntimeError) as e:
             return recorded(run, setup_reason(e), str(e))
 
@@ -138,7 +135,7 @@ class Trainer:
                         versions=_versions(), epochs_done=state.epochs_done,
                         training=self.group.trained_on(info.training, device, state.epochs_done),
                         batches_per_epoch=source.batches_per_epoch)
-        recorders = self._epoch_recorders(emit)
+        recorders = epoch_recorders(cfg, run, emit) if self.group.writes else []
         emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
         segment_start = time.perf_counter()
         try:
@@ -146,20 +143,18 @@ class Trainer:
                 ended = self._train_epoch(epoch, state, source, emit, control)
                 if ended is None:  # stopped mid-epoch; state.partial holds where
                     self._save(state, run.latest_checkpoint)
-                    run.update_info(status=RunStatus.STOPPED, finished=now_iso(),
+                    return _stopped(run, state.epochs_done,
+                                    f"Stopped during epoch {epoch}; resume continues from batch "
+                                    f"{state.partial['next_batch'] + 1}.",
                                     train_seconds=train_seconds + time.perf_counter() - segment_start)
-                    return Stopped(run.id, state.epochs_done,
-                                   f"Stopped during epoch {epoch}; resume continues from batch "
-                                   f"{state.partial['next_batch'] + 1}.")
-                for hook in epoch_hooks:
+                for hook in hooks:
                     ended.scores.update(hook(state.sampler()))
                 self._finish_epoch(state, ended, train_seconds + time.perf_counter() - segment_start)
                 for recorder in recorders:  # after the epoch is on disk, so they mirror what was written
                     recorder.record(ended.metrics(), run.sample_file(epoch))
                 emit(ended)
                 if self.group.stop_requested(control) and epoch < cfg.epochs:
-                    run.update_info(status=RunStatus.STOPPED, finished=now_iso())
-                    return Stopped(run.id, state.epochs_done, f"Stopped after epoch {epoch}.")
+                    return _stopped(run, state.epochs_done, f"Stopped after epoch {epoch}.")
         except NonFiniteLoss as e:  # diverged: training it again gives the same NaN (sweeps skip it)
             return recorded(run, FailureReason.DIVERGED, str(e), e.epoch, e.batch)
         except Exception as e:  # keep the run and say what happened
@@ -175,45 +170,7 @@ class Trainer:
         run.update_info(status=RunStatus.FINISHED, finished=now_iso())
         return Finished(run.id, state.epochs_done)
 
-    def _epoch_hooks(self, device, emit, control) -> list:
-        """Consumers of each finished epoch's generator whose values join its metrics line:
-        the evaluation when `eval_samples` asks for it. It draws its own noise, so it never
-        changes what the loop learns."""
-        cfg = self.config
-        if not cfg.eval_samples or not self.group.writes:
-            return []
-        from workbench.core.evaluation.classifier import EvaluationCancelled
-        from workbench.core.evaluation.run_scores import scoring_for
-        from workbench.core.evaluation.scoring import GeneratorEvaluator
-
-        try:
-            scoring = scoring_for(cfg, progress=lambda f, text: emit(Preparing(text, f)),
-                                  cancel=lambda: control.stopped, device=device)
-        except EvaluationCancelled:
-            raise _Cancelled from None
-        except (DatasetMissing, OSError, ValueError) as e:
-            emit(Notice(f"Evaluation is off for this run: {e}"))
-            return []
-        evaluator = GeneratorEvaluator(cfg, scoring, cfg.eval_samples, device)
-
-        def evaluate(generator) -> dict:
-            start = time.perf_counter()
-            scores = evaluator(generator)
-            return scores | {"eval_seconds": time.perf_counter() - start}
-
-        return [evaluate]
-
-    def _epoch_recorders(self, emit) -> list:
-        """Consumers of each epoch once its metrics line and grid are written (`record`, then
-        `close` at the end): the TensorBoard mirror when `tensorboard` asks for it."""
-        if not self.config.tensorboard or not self.group.writes:
-            return []
-        from workbench.core.training.tensorboard_log import open_for_training
-
-        log = open_for_training(self.run, emit)
-        return [log] if log else []
-
-    def _train_epoch(self, epoch: int, state: _State, source: BatchSource, emit, control):
+    def _train_epoch(self, epoch: int, state: TrainingState, source: BatchSource, emit, control):
         """One epoch; returns its EpochEnded, or None when stopped between batches."""
         cfg = self.config
         nb = source.batches_per_epoch
@@ -240,7 +197,7 @@ class Trainer:
             if cfg.lr_decay == "linear":
                 state.set_lr_fraction(cfg, 1.0 - ((epoch - 1) * nb + b) / (cfg.epochs * nb))
             try:
-                stats[b] = self._step(state, real, do_g=(b + 1) % cfg.d_steps == 0)
+                stats[b] = train_step(state, real, cfg, do_g=(b + 1) % cfg.d_steps == 0, group=self.group)
             except RuntimeError:
                 # BCELoss raises on NaN probabilities: report the NaN, not the symptom
                 check_finite(stats, checked, b, epoch)
@@ -264,36 +221,8 @@ class Trainer:
         return EpochEnded(epoch, cfg.epochs, means[0], means[1], means[2], means[3],
                           seen / max(seconds, 1e-9), seconds, grid, trace[0], trace[1])
 
-    def _step(self, state: _State, real: torch.Tensor, do_g: bool) -> torch.Tensor:
-        """One D update (and a G update when due); returns [d_loss, g_loss, D(x), D(G(z))].
-        With several processes, each trains on its slice of the batch and of its noise."""
-        G, D = self.group.networks(state, do_g)
-        objective = state.objective
-        z = draw_noise(real.shape[0], self.config, real.device)
-        real, z = self.group.take(real), self.group.take(z)
-        fake = G(z)
-        state.opt_d.zero_grad(set_to_none=True)
-        out_real = D(real)
-        out_fake = D(fake.detach())
-        d_loss = objective.discriminator_loss(out_real, out_fake)
-        d_loss.backward()
-        state.opt_d.step()
-        if do_g:
-            state.opt_g.zero_grad(set_to_none=True)
-            g_loss = objective.generator_loss(D(fake))
-            g_loss.backward()
-            state.opt_g.step()
-            if state.average is not None:
-                state.average.update()
-        else:
-            g_loss = objective.generator_loss(out_fake.detach())
-        with torch.no_grad():
-            return torch.stack([d_loss.detach(), g_loss.detach(),
-                                objective.probability(out_real.detach()).mean(),
-                                objective.probability(out_fake.detach()).mean()])
-
     @torch.no_grad()
-    def _grid(self, state: _State):
+    def _grid(self, state: TrainingState):
         G = state.sampler()
         G.eval()
         images = G(state.fixed_noise)
@@ -301,12 +230,12 @@ class Trainer:
         return grid_array(to_display(images, self.config.image_range))
 
     # ---- state, checkpoints --------------------------------------------------------------
-    def _restore_or_init(self, device: torch.device) -> _State:
+    def _restore_or_init(self, device: torch.device) -> TrainingState:
         cfg, run = self.config, self.run
         ckpt = self.group.from_writer(lambda: load_checkpoint(run.latest_checkpoint, device)
                                       if run.latest_checkpoint.exists() else None, device)
         if ckpt is not None:
-            state = _State(cfg, device)
+            state = TrainingState(cfg, device)
             state.generator.load_state_dict(ckpt["generator"])
             state.discriminator.load_state_dict(ckpt["discriminator"])
             if state.average is not None and ckpt.get("generator_ema") is not None:
@@ -324,11 +253,11 @@ class Trainer:
             return state
         run.trim_to(0)  # whatever an attempt before its first checkpoint wrote is redone
         torch.manual_seed(cfg.seed)
-        state = _State(cfg, device)
+        state = TrainingState(cfg, device)
         state.fixed_noise = fixed_noise(cfg).to(device)
         return state
 
-    def _restore_kept_checkpoint(self, state: _State) -> None:
+    def _restore_kept_checkpoint(self, state: TrainingState) -> None:
         """A stop between the latest checkpoint and the kept one of the same epoch left the
         kept one missing: the latest holds exactly its content, so write it now."""
         if not self.group.writes:
@@ -338,7 +267,7 @@ class Trainer:
         if every and epoch and epoch % every == 0 and not state.partial and not path.exists():
             self._save(state, path)
 
-    def _save(self, state: _State, path) -> None:
+    def _save(self, state: TrainingState, path) -> None:
         if not self.group.writes:
             return
         save_checkpoint(path, {
@@ -354,7 +283,7 @@ class Trainer:
             "partial": state.partial,
         })
 
-    def _finish_epoch(self, state: _State, ended: EpochEnded, train_seconds: float) -> None:
+    def _finish_epoch(self, state: TrainingState, ended: EpochEnded, train_seconds: float) -> None:
         """Samples, metrics, then the checkpoint: a kill between them is repaired on resume by
         trimming metrics to the checkpoint's epoch."""
         run, epoch = self.run, ended.epoch
@@ -372,8 +301,8 @@ class Trainer:
         run.update_info(epochs_done=epoch, train_seconds=train_seconds)
 
 
-class _State:
-    """Models, optimizers and position of a run being trained."""
+class TrainingState:
+    """Models, optimizers and position of a run being trained (what its checkpoint holds)."""
 
     def __init__(self, cfg: TrainConfig, device: torch.device):
         self.device = device
@@ -408,12 +337,48 @@ class _State:
                    for p in net.parameters())
 
 
+def train_step(state: TrainingState, real: torch.Tensor, config: TrainConfig, do_g: bool = True,
+               group: SingleProcess = SINGLE) -> torch.Tensor:
+    """One D update (and a G update when due); returns [d_loss, g_loss, D(x), D(G(z))], on the
+    device (reading it waits for the device). With several processes, each trains on its slice
+    of the batch and of its noise."""
+    G, D = group.networks(state, do_g)
+    objective = state.objective
+    z = draw_noise(real.shape[0], config, real.device)
+    real, z = group.take(real), group.take(z)
+    fake = G(z)
+    state.opt_d.zero_grad(set_to_none=True)
+    out_real = D(real)
+    out_fake = D(fake.detach())
+    d_loss = objective.discriminator_loss(out_real, out_fake)
+    d_loss.backward()
+    state.opt_d.step()
+    if do_g:
+        state.opt_g.zero_grad(set_to_none=True)
+        g_loss = objective.generator_loss(D(fake))
+        g_loss.backward()
+        state.opt_g.step()
+        if state.average is not None:
+            state.average.update()
+    else:
+        g_loss = objective.generator_loss(out_fake.detach())
+    with torch.no_grad():
+        return torch.stack([d_loss.detach(), g_loss.detach(),
+                            objective.probability(out_real.detach()).mean(),
+                            objective.probability(out_fake.detach()).mean()])
+
+
 def _placed(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.nn.Module:
     """The model on the training device; a convolutional one in channels-last layout, the one the
     CPU's convolution kernels work in, which saves a layout conversion around every layer (a
     third more images/s for `cpu-fast` on 2 cores; the same arithmetic up to rounding order)."""
     model = model.to(device)
     return model if cfg.architecture == "mlp" else model.to(memory_format=torch.channels_last)
+
+
+def _stopped(run: Run, epochs_done: int, message: str, **changes) -> Stopped:
+    run.update_info(status=RunStatus.STOPPED, finished=now_iso(), **changes)
+    return Stopped(run.id, epochs_done, message)
 
 
 def _downsample(values: torch.Tensor, points: int) -> tuple[list, list]:
