@@ -32,7 +32,7 @@ SEED_PRESETS = [name for name in PRESETS if name != DEFAULT_PRESET]
 
 def workbench_epochs(config) -> list[EpochEnded]:
     ended = []
-    Trainer(config, RunStore().create(config)).run(lambda e: ended.append(e) if isinstance(e, EpochEnded) else None)
+    Trainer(config, RunStore().create(config)).fit(lambda e: ended.append(e) if isinstance(e, EpochEnded) else None)
     return ended
 
 

@@ -88,7 +88,7 @@ def child(folder: str, batches: int) -> None:
         elif isinstance(event, Notice):
             marks.setdefault("notices", []).append(event.message)
 
-    final = Trainer(config, RunStore().create(config)).run(on_event)
+    final = Trainer(config, RunStore().create(config)).fit(on_event)
     marks.update(final=type(final).__name__, message=getattr(final, "message", ""), peak=peak_rss_bytes())
     print(json.dumps(marks))
 

@@ -47,7 +47,7 @@ def headless(config) -> float:
 
     ended = []
     run = RunStore().create(config, name="bench headless")
-    Trainer(config, run).run(lambda e: ended.append(e) if isinstance(e, EpochEnded) else None)
+    Trainer(config, run).fit(lambda e: ended.append(e) if isinstance(e, EpochEnded) else None)
     return throughput(ended)
 
 

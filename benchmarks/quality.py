@@ -71,7 +71,7 @@ def train_for(name: str, config: TrainConfig, minutes: float, samples: int) -> d
     run = RunStore().create(config, name=name)
     control = TrainingControl()
     watch = BudgetWatch(minutes * 60, control)
-    Trainer(config, run, progress_interval=0.5).run(watch, control)
+    Trainer(config, run, progress_interval=0.5).fit(watch, control)
     trained = watch.trained()
     final = evaluate_run(run, samples=samples, store=False)
     points = watch.points + [(trained, final["epoch"], final["quality"], final["coverage"])]

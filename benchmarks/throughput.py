@@ -90,10 +90,10 @@ def _endless(loader):
 
 def workbench_loop(config, batches: int) -> tuple[float, float, float]:
     store = RunStore()
-    Trainer(config.with_changes(epochs=1, max_batches=WARMUP), store.create(config)).run()  # warm-up
+    Trainer(config.with_changes(epochs=1, max_batches=WARMUP), store.create(config)).fit()  # warm-up
     ended = []
     config = config.with_changes(epochs=1, max_batches=batches)
-    Trainer(config, store.create(config)).run(lambda e: ended.append(e) if isinstance(e, EpochEnded) else None)
+    Trainer(config, store.create(config)).fit(lambda e: ended.append(e) if isinstance(e, EpochEnded) else None)
     e = ended[0]
     half = len(e.batch_d_loss) // 2
     return (e.images_per_sec, sum(e.batch_d_loss[half:]) / len(e.batch_d_loss[half:]),

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
+from workbench.core.events import FailureReason
 from workbench.core.store.runs import RunStore
 
 ARCHIVE = Path(__file__).resolve().parents[1] / "fixtures" / "release-0.1.0-home.tar.gz"
@@ -53,9 +54,12 @@ def test_the_diverged_run_reads_as_diverged(release_home):
     from workbench.core.sweeps.store import run_is_done
 
     run = run_named("legacy-diverged")
-    assert run.info()["diverged"] is True
+    assert run.info()["diverged"] is True and "reason" not in run.info()
+    assert run.read_info().reason is FailureReason.DIVERGED and run.read_info().diverged
     assert run_is_done(run)  # a sweep would not train it again
-    assert not run_is_done(run_named("legacy-no-data"))
+    no_data = run_named("legacy-no-data")
+    assert no_data.read_info().reason is None and not no_data.read_info().diverged
+    assert not run_is_done(no_data)
 
 
 def test_check_passes_on_every_release_run(release_home, capsys):

@@ -118,7 +118,7 @@ def test_a_resized_mnist_run_is_scored_and_says_how(data, capsys):
     config = TrainConfig(image_size=32, architecture="mlp", g_widths=[64], d_widths=[64], epochs=1, max_batches=3,
                          eval_samples=256, batch_size=64)
     run = RunStore().create(config, name="mnist32")
-    final = Trainer(config, run).run()
+    final = Trainer(config, run).fit()
     assert type(final).__name__ == "Finished", final
     entry = run.metrics().epochs[-1]
     assert entry["quality"] > 0 and entry["classifier_accuracy"] == pytest.approx(0.9871, abs=1e-4)

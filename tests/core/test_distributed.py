@@ -71,7 +71,7 @@ def one_process_reference(args: list[str]) -> list[dict]:
     """The metrics of the same config trained by one process (this one, into its own store)."""
     config, _ = train_config_from_args(build_parser().parse_args(["train", *args]))
     run = RunStore(Path(os.environ["WORKBENCH_HOME"]) / "reference").create(config)
-    Trainer(config, run).run()
+    Trainer(config, run).fit()
     return run.metrics().epochs
 
 
@@ -215,7 +215,7 @@ def test_a_single_process_run_records_how_it_was_trained(data):
 
     config = preset_config("mlp-small").with_changes(epochs=1, max_batches=2, device="cpu")
     run = RunStore().create(config)
-    Trainer(config, run).run()
+    Trainer(config, run).fit()
     assert run.info()["training"] == [{"from_epoch": 0, "processes": 1, "nodes": 1, "backend": None,
                                        "devices": ["cpu"]}]
     assert torch.isfinite(torch.tensor(run.metrics().epochs[0]["d_loss"]))

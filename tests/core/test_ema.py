@@ -60,8 +60,8 @@ def test_a_run_with_averaging_trains_the_same_and_samples_from_the_average(isola
     store = RunStore()
     config = preset_config("mlp-small").with_changes(epochs=2, max_batches=20)
     plain, averaged = store.create(config), store.create(config.with_changes(g_ema=0.9))
-    Trainer(config, plain).run()
-    Trainer(config.with_changes(g_ema=0.9), averaged).run()
+    Trainer(config, plain).fit()
+    Trainer(config.with_changes(g_ema=0.9), averaged).fit()
     a, b = plain.metrics().epochs, averaged.metrics().epochs
     assert [(e["d_loss"], e["g_loss"]) for e in a] == [(e["d_loss"], e["g_loss"]) for e in b]  # training unchanged
     state = load_checkpoint(averaged.latest_checkpoint)

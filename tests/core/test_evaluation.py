@@ -215,7 +215,7 @@ def test_training_with_evaluation_on_a_dataset_without_data_says_so_and_trains_o
     config = preset_config("mlp-small").with_changes(epochs=1, max_batches=3, eval_samples=300,
                                                     data_dir=str(mnist_root))
     events = []
-    final = Trainer(config, RunStore().create(config)).run(events.append)
+    final = Trainer(config, RunStore().create(config)).fit(events.append)
     registry.forget_memo()
     assert type(final).__name__ == "Finished"
     assert any(isinstance(e, Notice) and "Evaluation is off" in e.message for e in events)

@@ -24,7 +24,7 @@ def trained_run(tmp_path_factory):
     store = RunStore(tmp_path_factory.mktemp("home") / "runs")
     config = preset_config("mlp-small").with_changes(epochs=2, max_batches=5, device="cpu")
     run = store.create(config, name="export me", preset="mlp-small")
-    final = Trainer(config, run).run()
+    final = Trainer(config, run).fit()
     assert type(final).__name__ == "Finished"
     return run
 

@@ -89,7 +89,7 @@ def test_every_family_builds_at_every_size_and_trains(arch, widths, size, channe
     assert x.shape == (2, channels, size, size) and d(x).shape == (2,)
     write_images(tmp_path / "images", 8, modes=("RGB", "L"))
     events = []
-    final = Trainer(config, RunStore().create(config)).run(events.append)
+    final = Trainer(config, RunStore().create(config)).fit(events.append)
     assert isinstance(final, Finished), getattr(final, "message", final)
     ended = next(e for e in events if isinstance(e, EpochEnded))
     assert np.isfinite([ended.d_loss, ended.g_loss]).all()

@@ -174,7 +174,7 @@ def store(isolated_home):
 def train(store, config, run=None, control=None):
     run = run or store.create(config)
     events = []
-    final = Trainer(config, run, progress_interval=0.0).run(events.append, control)
+    final = Trainer(config, run, progress_interval=0.0).fit(events.append, control)
     return run, events, final
 
 

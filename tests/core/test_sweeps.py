@@ -14,7 +14,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.core.config import ConfigError
-from workbench.core.events import EpochEnded, TrainingControl
+from workbench.core.events import EpochEnded, FailureReason, TrainingControl
 from workbench.core.presets import preset_config
 from workbench.core.store.runs import Run, RunStore
 from workbench.core.sweeps import (
@@ -183,6 +183,7 @@ def test_a_diverged_run_is_recorded_and_the_sweep_goes_on(sweeps, monkeypatch):
     assert ended.status == "finished" and "Diverged" in ended.message
     first, second = sweep.runs(sweeps.run_store)
     assert first.summary().status == "failed" and first.info()["diverged"] is True
+    assert first.read_info().reason is FailureReason.DIVERGED
     assert second.summary().status == "finished"
     monkeypatch.setattr(Objective, "__call__", real_call)
     events = []

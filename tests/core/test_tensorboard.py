@@ -56,7 +56,7 @@ def tiny(epochs=2, batches=6, **changes):
 
 def train(config, run):
     events = []
-    final = Trainer(config, run).run(events.append)
+    final = Trainer(config, run).fit(events.append)
     assert isinstance(final, Finished), final
     return events
 

@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.core.events import BatchProgress, EpochEnded, Failed, Finished, Started, Stopped, TrainingControl
+from workbench.core.events import (
+    BatchProgress,
+    EpochEnded,
+    Failed,
+    FailureReason,
+    Finished,
+    Started,
+    Stopped,
+    TrainingControl,
+    TrainingEvent,
+)
 from workbench.core.presets import preset_config
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
 from workbench.core.store.runs import RunStore
@@ -27,7 +37,7 @@ def store(isolated_home, mnist_root, monkeypatch):
 def train(store, config, run=None, **kw):
     run = run or store.create(config)
     events = []
-    final = Trainer(config, run, **kw).run(events.append)
+    final = Trainer(config, run, **kw).fit(events.append)
     return run, events, final
 
 
@@ -36,6 +46,7 @@ def test_run_emits_events_and_writes_a_complete_run_folder(store):
     run, events, final = train(store, config, progress_interval=0.0)
     kinds = [type(e) for e in events]
     assert kinds[0] is Started and kinds[-1] is Finished and isinstance(final, Finished)
+    assert all(isinstance(e, TrainingEvent) for e in events)  # the callback's declared type
     assert kinds.count(EpochEnded) == 2 and BatchProgress in kinds
     ended = [e for e in events if isinstance(e, EpochEnded)]
     for e in ended:
@@ -110,7 +121,7 @@ def test_stop_mid_epoch_then_resume_is_exact(store, eval_samples, g_ema, lr_deca
         if isinstance(e, BatchProgress) and e.epoch == 2 and e.batch == 3:
             control.stop()
 
-    final = Trainer(config, run, progress_interval=0.0).run(on_event, control)
+    final = Trainer(config, run, progress_interval=0.0).fit(on_event, control)
     assert isinstance(final, Stopped) and final.epochs_done == 1
     assert run.info()["status"] == "stopped" and run.summary().status == "stopped"
     assert load_checkpoint(run.latest_checkpoint)["partial"]["next_batch"] == 3
@@ -149,7 +160,7 @@ def test_pause_holds_between_batches(store):
                 threading.Timer(0.5, control.resume).start()
 
     t0 = time.perf_counter()
-    final = Trainer(config, run, progress_interval=0.0).run(on_event, control)
+    final = Trainer(config, run, progress_interval=0.0).fit(on_event, control)
     assert isinstance(final, Finished) and time.perf_counter() - t0 >= 0.5
     assert seen == list(range(1, 31))
 
@@ -172,6 +183,8 @@ def test_nan_loss_stops_with_epoch_and_batch_and_keeps_last_good_checkpoint(stor
     assert (final.epoch, final.batch) == (2, 4)
     assert "epoch 2, batch 4" in final.message
     assert run.info()["status"] == "failed" and run.summary().status == "failed"
+    assert final.reason is FailureReason.DIVERGED and run.read_info().diverged
+    assert run.info()["reason"] == "diverged" and run.info()["diverged"] is True  # and what older releases read
     assert load_checkpoint(run.latest_checkpoint)["epoch"] == 1
     assert [m["epoch"] for m in run.metrics().epochs] == [1]
 
@@ -206,6 +219,8 @@ def test_missing_dataset_fails_the_run_with_a_message(store, tmp_path):
     run, _, final = train(store, config)
     assert isinstance(final, Failed) and "MNIST/raw" in final.message
     assert run.summary().status == "failed"
+    assert final.reason is FailureReason.DATA_MISSING and run.read_info().reason is FailureReason.DATA_MISSING
+    assert not run.read_info().diverged and "diverged" not in run.info()
 
 
 CHILD = """
@@ -214,7 +229,7 @@ from workbench.core.presets import preset_config
 from workbench.core.store.runs import RunStore
 from workbench.core.training.trainer import Trainer
 run = RunStore().get(sys.argv[1])
-Trainer(run.config(), run).run()
+Trainer(run.config(), run).fit()
 """
 
 
@@ -238,8 +253,9 @@ def test_killed_process_leaves_a_resumable_run(store):
     try:
         assert wait_for(lambda: len(run.metrics().epochs) >= 1 and run.is_locked())
         # the lock shows the run is being written; another trainer is refused, reading works
-        final = Trainer(config, run).run()
+        final = Trainer(config, run).fit()
         assert isinstance(final, Failed) and "being trained by another process" in final.message
+        assert final.reason is FailureReason.LOCKED
         assert run.summary().status == "running"
         os.kill(child.pid, signal.SIGKILL)
         child.wait(30)

@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import workbench.core.training.trainer as training_module
-from workbench.core.events import EpochEnded, Failed, Finished
+from workbench.core.events import EpochEnded, Failed, FailureReason, Finished
 from workbench.core.presets import preset_config
 from workbench.core.store.checkpoints import load_checkpoint
 from workbench.core.store.runs import Run, RunStore
@@ -66,7 +66,7 @@ _reference: dict = {}
 def uninterrupted(store) -> dict:
     if not _reference:
         run = store.create(config())
-        assert isinstance(Trainer(config(), run).run(), Finished)
+        assert isinstance(Trainer(config(), run).fit(), Finished)
         _reference.update(record(run))
     return _reference
 
@@ -143,17 +143,19 @@ def test_a_fault_at_any_write_point_then_resume_gives_the_uninterrupted_run(stor
         fired = inject(patch, point, fault)
         if fault == "kill":
             with pytest.raises(Killed):
-                Trainer(config(), run).run()
+                Trainer(config(), run).fit()
         else:
-            final = Trainer(config(), run).run()
+            final = Trainer(config(), run).fit()
             assert isinstance(final, Failed)
+            reason = FailureReason.DISK_FULL if fault == "disk full" else FailureReason.CRASHED
+            assert final.reason is reason and run.read_info().reason is reason
             if fault == "disk full":
                 assert "No space left" in final.message and "free some space, then resume" in final.message
                 resumes_at = FAULT_EPOCH + 1 if point in ("kept", "info") else FAULT_EPOCH
                 assert f"continues from epoch {resumes_at}." in final.message
     assert fired == [point]
     assert run.summary().epochs_done <= FAULT_EPOCH  # never more than the checkpoint covers, once repaired
-    final = Trainer(config(), run).run()
+    final = Trainer(config(), run).fit()
     assert isinstance(final, Finished), getattr(final, "message", "")
     assert_same(record(run), want)
 
@@ -163,13 +165,13 @@ def test_a_run_doubled_before_the_repair_lists_right_and_resuming_repairs_it(sto
     epoch the checkpoint does not cover."""
     cfg = config().with_changes(epochs=2)
     run = store.create(cfg)
-    assert isinstance(Trainer(cfg.with_changes(epochs=1), run).run(), Finished)
+    assert isinstance(Trainer(cfg.with_changes(epochs=1), run).fit(), Finished)
     first = run.metrics_file.read_text()
     run.metrics_file.write_text(first + first + first.replace('"epoch": 1', '"epoch": 2'))
     shutil.copy(run.sample_file(1), run.sample_file(2))
     assert run.summary().epochs_done == 2  # distinct epochs, not lines
     assert [m["epoch"] for m in run.metrics().epochs] == [1, 2] and run.metrics().repeated == 1
-    assert isinstance(Trainer(cfg, run).run(), Finished)
+    assert isinstance(Trainer(cfg, run).fit(), Finished)
     lines = [json.loads(line)["epoch"] for line in run.metrics_file.read_text().splitlines()]
     assert lines == [1, 2] and run.sample_epochs() == [1, 2]
     assert run.metrics().epochs[1]["d_loss"] != json.loads(first)["d_loss"]
@@ -185,18 +187,19 @@ def test_killed_before_the_first_checkpoint_starts_clean(store, monkeypatch):
 
     monkeypatch.setattr(training_module, "save_checkpoint", killed_before_checkpoint)
     with pytest.raises(Killed):
-        Trainer(config(), run).run()
+        Trainer(config(), run).fit()
     monkeypatch.setattr(training_module, "save_checkpoint", real)
     assert run.metrics().epochs and not run.latest_checkpoint.exists()  # epoch 1's line, no checkpoint
-    assert isinstance(Trainer(config(), run).run(), Finished)
+    assert isinstance(Trainer(config(), run).fit(), Finished)
     assert_same(record(run), want)
 
 
 def test_a_run_that_cannot_fit_is_refused_before_it_starts(store, monkeypatch):
     monkeypatch.setattr("workbench.core.store.disk_space.free_bytes", lambda folder: 1_000_000)
     run = store.create(config())
-    final = Trainer(config(), run).run()
+    final = Trainer(config(), run).fit()
     assert isinstance(final, Failed) and "Not enough free disk space" in final.message
+    assert final.reason is FailureReason.DISK_FULL and run.info()["reason"] == "disk_full"
     assert "1.0 MB is free" in final.message and str(run.path) in final.message
     assert not run.latest_checkpoint.exists() and run.metrics().epochs == []
 
@@ -205,7 +208,7 @@ def test_space_estimate_is_close_to_what_a_run_writes(store):
     from workbench.core.store.disk_space import estimate_for_config
 
     run = store.create(config())
-    Trainer(config(), run).run()
+    Trainer(config(), run).fit()
     written = sum(f.stat().st_size for f in run.path.rglob("*") if f.is_file())
     needed = estimate_for_config(config())
     assert written <= needed.total <= 3 * written + 200_000
@@ -272,12 +275,13 @@ def test_a_real_full_disk_fails_cleanly_and_resumes_once_space_is_freed(tmp_path
                     except OSError:
                         pass
 
-        final = Trainer(cfg, run).run(fill_the_disk)
+        final = Trainer(cfg, run).fit(fill_the_disk)
         assert isinstance(final, Failed), final
+        assert final.reason is FailureReason.DISK_FULL
         assert "No space left on the disk" in final.message and str(run.path) in final.message
         assert "free some space, then resume" in final.message
         filler.unlink()
-        assert isinstance(Trainer(cfg, run).run(), Finished)
+        assert isinstance(Trainer(cfg, run).fit(), Finished)
         lines = [json.loads(line)["epoch"] for line in run.metrics_file.read_text().splitlines()]
         assert lines == [1, 2, 3] and run.sample_epochs() == [1, 2, 3]
     finally:
@@ -291,7 +295,7 @@ def test_a_fault_while_evaluation_results_are_stored_leaves_the_metrics_whole(st
 
     cfg = config().with_changes(eval_samples=0, epochs=2)
     run = store.create(cfg)
-    assert isinstance(Trainer(cfg, run).run(), Finished)
+    assert isinstance(Trainer(cfg, run).fit(), Finished)
     before = run.metrics_file.read_text()
     real = runs_module.write_bytes
 

@@ -151,7 +151,7 @@ def test_new_epochs_of_a_compared_run_appear_and_the_slider_follows(view, runs):
 
     alpha = runs["alpha"]
     assert view.refresh() is False
-    final = Trainer(alpha.config().with_changes(epochs=4), alpha).run()
+    final = Trainer(alpha.config().with_changes(epochs=4), alpha).fit()
     assert type(final).__name__ == "Finished"
     assert view.refresh() is True
     x, _ = view.loss_plot.series_data(f"{alpha.id}/d")

@@ -33,7 +33,7 @@ def kept_run(tmp_path_factory):
         config = preset_config("mlp-small").with_changes(epochs=3, max_batches=5, keep_checkpoint_every=1,
                                                          device="cpu")
         run = RunStore(root / "runs").create(config, name="kept", preset="mlp-small")
-        final = Trainer(config, run).run()
+        final = Trainer(config, run).fit()
     assert type(final).__name__ == "Finished", final
     return run
 

@@ -199,7 +199,7 @@ def test_resume_hands_the_run_over_and_training_continues_from_the_checkpoint(ru
         config = run.config()
         config = config.with_changes(epochs=config.epochs + (extra_epochs or 0))
         run.save_config(config)
-        Trainer(config, run).run()
+        Trainer(config, run).fit()
 
     browser = make_browser(resume=resume)
     alpha = runs["alpha"]
@@ -326,7 +326,7 @@ def test_a_run_trained_by_another_process_appears_and_advances_live(runs, isolat
         config = preset_config("mlp-small").with_changes(epochs=3, max_batches=5, device="cpu")
         run = RunStore().create(config, name="from cli", preset="mlp-small")
         slow = lambda event: time.sleep(0.8) if type(event).__name__ == "EpochEnded" else None
-        Trainer(config, run).run(on_event=slow)
+        Trainer(config, run).fit(on_event=slow)
     """)
     env = dict(os.environ, WORKBENCH_HOME=str(isolated_home))
     process = subprocess.Popen([sys.executable, "-c", script], env=env)

@@ -9,7 +9,7 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt
 
-from workbench.core.events import Failed, Finished, Stopped
+from workbench.core.events import Failed, FailureReason, Finished, Stopped
 from workbench.core.presets import preset_config
 from workbench.core.store.runs import RunStore
 from workbench.gui import main_window as main_window_module
@@ -141,13 +141,26 @@ def test_worker_exception_becomes_a_message(qtbot, view, monkeypatch):
     def broken(self, on_event=None, control=None):
         raise MemoryError("simulated")
 
-    monkeypatch.setattr(training.Trainer, "run", broken)
+    monkeypatch.setattr(training.Trainer, "fit", broken)
     view.form.set_config(preset_config("mlp-small").with_changes(epochs=1))
     assert view.start()
     final = wait_done(qtbot, view)
     assert isinstance(final, Failed) and "MemoryError: simulated" in view.message_text()
     assert view.current_run().info()["status"] == "failed"
     assert view.start_button.isEnabled()
+
+
+def test_a_diverged_run_is_told_apart_by_its_reason_not_its_words(qtbot, view, monkeypatch):
+    import workbench.core.training.trainer as training
+
+    outcomes = iter([Failed("", "The losses went wrong at epoch 1, batch 2.", 1, 2, FailureReason.DIVERGED),
+                     Failed("", "Training failed: ValueError: nan in a config value", reason=FailureReason.CRASHED)])
+    monkeypatch.setattr(training.Trainer, "fit", lambda self, on_event=None, control=None: next(outcomes))
+    view.form.set_config(preset_config("mlp-small").with_changes(epochs=1))
+    assert view.start() and isinstance(wait_done(qtbot, view), Failed)
+    assert "What to try: lower the learning rates" in view.message_text()
+    assert view.start() and isinstance(wait_done(qtbot, view), Failed)
+    assert "What to try" not in view.message_text() and "kept with status “failed”" in view.message_text()
 
 
 def test_invalid_form_disables_start(qtbot, view):

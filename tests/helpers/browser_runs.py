@@ -45,7 +45,7 @@ def template_dir() -> Path:
     for name, changes in RUNS.items():
         config = preset_config("mlp-small").with_changes(max_batches=5, device="cpu", **changes)
         run = store.create(config, name=name, preset="mlp-small")
-        final = Trainer(config, run).run()
+        final = Trainer(config, run).fit()
         assert type(final).__name__ == "Finished", final
     _template = root
     return root

@@ -29,7 +29,7 @@ def train_folder_run(folder: Path, channels: int = 3, name: str | None = None, s
         write_images(folder, 24)
     config = folder_run_config(folder, channels, **changes)
     run = (store or RunStore()).create(config, name=name or f"folder-{channels}")
-    final = Trainer(config, run).run()
+    final = Trainer(config, run).fit()
     assert type(final).__name__ == "Finished", final
     return run
 
@@ -41,7 +41,7 @@ def train_scored_run(config, name: str) -> Run:
 
     run = RunStore().create(config, name=name)
     events = []
-    final = Trainer(config, run).run(events.append)
+    final = Trainer(config, run).fit(events.append)
     assert type(final).__name__ == "Finished", final
     assert not [e for e in events if isinstance(e, Notice) and "Evaluation is off" in e.message]
     return run

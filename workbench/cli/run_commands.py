@@ -41,7 +41,7 @@ def cmd_train(args) -> int:
         from workbench.core.store.runs import RunStore
 
         run = RunStore().create(config, name=args.name, notes=args.notes, preset=preset)
-        print(f"Run {run.id} ({run.info()['name']}) in {run.path}")
+        print(f"Run {run.id} ({run.read_info().name}) in {run.path}")
         return config, run
 
     return train_prepared(create)
@@ -64,6 +64,8 @@ def _dry_run(config, preset) -> int:
 def cmd_resume(args) -> int:
     """Continue a stopped or finished run (a sweep id is routed to the sweep commands)."""
 
+    from workbench.core.store.status import RunStatus
+
     def find():
         run = store_get(args.run)
         config = run.config()
@@ -73,7 +75,7 @@ def cmd_resume(args) -> int:
                 raise CliError(f"epochs: {args.epochs} is not more than the {done} epochs already done; "
                                f"give a larger total.", EXIT_USAGE)
             config = config.with_changes(epochs=args.epochs).check()
-        elif done >= config.epochs and run.summary().status == "finished":
+        elif done >= config.epochs and run.summary().status is RunStatus.FINISHED:
             raise CliError(f"Run {run.id} already finished {done}/{config.epochs} epochs; pass --epochs N "
                            f"with N > {done} to train longer.", EXIT_USAGE)
         if args.device:
@@ -106,13 +108,13 @@ def cmd_show(args) -> int:
     print(f"Run {s.id}: {s.name}\nstatus: {s.status}{f' ({s.problem})' if s.problem else ''}\n"
           f"preset: {s.preset or 'custom'}\nfolder: {s.path}")
     try:
-        info = run.info()
-        if info.get("message"):
-            print(f"message: {info['message']}")
-        if info.get("notes"):
-            print(f"notes: {info['notes']}")
-        if info.get("training"):
-            print(f"trained on: {_trained_on(info['training'])}")
+        info = run.read_info()
+        if info.message:
+            print(f"message: {info.message}")
+        if info.notes:
+            print(f"notes: {info.notes}")
+        if info.training:
+            print(f"trained on: {_trained_on(info.training)}")
     except (OSError, ValueError):
         pass
     try:

@@ -114,7 +114,7 @@ def resume_sweep(args) -> int:
 
 
 def _run(sweep) -> int:
-    from workbench.core.sweeps import SweepRunner
+    from workbench.core.sweeps import SweepRunner, SweepStatus
 
     reporter = ProgressReporter()
     reporter.evaluating = bool(sweep.base().eval_samples)
@@ -122,7 +122,7 @@ def _run(sweep) -> int:
     ended = run_stoppable(runner.run, reporter)
     print()
     _print_table(sweep)
-    return {"finished": EXIT_OK, "stopped": EXIT_STOPPED}.get(ended.status, EXIT_FAILED)
+    return {SweepStatus.FINISHED: EXIT_OK, SweepStatus.STOPPED: EXIT_STOPPED}.get(ended.status, EXIT_FAILED)
 
 
 def cmd_sweeps(args) -> int:

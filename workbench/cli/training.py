@@ -76,7 +76,7 @@ def _train(config, run) -> int:
 
     reporter = ProgressReporter()
     reporter.evaluating = bool(config.eval_samples)
-    return _exit_status(run_stoppable(Trainer(config, run).run, reporter))
+    return _exit_status(run_stoppable(Trainer(config, run).fit, reporter))
 
 
 def _exit_status(final) -> int:
@@ -131,7 +131,7 @@ def _train_rank(group, prepare) -> int:
     else:
         reporter = _RankReporter(group.rank)
         trainer = Trainer(config, run, device, progress_interval=math.inf, group=group)  # checks at epoch ends
-    status = _exit_status(run_stoppable(trainer.run, reporter))
+    status = _exit_status(run_stoppable(trainer.fit, reporter))
     if status != EXIT_FAILED:
         group.leave_together()
     return status
@@ -158,10 +158,11 @@ class _RankReporter:
 
 def _fail_unstarted(run, problem: str) -> None:
     """Mark a run that could not start as failed, unless another process is training it."""
-    from workbench.core.store.runs import RunLocked, now_iso
+    from workbench.core.events import FailureReason
+    from workbench.core.store.runs import RunLocked
 
     try:
         with run.lock():
-            run.update_info(status="failed", message=problem, finished=now_iso())
+            run.record_failure(FailureReason.SETUP_FAILED, problem)
     except RunLocked:
         pass

@@ -1,16 +1,36 @@
 """What a training run reports, and how it is steered: plain data, no torch, no Qt.
 
-The trainer calls `on_event(event)` with these dataclasses; front ends (CLI, GUI worker)
-turn them into lines, bars and plots. `TrainingControl` is set from any thread and read by
-the trainer between batches.
+The trainer calls `on_event(event)` with these dataclasses (a `TrainingEvent`); front ends
+(CLI, GUI worker) turn them into lines, bars and plots. `TrainingControl` is set from any
+thread and read by the trainer between batches.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy only for a type: the run store reads FailureReason without loading numpy
+    import numpy as np
+
+
+class FailureReason(str, Enum):
+    """Why a run failed, set where the trainer catches the error, so no reader searches the
+    message text. Stored in run.json as `reason` (its plain word) beside the human `message`."""
+
+    DIVERGED = "diverged"  # a loss went NaN or infinite: training it again gives the same NaN
+    DATA_MISSING = "data_missing"  # the dataset or image folder is missing or unreadable
+    DISK_FULL = "disk_full"  # too little space to start, or the disk filled while training
+    LOCKED = "locked"  # another process is training the run
+    UNWRITABLE = "unwritable"  # the run folder could not be written (read-only, gone)
+    SETUP_FAILED = "setup_failed"  # could not start: no such device, a checkpoint that does not load or fit
+    LOST_RANK = "lost_rank"  # another of the processes training the run together failed or stopped answering
+    CRASHED = "crashed"  # anything else: an unexpected error while training
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass
@@ -90,9 +110,15 @@ class Stopped:
 class Failed:
     run_id: str
     message: str
-    epoch: int | None = None
+    epoch: int | None = None  # where a loss went NaN (DIVERGED)
     batch: int | None = None
+    reason: FailureReason = FailureReason.CRASHED
 
+
+#: how training ends: what `Trainer.fit` returns, and the last event it sends
+FinalEvent = Finished | Stopped | Failed
+#: everything `Trainer.fit` sends to `on_event`
+TrainingEvent = Started | BatchProgress | EpochEnded | Preparing | Notice | FinalEvent
 
 
 class TrainingControl:

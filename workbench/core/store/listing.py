@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from workbench.core.store.runs import Run, RunStore, RunSummary
+from workbench.core.store.status import RunStatus
 
 
 def _signature(path: Path) -> tuple:
@@ -53,7 +54,7 @@ class SummaryCache:
             if not cached or cached[2] != summary:
                 changed.add(run_id)
             # a running run's status depends on its lock, not only its files: re-read it
-            self._cache[run_id] = (sig, summary.status == "running", summary)
+            self._cache[run_id] = (sig, summary.status is RunStatus.RUNNING, summary)
             out.append(summary)
         for gone in set(self._cache) - set(ids):
             del self._cache[gone]

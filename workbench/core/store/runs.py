@@ -26,9 +26,10 @@ from pathlib import Path
 from workbench.core import paths
 from workbench.core.atomic import append_line, write_bytes, write_json
 from workbench.core.config import TrainConfig
+from workbench.core.events import FailureReason
 from workbench.core.file_locks import blocking_lock, held_lock, lock_is_held
-
-STATUSES = ("created", "running", "finished", "stopped", "failed", "damaged")
+from workbench.core.store.run_info import RunInfo
+from workbench.core.store.status import RunStatus
 
 
 class RunNotFound(LookupError):
@@ -65,7 +66,7 @@ class RunSummary:
 
     id: str
     name: str
-    status: str
+    status: RunStatus
     preset: str | None
     dataset: str
     epochs_done: int
@@ -122,11 +123,16 @@ class Run:
         return TrainConfig.load(self.config_file)
 
     def info(self) -> dict:
-        """run.json as a dict; raises OSError/ValueError when missing or unreadable."""
+        """run.json as the plain JSON object (for scripts and checks); `read_info()` is the typed
+        view. Raises OSError/ValueError when missing or unreadable."""
         data = json.loads(self.info_file.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("run.json is not an object")
         return data
+
+    def read_info(self) -> RunInfo:
+        """run.json as a RunInfo; raises OSError/ValueError when missing or unreadable."""
+        return RunInfo.from_dict(self.info())
 
     def metrics(self) -> MetricsLog:
         log = MetricsLog()
@@ -192,11 +198,11 @@ class Run:
         """Never raises for a bad run: problems show as status "damaged" with the reason."""
         problem = None
         try:
-            info = self.info()
+            info = self.read_info()
         except FileNotFoundError:
-            info, problem = {}, "run.json is missing"
+            info, problem = RunInfo(), "run.json is missing"
         except (OSError, ValueError) as e:
-            info, problem = {}, f"run.json is unreadable ({e})"
+            info, problem = RunInfo(), f"run.json is unreadable ({e})"
         try:
             cfg = json.loads(self.config_file.read_text(encoding="utf-8"))
             cfg = cfg if isinstance(cfg, dict) else {}
@@ -205,21 +211,22 @@ class Run:
         except (OSError, ValueError) as e:
             cfg, problem = {}, problem or f"config.json is unreadable ({e})"
         epochs_done, last, metrics_problem = self.metrics_tail()
-        problem = problem or metrics_problem
-        status = info.get("status", "damaged")
-        if status == "running" and not self.is_locked():
-            status = "stopped"  # the process that trained it is gone
+        problem = problem or metrics_problem or (
+            "run.json holds no known status" if info.status is RunStatus.DAMAGED else None)
+        status = info.status
+        if status is RunStatus.RUNNING and not self.is_locked():
+            status = RunStatus.STOPPED  # the process that trained it is gone
         if problem:
-            status = "damaged"
-        created = info.get("created", "")
-        start, end = parse_iso(created), parse_iso(info.get("finished"))
-        duration = info.get("train_seconds")
+            status = RunStatus.DAMAGED
+        created = info.created
+        start, end = parse_iso(created), parse_iso(info.finished)
+        duration = info.train_seconds
         epochs = self.sample_epochs()
         return RunSummary(
             id=self.id,
-            name=info.get("name") or self.id,
+            name=info.name or self.id,
             status=status,
-            preset=info.get("preset"),
+            preset=info.preset,
             dataset=cfg.get("dataset", "?"),
             epochs_done=epochs_done,
             epochs_total=int(cfg.get("epochs", 0) or 0),
@@ -235,9 +242,10 @@ class Run:
         )
 
     # ---- writing ---------------------------------------------------------------------
-    def update_info(self, **changes) -> dict:
+    def update_info(self, **changes) -> RunInfo:
         """Read-modify-write run.json under a short lock, so that notes saved by the browser
-        and the trainer's epoch updates from another process never overwrite each other."""
+        and the trainer's epoch updates from another process never overwrite each other.
+        Keys not changed stay as they are, those this release does not know too."""
         with blocking_lock(self.path / ".info-lock"):
             try:
                 info = self.info()
@@ -245,7 +253,14 @@ class Run:
                 info = {}
             info.update(changes)
             write_json(self.info_file, info)
-        return info
+        return RunInfo.from_dict(info)
+
+    def record_failure(self, reason: FailureReason, message: str) -> None:
+        """Status failed, with why in words (`message`) and as a kind (`reason`). A NaN also
+        writes `diverged: true`, the only mark releases before `reason` read (their sweeps skip
+        such a run)."""
+        diverged = {"diverged": True} if reason is FailureReason.DIVERGED else {}
+        self.update_info(status=RunStatus.FAILED, message=message, reason=reason, finished=now_iso(), **diverged)
 
     def save_config(self, config: TrainConfig) -> None:
         write_json(self.config_file, config.to_dict())
@@ -379,7 +394,7 @@ class RunStore:
         run = Run(self.root / run_id)
         run.save_config(config)
         run.update_info(
-            id=run_id, name=name or f"{preset or 'custom'} {run_id[4:15]}", status="created",
+            id=run_id, name=name or f"{preset or 'custom'} {run_id[4:15]}", status=RunStatus.CREATED,
             created=now_iso(), finished=None, preset=preset, notes=notes, epochs_done=0,
             device=None, versions={}, message=None, train_seconds=0.0, **(tags or {}),
         )

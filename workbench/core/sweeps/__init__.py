@@ -20,6 +20,7 @@ from workbench.core.sweeps.store import (
     SweepBusy,
     SweepNotFound,
     SweepRow,
+    SweepStatus,
     SweepStore,
     run_is_done,
 )
@@ -27,6 +28,7 @@ from workbench.core.sweeps.studies import STUDIES, Study, study
 
 __all__ = [
     "Axis", "Point", "expand", "parse_axes", "parse_axis", "run_count", "scored_base", "SweepEnded", "SweepRunner",
-    "SweepRunStarted", "Sweep", "SweepBusy", "SweepNotFound", "SweepRow", "SweepStore", "run_is_done",
+    "SweepRunStarted", "Sweep", "SweepBusy", "SweepNotFound", "SweepRow", "SweepStatus", "SweepStore",
+    "run_is_done",
     "STUDIES", "Study", "study",
 ]

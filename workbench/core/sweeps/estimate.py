@@ -61,18 +61,17 @@ def probe_speed(config: TrainConfig, seconds: float = 2.0, cancel: Callable[[], 
     `cancel()` ends it early (the app is quitting)."""
     import torch
 
-    from workbench.core.training.trainer import Trainer, _State, resolve_device
+    from workbench.core.training.trainer import TrainingState, resolve_device, train_step
 
     device = resolve_device(config.device)
-    state = _State(config, device)
-    trainer = Trainer(config, run=None)  # only its training step is used: nothing is written
+    state = TrainingState(config, device)  # no run: nothing is written
     size = getattr(config, "image_size", 28)
     channels = getattr(config, "channels", 1)
     real = torch.rand(config.batch_size, channels, size, size, device=device)
-    trainer._step(state, real, True)  # warm-up: first-call allocations
+    train_step(state, real, config)  # warm-up: first-call allocations
     steps, start = 0, time.perf_counter()
     while (time.perf_counter() - start < seconds or steps < 2) and not cancel():
-        stats = trainer._step(state, real, True)
+        stats = train_step(state, real, config)
         steps += 1
     stats.tolist()  # wait for the device
     elapsed = time.perf_counter() - start

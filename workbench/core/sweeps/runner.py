@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from workbench.core.atomic import describe_write_error
-from workbench.core.events import Failed, Stopped, TrainingControl
+from workbench.core.events import Failed, FailureReason, Stopped, TrainingControl, TrainingEvent
 from workbench.core.store.runs import RunStore
-from workbench.core.sweeps.store import Sweep, SweepBusy, run_is_done
+from workbench.core.sweeps.store import Sweep, SweepBusy, SweepStatus, run_is_done
 
 
 @dataclass
@@ -33,9 +33,13 @@ class SweepRunStarted:
 @dataclass
 class SweepEnded:
     sweep_id: str
-    status: str  # finished | stopped | failed
+    status: SweepStatus  # finished | stopped | failed
     message: str
     runs_trained: int
+
+
+#: what `SweepRunner.run` sends to `on_event`: its own events and those of each run's Trainer
+SweepEvent = SweepRunStarted | SweepEnded | TrainingEvent
 
 
 class SweepRunner:
@@ -43,7 +47,7 @@ class SweepRunner:
         self.sweep = sweep
         self.store = store or RunStore()
 
-    def run(self, on_event: Callable[[object], None] | None = None,
+    def run(self, on_event: Callable[[SweepEvent], None] | None = None,
             control: TrainingControl | None = None) -> SweepEnded:
         emit = on_event or (lambda event: None)
         control = control or TrainingControl()
@@ -51,9 +55,9 @@ class SweepRunner:
             with self.sweep.lock():
                 ended = self._run_locked(emit, control)
         except SweepBusy as e:
-            ended = SweepEnded(self.sweep.id, "failed", str(e), 0)
+            ended = SweepEnded(self.sweep.id, SweepStatus.FAILED, str(e), 0)
         except OSError as e:  # sweep.json or a new run folder could not be written
-            ended = SweepEnded(self.sweep.id, "failed",
+            ended = SweepEnded(self.sweep.id, SweepStatus.FAILED,
                                describe_write_error(e, getattr(e, "filename", None)) +
                                " The sweep is kept: resume it when the problem is fixed.", 0)
         emit(ended)
@@ -66,27 +70,28 @@ class SweepRunner:
         runs = sweep.ensure_runs(self.store)
         points = sweep.points()
         todo = [(point, run) for point, run in zip(points, runs) if not run_is_done(run)]
-        sweep.write(status="running")
+        sweep.write(status=SweepStatus.RUNNING)
         trained, diverged = 0, []
         for position, (point, run) in enumerate(todo, 1):
             if control.stopped:
                 break
             emit(SweepRunStarted(sweep.id, point.index, position, len(todo), len(points), run.id, point.label))
-            final = Trainer(run.config(), run).run(emit, control)
+            final = Trainer(run.config(), run).fit(emit, control)
             trained += 1
             if isinstance(final, Stopped) or control.stopped:
                 break
             if isinstance(final, Failed):
-                if final.epoch is None:
-                    sweep.write(status="failed")
-                    return SweepEnded(sweep.id, "failed", f"Run {run.id} ({point.label}) failed: {final.message} "
+                if final.reason is not FailureReason.DIVERGED:
+                    sweep.write(status=SweepStatus.FAILED)
+                    return SweepEnded(sweep.id, SweepStatus.FAILED,
+                                      f"Run {run.id} ({point.label}) failed: {final.message} "
                                       "The sweep stopped there; resume it when the problem is fixed.", trained)
                 diverged.append(point.label)
         done, total = sweep.progress(self.store)
         if done < total:
-            sweep.write(status="stopped")
-            return SweepEnded(sweep.id, "stopped", f"Stopped with {done} of {total} runs done; "
+            sweep.write(status=SweepStatus.STOPPED)
+            return SweepEnded(sweep.id, SweepStatus.STOPPED, f"Stopped with {done} of {total} runs done; "
                               f"`gan-workbench resume {sweep.id}` continues.", trained)
-        sweep.write(status="finished")
+        sweep.write(status=SweepStatus.FINISHED)
         note = f" Diverged (NaN): {'; '.join(diverged)}." if diverged else ""
-        return SweepEnded(sweep.id, "finished", f"All {total} runs done.{note}", trained)
+        return SweepEnded(sweep.id, SweepStatus.FINISHED, f"All {total} runs done.{note}", trained)

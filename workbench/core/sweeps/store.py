@@ -13,6 +13,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from workbench.core import paths
@@ -21,11 +22,33 @@ from workbench.core.config import TrainConfig
 from workbench.core.file_locks import held_lock, lock_is_held
 from workbench.core.outputs.compare import rank_by_quality, run_stats
 from workbench.core.presets import matching_preset
+from workbench.core.store.run_info import RunInfo
 from workbench.core.store.runs import Run, RunStore, now_iso
+from workbench.core.store.status import RunStatus
 from workbench.core.sweeps.grid import Axis, Point, expand
 
 SWEEP_FILE = "sweep.json"
 SWEEP_VERSION = 1
+
+
+class SweepStatus(str, Enum):
+    """Where a sweep stands: derived from its runs by `Sweep.status()` (created, running,
+    stopped, finished), or how a `SweepRunner` ended (finished, stopped, failed). The same
+    words as a run's, but a sweep is never damaged and a run never fails as a sweep does."""
+
+    CREATED = "created"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: a sweep row's status before its run has trained (its run is `created`, or not made yet);
+#: otherwise a row shows its run's RunStatus
+QUEUED = "queued"
 
 
 class SweepNotFound(LookupError):
@@ -44,16 +67,16 @@ def run_is_done(run: Run) -> bool:
     """Nothing left to train: finished, or diverged (training it again gives the same NaN). A run
     that failed for another reason (a full disk) is trained again when the sweep resumes."""
     summary = run.summary()
-    if summary.status == "finished":
+    if summary.status is RunStatus.FINISHED:
         return True
-    return summary.status == "failed" and bool(_info(run).get("diverged"))
+    return summary.status is RunStatus.FAILED and _info(run).diverged
 
 
-def _info(run: Run) -> dict:
+def _info(run: Run) -> RunInfo:
     try:
-        return run.info()
+        return run.read_info()
     except (OSError, ValueError):
-        return {}
+        return RunInfo()
 
 
 @dataclass
@@ -64,7 +87,7 @@ class SweepRow:
     label: str
     changes: dict
     run_id: str | None
-    status: str
+    status: str  # QUEUED, or its run's RunStatus
     epochs_done: int
     epochs_total: int
     best_quality: float | None
@@ -133,8 +156,8 @@ class Sweep:
         orphans = {}
         for run in store.runs():
             info = _info(run)
-            if info.get("sweep") == self.id and isinstance(info.get("sweep_index"), int):
-                orphans.setdefault(info["sweep_index"], run)
+            if info.sweep == self.id and isinstance(info.sweep_index, int):
+                orphans.setdefault(info.sweep_index, run)
         runs = []
         for point, run_id in zip(points, ids):
             run = Run(store.root / run_id) if run_id else None
@@ -147,17 +170,17 @@ class Sweep:
             runs.append(run)
         return runs
 
-    def status(self, store: RunStore) -> str:
+    def status(self, store: RunStore) -> SweepStatus:
         """running (a process holds it), finished (every run done), created (nothing trained
         yet) or stopped; derived from the runs, never from a stored flag alone."""
         if self.is_running():
-            return "running"
+            return SweepStatus.RUNNING
         runs = self.runs(store)
         if runs and all(r is not None and run_is_done(r) for r in runs):
-            return "finished"
+            return SweepStatus.FINISHED
         if all(r is None or r.summary().epochs_done == 0 for r in runs):
-            return "created"
-        return "stopped"
+            return SweepStatus.CREATED
+        return SweepStatus.STOPPED
 
     def rows(self, store: RunStore) -> list[SweepRow]:
         """The sweep's table, ranked by best quality (lowest first); unscored runs after, in grid order."""
@@ -177,11 +200,11 @@ class Sweep:
 
 def _row(point: Point, run: Run | None) -> SweepRow:
     if run is None:
-        return SweepRow(point.index, point.label, point.changes, None, "queued", 0, point.config.epochs,
+        return SweepRow(point.index, point.label, point.changes, None, QUEUED, 0, point.config.epochs,
                         None, None, None, None, None, None)
     summary = run.summary()
     stats = run_stats(run.metrics().epochs, summary.duration)
-    status = "queued" if summary.status == "created" else summary.status
+    status = QUEUED if summary.status is RunStatus.CREATED else summary.status
     return SweepRow(point.index, point.label, point.changes, run.id, status, summary.epochs_done,
                     summary.epochs_total, stats["best_quality"], stats["best_epoch"], stats["coverage_at_best"],
                     stats["final_d_loss"], stats["final_g_loss"], stats["train_seconds"])
@@ -210,7 +233,7 @@ class SweepStore:
         write_json(sweep.file, {
             "version": SWEEP_VERSION, "id": sweep_id, "name": name or f"{label} sweep {sweep_id[6:21]}",
             "created": now_iso(), "study": study, "preset": preset, "base": base.to_dict(),
-            "grid": [a.to_dict() for a in axes], "runs": [], "status": "created", "count": len(points),
+            "grid": [a.to_dict() for a in axes], "runs": [], "status": SweepStatus.CREATED, "count": len(points),
         })
         sweep.ensure_runs(self.run_store)
         return sweep

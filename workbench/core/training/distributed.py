@@ -25,6 +25,8 @@ from datetime import timedelta
 
 import torch
 
+from workbench.core.store.run_info import RunInfo
+
 TIMEOUT_ENV = "WORKBENCH_DDP_TIMEOUT"
 #: seconds a rank waits in a collective for the others; rank 0 may be evaluating meanwhile
 DEFAULT_TIMEOUT = 1800
@@ -133,12 +135,12 @@ class ProcessGroup(SingleProcess):
             try:
                 value = make()
             except BaseException as e:
-                self._broadcast(("failed", str(e) or type(e).__name__))
+                self._broadcast(("raised", str(e) or type(e).__name__))
                 raise
             self._broadcast(("ok", _mapped(value, lambda t: t.cpu())))
             return value
         outcome, value = self._broadcast(None)
-        if outcome == "failed":
+        if outcome == "raised":
             raise OtherRankFailed(value)
         return _mapped(value, lambda t: t.to(device)) if device is not None else value
 
@@ -371,11 +373,14 @@ class FollowerRun:
     def lock(self):
         return nullcontext()
 
-    def info(self) -> dict:
-        return {}
+    def read_info(self) -> RunInfo:
+        return RunInfo()
 
-    def update_info(self, **changes) -> dict:
-        return {}
+    def update_info(self, **changes) -> RunInfo:
+        return RunInfo()
+
+    def record_failure(self, reason, message: str) -> None:
+        pass
 
     def save_config(self, config) -> None:
         pass

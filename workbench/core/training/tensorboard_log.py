@@ -73,7 +73,7 @@ class RunLog:
         self.done, self._has_config = written_so_far(self.folder)
         self.config = _config_dict(run)
         try:
-            self.batches_per_epoch = int(run.info().get("batches_per_epoch") or 0)
+            self.batches_per_epoch = int(run.read_info().batches_per_epoch or 0)
         except (OSError, ValueError, TypeError):
             self.batches_per_epoch = 0
         self._writer = None

@@ -1,13 +1,14 @@
 """The Trainer: the epoch loop, stop/pause, events, checkpoints and exact resume.
 
-`Trainer(config, run).run(on_event, control)` trains the run to `config.epochs`, continuing
+`Trainer(config, run).fit(on_event, control)` trains the run to `config.epochs`, continuing
 from the run's latest checkpoint if it has one. Per-batch values stay on the device in one
 buffer; the host reads them only at throttled progress points and at the end of an epoch.
+`TrainingState` (networks, optimizers, position) and `train_step` (one update) are public for
+what measures training without a run (the sweep's time estimate).
 """
 
 from __future__ import annotations
 
-import errno
 import math
 import platform
 import sys
@@ -24,12 +25,13 @@ from workbench.core.events import (
     BatchProgress,
     EpochEnded,
     Failed,
+    FailureReason,
+    FinalEvent,
     Finished,
-    Notice,
-    Preparing,
     Started,
     Stopped,
     TrainingControl,
+    TrainingEvent,
 )
 from workbench.core.nets.averaging import GeneratorAverage
 from workbench.core.nets.losses import Objective
@@ -48,7 +50,17 @@ from workbench.core.store.checkpoints import (
 )
 from workbench.core.store.disk_space import estimate, shortage
 from workbench.core.store.runs import Run, RunLocked, now_iso
+from workbench.core.store.status import RunStatus
 from workbench.core.training.distributed import SINGLE, SingleProcess
+from workbench.core.training.failures import (
+    NonFiniteLoss,
+    check_finite,
+    recorded,
+    setup_reason,
+    training_failure,
+    write_reason,
+)
+from workbench.core.training.hooks import ScoringCancelled, epoch_hooks, epoch_recorders
 
 TRACE_POINTS = 100  # per-batch losses kept per epoch in metrics.jsonl
 
@@ -67,78 +79,63 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-class _Cancelled(Exception):
-    """Set-up was cancelled by a stop before the first batch."""
-
-
-class NonFiniteLoss(RuntimeError):
-    def __init__(self, epoch: int, batch: int, which: str):
-        self.epoch, self.batch = epoch, batch
-        super().__init__(f"The {which} loss became NaN or infinite at epoch {epoch}, batch {batch}; "
-                         f"training stopped. The last good checkpoint (epoch {epoch - 1}) is kept.")
-
-
 class Trainer:
     def __init__(self, config: TrainConfig, run: Run, device: str | torch.device | None = None,
                  progress_interval: float = 0.25, group: SingleProcess = SINGLE):
         self.config = config.check()
-        self.run_dir = run
+        self.run = run
         self.device_name = str(device) if device is not None else config.device
         self.progress_interval = progress_interval
         self.group = group  # one process, or this rank of several (`distributed`): rank 0 writes
 
     # ---- public --------------------------------------------------------------------------
-    def run(self, on_event: Callable[[object], None] | None = None,
-            control: TrainingControl | None = None):
+    def fit(self, on_event: Callable[[TrainingEvent], None] | None = None,
+            control: TrainingControl | None = None) -> FinalEvent:
         """Train to `config.epochs`; returns the final event (Finished, Stopped or Failed)."""
         emit = on_event or (lambda event: None)
         control = control or TrainingControl()
-        run = self.run_dir
+        run = self.run
         try:
             with run.lock():
-                final = self._run_locked(emit, control)
+                final = self._fit_locked(emit, control)
         except RunLocked as e:
-            final = Failed(run.id, str(e))
+            final = Failed(run.id, str(e), reason=FailureReason.LOCKED)
         except OSError as e:  # the run folder itself could not be written (full, read-only, gone)
-            final = Failed(run.id, f"Training could not write to its run folder: {e}")
+            final = Failed(run.id, f"Training could not write to its run folder: {e}", reason=write_reason(e))
         emit(final)
         return final
 
     # ---- the loop ------------------------------------------------------------------------
-    def _run_locked(self, emit, control):
-        run, cfg = self.run_dir, self.config
+    def _fit_locked(self, emit, control) -> FinalEvent:
+        run, cfg = self.run, self.config
         try:
             device = resolve_device(self.device_name)
             images = training_images(cfg, device, emit, lambda: control.stopped)
             state = self._restore_or_init(device)
-            epoch_hooks = self._epoch_hooks(device, emit, control)
+            hooks = epoch_hooks(cfg, device, emit, lambda: control.stopped) if self.group.writes else []
         except PreparationCancelled:
-            run.update_info(status="stopped", finished=now_iso())
-            return Stopped(run.id, int(run.info().get("epochs_done") or 0),
-                           "Stopped while the image folder was being prepared; nothing was trained.")
-        except _Cancelled:
-            run.update_info(status="stopped", finished=now_iso())
-            return Stopped(run.id, state.epochs_done,
-                           "Stopped while the feature classifier was being trained; nothing was trained.")
+            return _stopped(run, run.read_info().epochs_done,
+                            "Stopped while the image folder was being prepared; nothing was trained.")
+        except ScoringCancelled:
+            return _stopped(run, state.epochs_done,
+                            "Stopped while the feature classifier was being trained; nothing was trained.")
         except (DatasetMissing, CheckpointError, RuntimeError) as e:
-            run.update_info(status="failed", message=str(e), finished=now_iso())
-            return Failed(run.id, str(e))
+            return recorded(run, setup_reason(e), str(e))
 
         short = (shortage(run.path, estimate(cfg, state.parameters(), state.epochs_done))
                  if self.group.writes else None)
         short = self.group.start(state, short)  # every rank learns it, else wraps the networks for DDP
         if short:
-            run.update_info(status="failed", message=short, finished=now_iso())
-            return Failed(run.id, short)
+            return recorded(run, FailureReason.DISK_FULL, short)
         source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches, device)
         run.save_config(cfg)
         info = run.update_info()
-        train_seconds = float(info.get("train_seconds") or 0.0)
-        run.update_info(status="running", device=str(device), finished=None, message=None,
+        train_seconds = info.train_seconds or 0.0
+        run.update_info(status=RunStatus.RUNNING, device=str(device), finished=None, message=None, reason=None,
                         versions=_versions(), epochs_done=state.epochs_done,
-                        training=self.group.trained_on(info.get("training"), device, state.epochs_done),
+                        training=self.group.trained_on(info.training, device, state.epochs_done),
                         batches_per_epoch=source.batches_per_epoch)
-        recorders = self._epoch_recorders(emit)
+        recorders = epoch_recorders(cfg, run, emit) if self.group.writes else []
         emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
         segment_start = time.perf_counter()
         try:
@@ -146,79 +143,34 @@ class Trainer:
                 ended = self._train_epoch(epoch, state, source, emit, control)
                 if ended is None:  # stopped mid-epoch; state.partial holds where
                     self._save(state, run.latest_checkpoint)
-                    run.update_info(status="stopped", finished=now_iso(),
+                    return _stopped(run, state.epochs_done,
+                                    f"Stopped during epoch {epoch}; resume continues from batch "
+                                    f"{state.partial['next_batch'] + 1}.",
                                     train_seconds=train_seconds + time.perf_counter() - segment_start)
-                    return Stopped(run.id, state.epochs_done,
-                                   f"Stopped during epoch {epoch}; resume continues from batch "
-                                   f"{state.partial['next_batch'] + 1}.")
-                for hook in epoch_hooks:
+                for hook in hooks:
                     ended.scores.update(hook(state.sampler()))
                 self._finish_epoch(state, ended, train_seconds + time.perf_counter() - segment_start)
                 for recorder in recorders:  # after the epoch is on disk, so they mirror what was written
                     recorder.record(ended.metrics(), run.sample_file(epoch))
                 emit(ended)
                 if self.group.stop_requested(control) and epoch < cfg.epochs:
-                    run.update_info(status="stopped", finished=now_iso())
-                    return Stopped(run.id, state.epochs_done, f"Stopped after epoch {epoch}.")
+                    return _stopped(run, state.epochs_done, f"Stopped after epoch {epoch}.")
         except NonFiniteLoss as e:  # diverged: training it again gives the same NaN (sweeps skip it)
-            run.update_info(status="failed", message=str(e), finished=now_iso(), diverged=True)
-            return Failed(run.id, str(e), e.epoch, e.batch)
+            return recorded(run, FailureReason.DIVERGED, str(e), e.epoch, e.batch)
         except Exception as e:  # keep the run and say what happened
-            message = (self.group.lost_peer_message(e, state.saved_epoch)
-                       or f"Training failed: {type(e).__name__}: {e}")
-            if isinstance(e, OSError) and e.errno == errno.ENOSPC:
-                message = (f"Training stopped: {e}. The run is kept: free some space, then resume it; it "
-                           f"continues from epoch {state.saved_epoch + 1}.")
+            failed = training_failure(run.id, e, self.group, state.saved_epoch)
             try:
-                run.update_info(status="failed", message=message, finished=now_iso())
+                run.record_failure(failed.reason, failed.message)
             except OSError:
-                pass  # the disk may still be full: run.json keeps "running", which lists as stopped
-            return Failed(run.id, message)
+                pass  # the disk may still be full: run.json keeps its status, running, which lists as stopped
+            return failed
         finally:
             for recorder in recorders:
                 recorder.close()
-        run.update_info(status="finished", finished=now_iso())
+        run.update_info(status=RunStatus.FINISHED, finished=now_iso())
         return Finished(run.id, state.epochs_done)
 
-    def _epoch_hooks(self, device, emit, control) -> list:
-        """Consumers of each finished epoch's generator whose values join its metrics line:
-        the evaluation when `eval_samples` asks for it. It draws its own noise, so it never
-        changes what the loop learns."""
-        cfg = self.config
-        if not cfg.eval_samples or not self.group.writes:
-            return []
-        from workbench.core.evaluation.classifier import EvaluationCancelled
-        from workbench.core.evaluation.run_scores import scoring_for
-        from workbench.core.evaluation.scoring import GeneratorEvaluator
-
-        try:
-            scoring = scoring_for(cfg, progress=lambda f, text: emit(Preparing(text, f)),
-                                  cancel=lambda: control.stopped, device=device)
-        except EvaluationCancelled:
-            raise _Cancelled from None
-        except (DatasetMissing, OSError, ValueError) as e:
-            emit(Notice(f"Evaluation is off for this run: {e}"))
-            return []
-        evaluator = GeneratorEvaluator(cfg, scoring, cfg.eval_samples, device)
-
-        def evaluate(generator) -> dict:
-            start = time.perf_counter()
-            scores = evaluator(generator)
-            return scores | {"eval_seconds": time.perf_counter() - start}
-
-        return [evaluate]
-
-    def _epoch_recorders(self, emit) -> list:
-        """Consumers of each epoch once its metrics line and grid are written (`record`, then
-        `close` at the end): the TensorBoard mirror when `tensorboard` asks for it."""
-        if not self.config.tensorboard or not self.group.writes:
-            return []
-        from workbench.core.training.tensorboard_log import open_for_training
-
-        log = open_for_training(self.run_dir, emit)
-        return [log] if log else []
-
-    def _train_epoch(self, epoch: int, state: _State, source: BatchSource, emit, control):
+    def _train_epoch(self, epoch: int, state: TrainingState, source: BatchSource, emit, control):
         """One epoch; returns its EpochEnded, or None when stopped between batches."""
         cfg = self.config
         nb = source.batches_per_epoch
@@ -245,23 +197,23 @@ class Trainer:
             if cfg.lr_decay == "linear":
                 state.set_lr_fraction(cfg, 1.0 - ((epoch - 1) * nb + b) / (cfg.epochs * nb))
             try:
-                stats[b] = self._step(state, real, do_g=(b + 1) % cfg.d_steps == 0)
+                stats[b] = train_step(state, real, cfg, do_g=(b + 1) % cfg.d_steps == 0, group=self.group)
             except RuntimeError:
                 # BCELoss raises on NaN probabilities: report the NaN, not the symptom
-                _check_finite(stats, checked, b, epoch)
+                check_finite(stats, checked, b, epoch)
                 if not state.weights_finite():
                     raise NonFiniteLoss(epoch, b + 1, "discriminator") from None
                 raise
             seen += real.shape[0]
             now = time.perf_counter()
             if now - last_emit >= self.progress_interval:
-                _check_finite(stats, checked, b + 1, epoch)
+                check_finite(stats, checked, b + 1, epoch)
                 checked = b + 1
                 d, g = stats[b, :2].tolist()
                 emit(BatchProgress(epoch, b + 1, nb, d, g, seen / max(now - t0, 1e-9)))
                 last_emit = now
         stats = self.group.epoch_stats(stats)  # the whole batch's values, the same on every rank
-        _check_finite(stats, start, nb, epoch)
+        check_finite(stats, start, nb, epoch)
         seconds = time.perf_counter() - t0
         means = stats.mean(0).tolist()
         grid = self._grid(state)
@@ -269,36 +221,8 @@ class Trainer:
         return EpochEnded(epoch, cfg.epochs, means[0], means[1], means[2], means[3],
                           seen / max(seconds, 1e-9), seconds, grid, trace[0], trace[1])
 
-    def _step(self, state: _State, real: torch.Tensor, do_g: bool) -> torch.Tensor:
-        """One D update (and a G update when due); returns [d_loss, g_loss, D(x), D(G(z))].
-        With several processes, each trains on its slice of the batch and of its noise."""
-        G, D = self.group.networks(state, do_g)
-        objective = state.objective
-        z = draw_noise(real.shape[0], self.config, real.device)
-        real, z = self.group.take(real), self.group.take(z)
-        fake = G(z)
-        state.opt_d.zero_grad(set_to_none=True)
-        out_real = D(real)
-        out_fake = D(fake.detach())
-        d_loss = objective.discriminator_loss(out_real, out_fake)
-        d_loss.backward()
-        state.opt_d.step()
-        if do_g:
-            state.opt_g.zero_grad(set_to_none=True)
-            g_loss = objective.generator_loss(D(fake))
-            g_loss.backward()
-            state.opt_g.step()
-            if state.average is not None:
-                state.average.update()
-        else:
-            g_loss = objective.generator_loss(out_fake.detach())
-        with torch.no_grad():
-            return torch.stack([d_loss.detach(), g_loss.detach(),
-                                objective.probability(out_real.detach()).mean(),
-                                objective.probability(out_fake.detach()).mean()])
-
     @torch.no_grad()
-    def _grid(self, state: _State):
+    def _grid(self, state: TrainingState):
         G = state.sampler()
         G.eval()
         images = G(state.fixed_noise)
@@ -306,12 +230,12 @@ class Trainer:
         return grid_array(to_display(images, self.config.image_range))
 
     # ---- state, checkpoints --------------------------------------------------------------
-    def _restore_or_init(self, device: torch.device) -> _State:
-        cfg, run = self.config, self.run_dir
+    def _restore_or_init(self, device: torch.device) -> TrainingState:
+        cfg, run = self.config, self.run
         ckpt = self.group.from_writer(lambda: load_checkpoint(run.latest_checkpoint, device)
                                       if run.latest_checkpoint.exists() else None, device)
         if ckpt is not None:
-            state = _State(cfg, device)
+            state = TrainingState(cfg, device)
             state.generator.load_state_dict(ckpt["generator"])
             state.discriminator.load_state_dict(ckpt["discriminator"])
             if state.average is not None and ckpt.get("generator_ema") is not None:
@@ -329,21 +253,21 @@ class Trainer:
             return state
         run.trim_to(0)  # whatever an attempt before its first checkpoint wrote is redone
         torch.manual_seed(cfg.seed)
-        state = _State(cfg, device)
+        state = TrainingState(cfg, device)
         state.fixed_noise = fixed_noise(cfg).to(device)
         return state
 
-    def _restore_kept_checkpoint(self, state: _State) -> None:
+    def _restore_kept_checkpoint(self, state: TrainingState) -> None:
         """A stop between the latest checkpoint and the kept one of the same epoch left the
         kept one missing: the latest holds exactly its content, so write it now."""
         if not self.group.writes:
             return
         every, epoch = self.config.keep_checkpoint_every, state.epochs_done
-        path = self.run_dir.epoch_checkpoint(epoch)
+        path = self.run.epoch_checkpoint(epoch)
         if every and epoch and epoch % every == 0 and not state.partial and not path.exists():
             self._save(state, path)
 
-    def _save(self, state: _State, path) -> None:
+    def _save(self, state: TrainingState, path) -> None:
         if not self.group.writes:
             return
         save_checkpoint(path, {
@@ -359,10 +283,10 @@ class Trainer:
             "partial": state.partial,
         })
 
-    def _finish_epoch(self, state: _State, ended: EpochEnded, train_seconds: float) -> None:
+    def _finish_epoch(self, state: TrainingState, ended: EpochEnded, train_seconds: float) -> None:
         """Samples, metrics, then the checkpoint: a kill between them is repaired on resume by
         trimming metrics to the checkpoint's epoch."""
-        run, epoch = self.run_dir, ended.epoch
+        run, epoch = self.run, ended.epoch
         if not self.group.writes:
             state.epochs_done = state.saved_epoch = epoch
             return
@@ -377,8 +301,8 @@ class Trainer:
         run.update_info(epochs_done=epoch, train_seconds=train_seconds)
 
 
-class _State:
-    """Models, optimizers and position of a run being trained."""
+class TrainingState:
+    """Models, optimizers and position of a run being trained (what its checkpoint holds)."""
 
     def __init__(self, cfg: TrainConfig, device: torch.device):
         self.device = device
@@ -413,6 +337,37 @@ class _State:
                    for p in net.parameters())
 
 
+def train_step(state: TrainingState, real: torch.Tensor, config: TrainConfig, do_g: bool = True,
+               group: SingleProcess = SINGLE) -> torch.Tensor:
+    """One D update (and a G update when due); returns [d_loss, g_loss, D(x), D(G(z))], on the
+    device (reading it waits for the device). With several processes, each trains on its slice
+    of the batch and of its noise."""
+    G, D = group.networks(state, do_g)
+    objective = state.objective
+    z = draw_noise(real.shape[0], config, real.device)
+    real, z = group.take(real), group.take(z)
+    fake = G(z)
+    state.opt_d.zero_grad(set_to_none=True)
+    out_real = D(real)
+    out_fake = D(fake.detach())
+    d_loss = objective.discriminator_loss(out_real, out_fake)
+    d_loss.backward()
+    state.opt_d.step()
+    if do_g:
+        state.opt_g.zero_grad(set_to_none=True)
+        g_loss = objective.generator_loss(D(fake))
+        g_loss.backward()
+        state.opt_g.step()
+        if state.average is not None:
+            state.average.update()
+    else:
+        g_loss = objective.generator_loss(out_fake.detach())
+    with torch.no_grad():
+        return torch.stack([d_loss.detach(), g_loss.detach(),
+                            objective.probability(out_real.detach()).mean(),
+                            objective.probability(out_fake.detach()).mean()])
+
+
 def _placed(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.nn.Module:
     """The model on the training device; a convolutional one in channels-last layout, the one the
     CPU's convolution kernels work in, which saves a layout conversion around every layer (a
@@ -421,11 +376,9 @@ def _placed(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> t
     return model if cfg.architecture == "mlp" else model.to(memory_format=torch.channels_last)
 
 
-def _check_finite(stats: torch.Tensor, start: int, end: int, epoch: int) -> None:
-    window = stats[start:end, :2]
-    if window.numel() and not bool(torch.isfinite(window).all()):
-        bad = (~torch.isfinite(window)).nonzero()[0].tolist()
-        raise NonFiniteLoss(epoch, start + bad[0] + 1, "discriminator" if bad[1] == 0 else "generator")
+def _stopped(run: Run, epochs_done: int, message: str, **changes) -> Stopped:
+    run.update_info(status=RunStatus.STOPPED, finished=now_iso(), **changes)
+    return Stopped(run.id, epochs_done, message)
 
 
 def _downsample(values: torch.Tensor, points: int) -> tuple[list, list]:

@@ -10,11 +10,13 @@ import zlib
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
+from workbench.core.store.status import RunStatus
+
 D_COLOR, G_COLOR = "#d62728", "#1f77b4"
 REAL_COLOR, FAKE_COLOR = "#2ca02c", "#ff7f0e"
 QUALITY_COLOR, COVERAGE_COLOR = "#9467bd", "#17becf"
-STATUS_COLORS = {"running": "#1565c0", "finished": "#2e7d32", "stopped": "#8d6e00", "failed": "#c62828",
-                 "damaged": "#c62828", "created": "#616161"}
+STATUS_COLORS = {RunStatus.RUNNING: "#1565c0", RunStatus.FINISHED: "#2e7d32", RunStatus.STOPPED: "#8d6e00",
+                 RunStatus.FAILED: "#c62828", RunStatus.DAMAGED: "#c62828", RunStatus.CREATED: "#616161"}
 
 # Matplotlib's tab10 without grey and olive: distinct on white, and 8 is the compare limit.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")

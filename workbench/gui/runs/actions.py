@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 
 from workbench.core.atomic import describe_write_error
 from workbench.core.store.runs import Run, RunLocked, RunSummary
+from workbench.core.store.status import RunStatus
 from workbench.gui.runs.dialogs import ResumeDialog
+from workbench.gui.runs.evaluation import EvaluationStatus
 
 MAX_COMPARE = 8
 
@@ -92,15 +94,15 @@ class RunActions:
     def _update_actions(self) -> None:
         selected = self.selected_summaries()
         one = selected[0] if len(selected) == 1 else None
-        healthy = one is not None and one.status != "damaged"
+        healthy = one is not None and one.status is not RunStatus.DAMAGED
         for a in (self.open_action, self.rename_action, self.notes_action, self.reveal_action,
                   self.export_action):
             a.setEnabled(one is not None)
-        self.resume_action.setEnabled(healthy and one.status != "running")
+        self.resume_action.setEnabled(healthy and one.status is not RunStatus.RUNNING)
         self.new_run_action.setEnabled(healthy)
         self.generate_action.setEnabled(healthy and one.epochs_done > 0)
         self.export_gif_action.setEnabled(one is not None and one.epochs_done > 0)
-        self.evaluate_action.setEnabled(healthy and one.status != "running" and one.epochs_done > 0
+        self.evaluate_action.setEnabled(healthy and one.status is not RunStatus.RUNNING and one.epochs_done > 0
                                         and not self.evaluation.is_running()
                                         and Run(one.path).latest_checkpoint.exists())
         self.delete_action.setEnabled(bool(selected))
@@ -123,7 +125,7 @@ class RunActions:
         if s is None:
             return False
         run = Run(s.path)
-        if s.status == "damaged":
+        if s.status is RunStatus.DAMAGED:
             self.show_error("Cannot resume", f"{s.name} is damaged: {s.problem}.")
             return False
         if run.is_locked():
@@ -215,7 +217,7 @@ class RunActions:
         if s is None:
             return False
         run, problem = Run(s.path), None
-        if s.status == "damaged":
+        if s.status is RunStatus.DAMAGED:
             problem = f"{s.name} is damaged: {s.problem}."
         elif self.evaluation.is_running():
             problem = "Another evaluation is still running; wait for it or cancel it."
@@ -240,11 +242,11 @@ class RunActions:
         self._update_actions()
         summary = self.model.summary_of(run_id) if run_id else None
         name = summary.name if summary else run_id
-        if outcome["status"] == "cancelled":
+        if outcome["status"] is EvaluationStatus.CANCELLED:
             kept = len(outcome.get("scores") or [])
             self.show_message("Evaluation cancelled", f"Evaluating {name} was cancelled"
                               + (f"; the scores of {kept} epoch(s) already evaluated are kept." if kept else "."))
-        elif outcome["status"] != "done":
+        elif outcome["status"] is not EvaluationStatus.DONE:
             self.show_error("Cannot evaluate", f"{name}: {outcome.get('message') or 'the evaluation failed.'}")
 
     def export_selected(self) -> list[Path]:

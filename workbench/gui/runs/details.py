@@ -104,7 +104,7 @@ class RunDetails(QWidget):
             return
         self._fill_config()
         try:
-            notes = run.info().get("notes") or ""
+            notes = run.read_info().notes or ""
         except (OSError, ValueError):
             notes = ""
         self.notes_edit.setPlainText(notes)
@@ -145,7 +145,7 @@ class RunDetails(QWidget):
             lines.append(f"<span style='color:#c62828'>Damaged: {escape_html(s.problem)}. "
                          f"It can still be exported or deleted.</span>")
         try:
-            message = self.run.info().get("message")
+            message = self.run.read_info().message
         except (OSError, ValueError):
             message = None
         if message:

@@ -9,6 +9,7 @@ imported inside the worker, so listing runs never loads it. Outcomes are plain d
 from __future__ import annotations
 
 import threading
+from enum import Enum
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
@@ -19,11 +20,19 @@ from workbench.gui import workers
 SCORES_SHARE = 0.9  # of the progress bar; the discriminator report takes the rest
 
 
+class EvaluationStatus(str, Enum):
+    """How an evaluation job ended (a job's outcome, not a run's status)."""
+
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
 class EvaluationWorker(workers.Worker):
     """Scores every epoch of one run on `samples` images each (None: the core's default), then
     stores the latest epoch's discriminator report.
 
-    `finished` carries {"run_id", "status": "done" | "cancelled" | "failed", "message",
+    `finished` carries {"run_id", "status": EvaluationStatus, "message",
     "scores": [per-epoch dicts], "report": dict | None}."""
 
     progress = Signal(float, str)
@@ -55,7 +64,7 @@ class EvaluationWorker(workers.Worker):
         try:
             self._evaluate(outcome)
         except EvaluationCancelled:
-            outcome.update(status="cancelled", message="Evaluation cancelled.")
+            outcome.update(status=EvaluationStatus.CANCELLED, message="Evaluation cancelled.")
         except (DatasetMissing, RunLocked, CheckpointError, ConfigError, ValueError, OSError) as e:
             outcome["message"] = str(e)  # expected trouble, said in words without a traceback
         return outcome
@@ -64,7 +73,8 @@ class EvaluationWorker(workers.Worker):
         return self._outcome(message=f"{type(error).__name__}: {error}")
 
     def _outcome(self, **values) -> dict:
-        return {"run_id": self.run.id, "status": "failed", "message": "", "scores": [], "report": None, **values}
+        return {"run_id": self.run.id, "status": EvaluationStatus.FAILED, "message": "", "scores": [], "report": None,
+                **values}
 
     def _evaluate(self, outcome: dict) -> None:
         from workbench.core.evaluation.classifier import EvaluationCancelled
@@ -88,7 +98,7 @@ class EvaluationWorker(workers.Worker):
         self.progress.emit(SCORES_SHARE, "discriminator report")
         outcome["report"] = run_discriminator_report(self.run, progress=stage(SCORES_SHARE, 1 - SCORES_SHARE),
                                                      cancel=self.cancelled)
-        outcome["status"] = "done"
+        outcome["status"] = EvaluationStatus.DONE
 
 
 class EvaluationBar(QWidget):
@@ -174,7 +184,7 @@ class EvaluationBar(QWidget):
         self._worker = self._thread = None
         workers.retire(thread, worker)
         self.hide()
-        outcome = self._outcome or {"run_id": worker.run.id if worker else None, "status": "failed",
+        outcome = self._outcome or {"run_id": worker.run.id if worker else None, "status": EvaluationStatus.FAILED,
                                     "message": "The evaluation ended without a result.", "scores": [],
                                     "report": None}
         self.finished.emit(outcome)

@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPixmap
 
 from workbench.core.store.listing import SummaryCache
 from workbench.core.store.runs import RunStore, RunSummary
+from workbench.core.store.status import RunStatus
 from workbench.gui.formatting import format_created, format_duration, format_loss
 from workbench.gui.plots.colours import STATUS_COLORS, RunPalette
 
@@ -43,7 +44,8 @@ HEADER_TIPS = {
 }
 NUMBER_FIELDS = {"d_loss": "last_d_loss", "g_loss": "last_g_loss", "quality": "quality", "coverage": "coverage",
                  "duration": "duration"}
-STATUS_ORDER = {s: i for i, s in enumerate(("running", "created", "stopped", "finished", "failed", "damaged"))}
+STATUS_ORDER = {s: i for i, s in enumerate((RunStatus.RUNNING, RunStatus.CREATED, RunStatus.STOPPED,
+                                             RunStatus.FINISHED, RunStatus.FAILED, RunStatus.DAMAGED))}
 
 
 class ThumbnailCache:
@@ -190,13 +192,14 @@ class RunTableModel(QAbstractTableModel):
                 return f"Damaged: {s.problem}"
             if column == "name":
                 return f"{s.name}\n{s.id}\n{s.path}"
-            if column == "status" and s.status == "running":
+            if column == "status" and s.status is RunStatus.RUNNING:
                 return "Being trained now (possibly by another process)"
             if column in HEADER_TIPS:
                 return HEADER_TIPS[column] if getattr(s, column) is not None else "Not evaluated yet"
         if role == Qt.ItemDataRole.ForegroundRole and column == "status":
             return QColor(STATUS_COLORS.get(s.status, "#000"))
-        if role == Qt.ItemDataRole.FontRole and column == "status" and s.status in ("running", "damaged"):
+        if (role == Qt.ItemDataRole.FontRole and column == "status"
+                and s.status in (RunStatus.RUNNING, RunStatus.DAMAGED)):
             font = QFont()
             font.setBold(True)
             return font

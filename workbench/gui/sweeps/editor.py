@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from workbench.core.config import ConfigError, TrainConfig, field_specs
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, preset_config
 from workbench.core.store.runs import RunStore
+from workbench.core.store.status import RunStatus
 from workbench.core.sweeps import expand, parse_axes, scored_base
 from workbench.gui.formatting import escape_html, format_duration
 
@@ -120,7 +121,7 @@ class SweepEditor(QWidget):
             self.base_combo.addItem(f"preset: {name}", f"preset:{name}")
         summaries = sorted(self.store.summaries(), key=lambda s: s.created, reverse=True)[:RECENT_RUNS]
         for s in summaries:
-            if s.status != "damaged":
+            if s.status is not RunStatus.DAMAGED:
                 self.base_combo.addItem(f"run: {s.name} ({s.id})", f"run:{s.id}")
         index = self.base_combo.findData(current) if current else -1
         self.base_combo.setCurrentIndex(max(index, 0))

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from workbench.core.atomic import describe_write_error
 from workbench.core.config import ConfigError
 from workbench.core.store.runs import Run, RunStore
-from workbench.core.sweeps import SweepStore
+from workbench.core.sweeps import SweepStatus, SweepStore
 from workbench.gui import workers
 from workbench.gui.formatting import format_duration, format_loss
 from workbench.gui.layout import splitter
@@ -223,7 +223,7 @@ class SweepsView(QWidget):
         try:
             rows = sweep.rows(store)
             done, total = sweep.progress(store)
-            status = sweep.status(store) if not self.is_running() else "running"
+            status = sweep.status(store) if not self.is_running() else SweepStatus.RUNNING
         except (OSError, ValueError, KeyError, ConfigError) as e:
             self.title.setText(f"Sweep {sweep.id} can't be read: {e}")
             return

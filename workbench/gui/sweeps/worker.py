@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 
-from workbench.core.sweeps import SweepEnded, SweepRunner, SweepRunStarted
+from workbench.core.sweeps import SweepEnded, SweepRunner, SweepRunStarted, SweepStatus
 from workbench.gui.training.worker import TrainingWorkerBase, apply_thread_policy
 
 
@@ -32,10 +32,11 @@ class SweepWorker(TrainingWorkerBase):
         return SweepRunner(self.sweep, self.store).run(self._on_event, self.control)
 
     def crash_result(self, error: Exception):
-        return SweepEnded(self.sweep.id, "failed", f"The sweep could not run: {type(error).__name__}: {error}", 0)
+        message = f"The sweep could not run: {type(error).__name__}: {error}"
+        return SweepEnded(self.sweep.id, SweepStatus.FAILED, message, 0)
 
     def failure_message(self, final) -> str | None:
-        return final.message if final.status == "failed" else None
+        return final.message if final.status is SweepStatus.FAILED else None
 
     def _on_event(self, event) -> None:
         if isinstance(event, SweepRunStarted):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.atomic import describe_write_error
 from workbench.core.config import ConfigError, TrainConfig
-from workbench.core.events import Failed, Finished, Stopped
+from workbench.core.events import Failed, FailureReason, Finished, Stopped
 from workbench.core.presets import matching_preset
 from workbench.core.store.runs import RunStore
 from workbench.gui import workers
@@ -34,6 +34,9 @@ from workbench.gui.training.form import ConfigForm
 from workbench.gui.training.live_view import LiveView
 from workbench.gui.training.worker import TrainingWorker
 from workbench.gui.ui_settings import read_float, read_str
+
+#: failures whose message already says how to go on (where the data goes, free space, resume)
+SAYS_WHAT_TO_DO = (FailureReason.DATA_MISSING, FailureReason.DISK_FULL, FailureReason.LOST_RANK)
 
 BANNER_STYLES = {
     "error": "background: #fdecea; border: 1px solid #e0a8a2; color: #611a15;",
@@ -200,7 +203,7 @@ class TrainingView(QWidget):
             return False
         try:
             config = run.config()
-            info = run.info()
+            info = run.read_info()
         except (ConfigError, OSError, ValueError) as e:
             self.show_message(f"Run {run.id} can't be resumed: its files are unreadable ({e}).", "error")
             return False
@@ -214,11 +217,11 @@ class TrainingView(QWidget):
                 self.show_message(f"Can't add {extra_epochs} epochs: {e}", "error")
                 return False
         elif done >= config.epochs:
-            self.show_message(f"Run “{info.get('name', run.id)}” already trained all {config.epochs} epochs. "
+            self.show_message(f"Run “{info.name or run.id}” already trained all {config.epochs} epochs. "
                               f"Resume it with more epochs to continue.", "info")
             return False
-        self.form.set_config(config, preset=info.get("preset"))
-        self.form.set_run_details(info.get("name", ""), info.get("notes", ""))
+        self.form.set_config(config, preset=info.preset)
+        self.form.set_run_details(info.name, info.notes)
         self.live_view.load_history(log.epochs, {e: run.sample_file(e) for e in run.sample_epochs()})
         self._launch(run, config)
         return True
@@ -407,11 +410,10 @@ class TrainingView(QWidget):
 
     def _failure_text(self, final: Failed) -> str:
         text = final.message.strip()
-        lowered = text.lower()
-        if "nan" in lowered or "infinite" in lowered:
+        if final.reason is FailureReason.DIVERGED:
             text += ("\nWhat to try: lower the learning rates, or use the bce-logits loss, then start a new "
                      "run (the failed run is kept with its history).")
-        elif "dataset" not in lowered and "resume" not in lowered:
+        elif final.reason not in SAYS_WHAT_TO_DO:
             text += "\nThe run is kept with status “failed”; fix the cause and start a new run."
         return text
 

@@ -3,7 +3,7 @@ events into signals, and the torch thread policy for training in the window.
 
 Signals carry the core's event dataclasses (plain Python and numpy, never tensors). Stop,
 pause and resume go straight to a thread-safe `TrainingControl`, because the worker's thread
-is busy inside `Trainer.run` and does not process queued calls until it returns.
+is busy inside `Trainer.fit` and does not process queued calls until it returns.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from workbench.core.events import (
     BatchProgress,
     EpochEnded,
     Failed,
+    FailureReason,
     Finished,
     Notice,
     Preparing,
@@ -23,6 +24,7 @@ from workbench.core.events import (
     Stopped,
     TrainingControl,
 )
+from workbench.core.store.status import RunStatus
 from workbench.gui.workers import Worker
 
 THREADS_ENV = "WORKBENCH_TORCH_THREADS"
@@ -128,12 +130,12 @@ class TrainingWorker(TrainingWorkerBase):
         )
 
         apply_thread_policy(self.config)
-        return Trainer(self.config, self.run).run(self._on_event, self.control)
+        return Trainer(self.config, self.run).fit(self._on_event, self.control)
 
     def crash_result(self, error: Exception):
         message = f"Training could not run: {type(error).__name__}: {error}"
         try:
-            self.run.update_info(status="failed", message=message)
+            self.run.update_info(status=RunStatus.FAILED, message=message, reason=FailureReason.CRASHED)
         except OSError:
             pass
         return Failed(self.run.id, message)
