@@ -166,5 +166,6 @@ def test_a_training_worker_that_crashes_fails_its_run_and_says_so_before_finishi
     final = recorder.events[-1][1]
     assert order == [("failed", message), ("finished", final)]
     assert isinstance(final, Failed) and final.run_id == "run-3" and final.message == message
-    assert run.info == {"status": "failed", "message": message}
+    assert run.info == {"status": "failed", "message": message, "reason": "crashed"}
+    assert final.reason == "crashed"
     assert recorder.events[0][1] is error
