@@ -1,5 +1,6 @@
 """Nothing lost, nothing counted twice: a failure injected at every write the trainer makes in
-an epoch (sample grid, metrics line, latest checkpoint, kept checkpoint, run info), as a full
+an epoch (sample grid, metrics line, latest checkpoint, kept checkpoint, best checkpoint, run
+info), as a full
 disk, as another OSError and as a process killed right after the write; then a resume to the
 end must give every epoch exactly once, and the weights, metrics and scores of an
 uninterrupted run of the same config and seed. Plus the same on a real small filesystem where
@@ -17,6 +18,7 @@ import sys
 import pytest
 import torch
 
+import workbench.core.store.best_epoch as best_epoch
 import workbench.core.training.trainer as training_module
 from workbench.core.events import EpochEnded, Failed, FailureReason, Finished
 from workbench.core.presets import preset_config
@@ -57,6 +59,8 @@ def record(run: Run) -> dict:
                     ((f"{net}.{n}", t) for n, t in state[net].items())},
         "epochs_done": run.info()["epochs_done"],
         "summary_epochs": run.summary().epochs_done,
+        "best": best_epoch.read_best(run.checkpoints_dir),
+        "best_weights": load_checkpoint(run.checkpoints_dir / "best.pt")["generator"],
     }
 
 
@@ -73,10 +77,12 @@ def uninterrupted(store) -> dict:
 
 def assert_same(got: dict, want: dict) -> None:
     assert got["epochs"] == list(range(1, EPOCHS + 1)), "every epoch recorded exactly once"
-    for key in ("metrics", "grids", "kept", "epochs_done", "summary_epochs"):
+    for key in ("metrics", "grids", "kept", "epochs_done", "summary_epochs", "best"):
         assert got[key] == want[key], key
     for name, tensor in want["weights"].items():
         assert torch.equal(got["weights"][name], tensor), name
+    for name, tensor in want["best_weights"].items():
+        assert torch.equal(got["best_weights"][name], tensor), f"best {name}"
 
 
 def inject(monkeypatch, point: str, fault: str) -> list:
@@ -131,11 +137,20 @@ def inject(monkeypatch, point: str, fault: str) -> list:
             return real(self, **changes)
 
         monkeypatch.setattr(Run, "update_info", update_info)
+    elif point == "best":  # best.pt, then best.json, of epoch 1: the first scored epoch is always the best so far
+        real = best_epoch.keep_as_best
+
+        def keep_as_best(folder, best, source):
+            if best.epoch == 1:
+                return fail_or_kill(real, folder, best, source)
+            return real(folder, best, source)
+
+        monkeypatch.setattr(best_epoch, "keep_as_best", keep_as_best)
     return fired
 
 
 @pytest.mark.parametrize("fault", ["disk full", "io error", "kill"])
-@pytest.mark.parametrize("point", ["grid", "metrics", "latest", "kept", "info"])
+@pytest.mark.parametrize("point", ["grid", "metrics", "latest", "kept", "best", "info"])
 def test_a_fault_at_any_write_point_then_resume_gives_the_uninterrupted_run(store, monkeypatch, point, fault):
     want = uninterrupted(store)
     run = store.create(config())

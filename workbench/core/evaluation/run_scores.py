@@ -13,6 +13,7 @@ from workbench.core.evaluation.discriminator import discriminator_report
 from workbench.core.evaluation.registry import ScoringModel, scoring_model
 from workbench.core.evaluation.scoring import GeneratorEvaluator, image_scores
 from workbench.core.evaluation.stored import REPORT_FILE
+from workbench.core.store.best_checkpoint import refresh_best
 from workbench.core.store.epoch_checkpoints import (
     checkpoint_for,
     epoch_checkpoints,
@@ -46,7 +47,8 @@ def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMP
     """Scores of one epoch's generator ({quality, coverage, confidence, class_hist,
     eval_samples, classifier_accuracy, epoch, classifier: which classifier judged, in words});
     stored (all but epoch and classifier) in the run unless `store` is False or the checkpoint
-    is mid-epoch (its weights belong to no finished epoch)."""
+    is mid-epoch (its weights belong to no finished epoch). A stored score that beats the run's
+    best epoch makes this epoch's checkpoint the kept best (best.pt)."""
     target = checkpoint_for(run, epoch)
     config, generator, _ = load_networks(run, target)
     scoring = scoring_for(config, progress, cancel)
@@ -60,6 +62,8 @@ def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMP
                           f"as epoch {target.epoch}")
     elif store:
         run.update_epoch_metrics(target.epoch, {k: v for k, v in scores.items() if k not in ("epoch", "classifier")})
+        with run.lock():
+            refresh_best(run)
     return scores
 
 

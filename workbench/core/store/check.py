@@ -1,13 +1,15 @@
 """Checking a run folder against the promise "every epoch recorded exactly once": config and
 run info readable, metrics lines valid, unique and contiguous, grids and the latest checkpoint
-agreeing on the epoch, the checkpoint loading safely. Repair only trims what the checkpoint
-does not cover, never guesses."""
+agreeing on the epoch, the checkpoint loading safely, best.json saying what best.pt holds.
+Repair only trims what the checkpoint does not cover (and rewrites best.json from best.pt),
+never guesses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from workbench.core.config import ConfigError
+from workbench.core.store.best_checkpoint import examine_best, settle_best
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
 from workbench.core.store.runs import Run
 
@@ -60,6 +62,9 @@ def check_run(run: Run) -> RunCheck:
                                f"checkpoint's epoch {epoch}")
     if [e for e in run.kept_checkpoint_epochs() if e > epoch]:
         result.problems.append(f"kept checkpoints beyond the latest one's epoch {epoch}")
+    best_problem = examine_best(run, epoch)[1]
+    if best_problem:
+        result.problems.append(best_problem)
     return result
 
 
@@ -69,4 +74,4 @@ def repair_run(run: Run) -> list[str]:
     itself is unreadable (nothing to trim to)."""
     with run.lock():
         epoch = int(load_checkpoint(run.latest_checkpoint)["epoch"]) if run.latest_checkpoint.exists() else 0
-        return run.trim_to(epoch)
+        return run.trim_to(epoch) + settle_best(run, epoch)

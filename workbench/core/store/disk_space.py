@@ -16,7 +16,7 @@ METRICS_LINE_BYTES = 4_000  # a metrics.jsonl line with its 2 × 100-point batch
 @dataclass(frozen=True)
 class SpaceEstimate:
     checkpoint: int  # one checkpoint file: weights and Adam state of both networks
-    checkpoints: int  # how many files the run writes from here: latest (+ its temporary copy) and kept ones
+    checkpoints: int  # files the run writes from here: latest (+ a temporary copy), kept ones, best.pt if scored
     per_epoch: int  # sample grid and metrics line
     epochs: int
 
@@ -37,7 +37,8 @@ def estimate(config: TrainConfig, parameters: int, epochs_done: int = 0) -> Spac
     side = math.ceil(math.sqrt(config.grid_size))
     pixels = (side * (config.image_size + 2) + 2) ** 2 * config.channels
     per_epoch = int(pixels * GRID_PNG_BYTES_PER_PIXEL) + METRICS_LINE_BYTES
-    return SpaceEstimate(checkpoint, 2 + max(kept, 0), per_epoch, max(config.epochs - epochs_done, 0))
+    best = 1 if config.eval_samples else 0  # the best epoch's copy, kept beside the latest
+    return SpaceEstimate(checkpoint, 2 + best + max(kept, 0), per_epoch, max(config.epochs - epochs_done, 0))
 
 
 def config_parameters(config: TrainConfig) -> int:

@@ -1,5 +1,6 @@
-"""A run's networks as of any epoch that has a checkpoint: the kept epoch files and the latest.
-Evaluation and generation both pick an epoch this way (latest by default)."""
+"""A run's networks as of any epoch that has a checkpoint: the kept epoch files, the latest, and
+the best epoch's copy (best.pt). Evaluation and generation both pick an epoch this way (latest
+by default)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from workbench.core.nets.models import (
     build_generator,
     with_weights,
 )
+from workbench.core.store.best_epoch import CHECKPOINT_NAME, read_best
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
 from workbench.core.store.runs import Run
 
@@ -23,15 +25,25 @@ class EpochCheckpoint:
     mid_epoch: bool  # the latest checkpoint of a run stopped during the next epoch
 
 
-def epoch_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:
-    """Every epoch a checkpoint holds the weights of, ascending: kept epoch files, then the
-    latest (which wins for its epoch unless it was saved mid-epoch)."""
+def saved_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:
+    """The epochs training saved, ascending: kept epoch files, then the latest (which wins for
+    its epoch unless it was saved mid-epoch)."""
     out = {e: EpochCheckpoint(e, run.epoch_checkpoint(e), False) for e in run.kept_checkpoint_epochs()}
     if run.latest_checkpoint.exists():
         state = load_checkpoint(run.latest_checkpoint)
         epoch = int(state["epoch"])
         if epoch not in out or not state.get("partial"):
             out[epoch] = EpochCheckpoint(epoch, run.latest_checkpoint, bool(state.get("partial")))
+    return dict(sorted(out.items()))
+
+
+def epoch_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:
+    """Every epoch a checkpoint holds the weights of, ascending: the saved ones, and the best
+    epoch's when no other file holds it (a run that keeps only the latest)."""
+    out = saved_checkpoints(run)
+    best = read_best(run.checkpoints_dir)
+    if best is not None and best.epoch not in out:
+        out[best.epoch] = EpochCheckpoint(best.epoch, run.checkpoints_dir / CHECKPOINT_NAME, False)
     return dict(sorted(out.items()))
 
 
@@ -52,6 +64,9 @@ def load_networks(run: Run, target: EpochCheckpoint, device="cpu"):
     """(config, generator, discriminator) with the checkpoint's weights, in eval mode."""
     config = run.config()
     state = load_checkpoint(target.path, device)
+    if int(state["epoch"]) != target.epoch:  # a new best.pt without its best.json: killed between the two
+        raise CheckpointError(f"{target.path.name} holds epoch {state['epoch']}, not {target.epoch}; "
+                              f"`gan-workbench check --repair` puts that right.")
     generator = with_weights(build_generator, config, sampling_weights(state), device)
     discriminator = with_weights(build_discriminator, config, state["discriminator"], device)
     generator.eval()

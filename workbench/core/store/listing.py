@@ -15,7 +15,7 @@ from workbench.core.store.status import RunStatus
 def _signature(path: Path) -> tuple:
     """What changes when a run's listed files change: (mtime_ns, size) of each."""
     out = []
-    for name in ("run.json", "config.json", "metrics.jsonl", "samples"):
+    for name in ("run.json", "config.json", "metrics.jsonl", "samples", "checkpoints/best.json"):
         try:
             st = os.stat(path / name)
             out.append((st.st_mtime_ns, st.st_size))

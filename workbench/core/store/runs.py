@@ -5,7 +5,7 @@
         run.json        name, status, times, device, versions, epochs done, notes
         metrics.jsonl   one JSON line per finished epoch, appended and flushed
         samples/epoch-NNNN.png
-        checkpoints/latest.pt (+ epoch-NNNN.pt kept by policy)
+        checkpoints/latest.pt (+ epoch-NNNN.pt kept by policy, best.pt and best.json: the best epoch)
         .lock           held (flock) by the process that trains the run
 
 A run whose files are missing or half-written is reported as "damaged", never raised.
@@ -28,6 +28,7 @@ from workbench.core.atomic import append_line, write_bytes, write_json
 from workbench.core.config import TrainConfig
 from workbench.core.events import FailureReason
 from workbench.core.file_locks import blocking_lock, held_lock, lock_is_held
+from workbench.core.store.best_epoch import BestEpoch, read_best, trim_best
 from workbench.core.store.run_info import RunInfo
 from workbench.core.store.status import RunStatus
 
@@ -75,6 +76,7 @@ class RunSummary:
     last_g_loss: float | None
     quality: float | None  # Fréchet score in the last epoch line, None when it has none (lower is better)
     coverage: float | None
+    best: BestEpoch | None  # the epoch whose checkpoint the run keeps as best.pt, and its score
     created: str
     duration: float | None
     thumbnail: Path | None
@@ -234,6 +236,7 @@ class Run:
             last_g_loss=last.get("g_loss"),
             quality=_number_or_none(last.get("quality")),
             coverage=_number_or_none(last.get("coverage")),
+            best=read_best(self.checkpoints_dir),
             created=created,
             duration=duration if duration is not None else (end - start if start and end else None),
             thumbnail=self.sample_file(epochs[-1]) if epochs else None,
@@ -274,8 +277,8 @@ class Run:
 
     def trim_to(self, epoch: int) -> list[str]:
         """Make the run's recorded epochs exactly 1..epoch, the epochs its latest checkpoint
-        covers: metrics lines (repeated ones too), sample grids and kept checkpoints beyond it
-        go. Returns what changed, in words (empty when nothing did)."""
+        covers: metrics lines (repeated ones too), sample grids, kept checkpoints and the best
+        one beyond it go. Returns what changed, in words (empty when nothing did)."""
         changed = []
         log = self.metrics()
         kept = [e for e in log.epochs if e["epoch"] <= epoch]
@@ -298,7 +301,7 @@ class Run:
             self.epoch_checkpoint(e).unlink(missing_ok=True)
         if stale:
             changed.append(f"removed kept checkpoints of epochs {_span(stale)}")
-        return changed
+        return changed + trim_best(self.checkpoints_dir, epoch)
 
     def kept_checkpoint_epochs(self) -> list[int]:
         """Epochs with a kept checkpoint file (epoch-NNNN.pt), ascending."""

@@ -43,6 +43,8 @@ from workbench.core.nets.sampling import (
     save_png,
     to_display,
 )
+from workbench.core.store.best_checkpoint import refresh_best
+from workbench.core.store.best_epoch import offer_best
 from workbench.core.store.checkpoints import (
     CheckpointError,
     load_checkpoint,
@@ -250,6 +252,8 @@ class Trainer:
                 torch.cuda.set_rng_state(ckpt["rng_cuda"].cpu(), device)
             run.trim_to(state.epochs_done)
             self._restore_kept_checkpoint(state)
+            if self.group.writes:  # a best the last start could not keep, or a run from before best.pt
+                refresh_best(run)
             return state
         run.trim_to(0)  # whatever an attempt before its first checkpoint wrote is redone
         torch.manual_seed(cfg.seed)
@@ -284,8 +288,8 @@ class Trainer:
         })
 
     def _finish_epoch(self, state: TrainingState, ended: EpochEnded, train_seconds: float) -> None:
-        """Samples, metrics, then the checkpoint: a kill between them is repaired on resume by
-        trimming metrics to the checkpoint's epoch."""
+        """Samples, metrics, then the checkpoint (and best.pt when the epoch scored best): a kill
+        between them is repaired on resume by trimming metrics to the checkpoint's epoch."""
         run, epoch = self.run, ended.epoch
         if not self.group.writes:
             state.epochs_done = state.saved_epoch = epoch
@@ -298,6 +302,7 @@ class Trainer:
         every = self.config.keep_checkpoint_every
         if every and epoch % every == 0:
             self._save(state, run.epoch_checkpoint(epoch))
+        offer_best(run.checkpoints_dir, epoch, ended.scores.get("quality"), run.latest_checkpoint)
         run.update_info(epochs_done=epoch, train_seconds=train_seconds)
 
 
