@@ -107,3 +107,17 @@ def test_a_release_run_evaluates_and_compares(release_home, data, capsys):
     ranked = rank_by_quality(stats)
     assert ranked[0] is stats[0]  # the only scored one ranks first
     assert {row.field for row in config_diff([r.config() for r in runs])} >= {"architecture", "epochs"}
+
+
+def test_a_release_run_resumed_with_scoring_keeps_its_best_epoch(release_home, data):
+    from workbench.core.outputs.generation import LoadedGenerator
+    from workbench.core.store.best_epoch import BestEpoch, read_best
+    from workbench.core.store.check import check_run
+
+    run = run_named("legacy-finished")  # epochs 1 and 2 kept and scored by that release; no best.pt
+    assert read_best(run.checkpoints_dir) is None and run.summary().best is None
+    assert main(["resume", run.id, "--epochs", "3"]) == 0
+    scores = {m["epoch"]: m["quality"] for m in run.metrics().epochs}
+    best = min(scores, key=scores.get)
+    assert len(scores) == 3 and read_best(run.checkpoints_dir) == BestEpoch(best, scores[best])
+    assert LoadedGenerator(run, best).epoch == best and check_run(run).ok

@@ -1,6 +1,6 @@
-"""`sample`: new images from a run's generator, any kept epoch: samples from a seed, an
-interpolation between two seeds, a walk along one latent dimension; a grid PNG, a NumPy
-array or one PNG per image."""
+"""`sample`: new images from a run's generator, any kept epoch (the best by default, when the
+run keeps one): samples from a seed, an interpolation between two seeds, a walk along one
+latent dimension; a grid PNG, a NumPy array or one PNG per image."""
 
 from __future__ import annotations
 
@@ -27,6 +27,20 @@ def sample_request_errors(args) -> list[str]:
     return errors
 
 
+def sample_epoch(run, asked: int | str | None) -> tuple[int | None, str]:
+    """(the epoch to load, None for the latest; how the output names it). No `--epoch` means the
+    best epoch when the run keeps one, else the latest; `best` insists on the best."""
+    from workbench.core.store.best_epoch import read_best
+
+    best = read_best(run.checkpoints_dir) if asked in (None, "best") else None
+    if best is not None:
+        return best.epoch, f", the best: Fréchet score {best.quality:.2f}"
+    if asked == "best":
+        raise CliError(f"Run {run.id} keeps no best epoch: none of its epochs was scored (train with "
+                       f"--eval-samples, or `gan-workbench evaluate {run.id}`).")
+    return (None if asked in (None, "latest") else asked), ""
+
+
 def cmd_sample(args) -> int:
     from workbench.core.outputs.generation import (
         LoadedGenerator,
@@ -41,8 +55,9 @@ def cmd_sample(args) -> int:
     if errors:
         raise CliError("\n".join(errors), EXIT_USAGE)
     run = store_get(args.run)
+    epoch, which = sample_epoch(run, args.epoch)
     try:
-        loaded = LoadedGenerator(run, args.epoch)
+        loaded = LoadedGenerator(run, epoch)
     except CheckpointError as e:
         raise CliError(str(e)) from None
     config = loaded.config
@@ -61,6 +76,6 @@ def cmd_sample(args) -> int:
     nrow = len(images) if (args.interpolate or args.walk is not None) else None
     save_images(images, args.out, args.out_dir, nrow)
     where = args.out if args.out is not None else args.out_dir
-    print(f"Wrote {what} (epoch {loaded.epoch}, {len(images)} images) to {where}"
+    print(f"Wrote {what} (epoch {loaded.epoch}{which}, {len(images)} images) to {where}"
           + (f" and {args.out_dir}" if args.out is not None and args.out_dir is not None else ""))
     return EXIT_OK

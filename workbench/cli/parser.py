@@ -10,6 +10,16 @@ from workbench.core.config import field_specs
 from workbench.versions import VersionAction
 
 
+def epoch_choice(text: str) -> int | str:
+    """`--epoch` of `sample`: a number, `latest` or `best`."""
+    if text in ("latest", "best"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an epoch; expected a number, latest or best") from None
+
+
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
@@ -91,13 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=field_specs()["device"].choices, help="override the device")
 
     p = sub.add_parser("sample", help="new images from a run's generator: samples, interpolations, walks",
-                       description="Draw images from a run's generator (latest epoch by default). Without "
+                       description="Draw images from a run's generator: its best epoch when it keeps one (the "
+                                   "lowest Fréchet score, kept as checkpoints/best.pt), else the latest. Without "
                                    "--interpolate or --walk: --count images from --seed. The output kind "
                                    "follows --out's extension (.png: one grid, RGB for a colour run; .npy: "
                                    "an N×H×W float32 array in [0, 1], N×H×W×3 (channels last) for a colour "
                                    "run); --out-dir writes one PNG per image.")
     p.add_argument("run")
-    p.add_argument("--epoch", type=int, help="use this epoch's checkpoint (default: the latest)")
+    p.add_argument("--epoch", type=epoch_choice, metavar="E|latest|best",
+                   help="use this epoch's checkpoint, the latest or the best (default: the best when the run keeps "
+                        "one, else the latest)")
     p.add_argument("--count", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--interpolate", type=int, nargs=2, metavar=("SEED_A", "SEED_B"),
@@ -120,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the discriminator report (D on the real test split and as many generated images)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
-    p = sub.add_parser("export", help="export config, metrics CSV, grids and generator weights")
+    p = sub.add_parser("export", help="export config, metrics CSV, grids and generator weights (latest and best)")
     p.add_argument("run")
     p.add_argument("--out", type=Path, help="folder to write into")
     p.add_argument("--gif", type=Path, help="also (or only) write the training as an animated GIF, "

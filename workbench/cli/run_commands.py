@@ -107,6 +107,8 @@ def cmd_show(args) -> int:
     s = run.summary()
     print(f"Run {s.id}: {s.name}\nstatus: {s.status}{f' ({s.problem})' if s.problem else ''}\n"
           f"preset: {s.preset or 'custom'}\nfolder: {s.path}")
+    if s.best:
+        print(f"best epoch: {s.best.epoch} (Fréchet score {s.best.quality:.3f}), kept as checkpoints/best.pt")
     try:
         info = run.read_info()
         if info.message:

@@ -1,5 +1,6 @@
 """Export a run as a plain folder a person can open without the app: config, run info,
-metrics as CSV, the sample grids and the generator weights.
+metrics as CSV, the sample grids and the generator weights: the latest epoch's, and the best
+epoch's beside them when the run keeps one (`generator-best.pt`, with `best.json`).
 
 Shared by the CLI `export` command and the run browser. Works on damaged runs too: whatever
 is readable is exported and what is missing is said in `export.txt`. Torch is imported only
@@ -14,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from workbench.core.atomic import write_bytes
+from workbench.core.store.best_epoch import CHECKPOINT_NAME, RECORD_NAME, read_best, write_record
 
 METRIC_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec", "seconds", "quality",
                   "coverage", "confidence")
@@ -71,9 +73,15 @@ def export_run(run, out_dir) -> list[Path]:
     else:
         written.notes.append("The run has no sample grids yet.")
 
-    weights = _export_generator(run, out / "generator.pt", written.notes)
-    if weights:
+    if not run.latest_checkpoint.exists():
+        written.notes.append("No checkpoint yet, so no generator weights (generator.pt) were exported.")
+    elif weights := _export_generator(run.latest_checkpoint, out / "generator.pt", written.notes):
         written.append(weights)
+    best = read_best(run.checkpoints_dir)
+    if best is not None and _export_generator(run.checkpoints_dir / CHECKPOINT_NAME, out / "generator-best.pt",
+                                              written.notes):
+        write_record(out, best)
+        written.extend([out / "generator-best.pt", out / RECORD_NAME])
 
     if written.notes:
         text = f"Exported from GAN Workbench run {run.id}.\n\n" + "\n".join(
@@ -83,20 +91,18 @@ def export_run(run, out_dir) -> list[Path]:
     return written
 
 
-def _export_generator(run, target: Path, notes: list[str]) -> Path | None:
-    """The generator's state dict from the latest checkpoint, loadable with weights_only=True."""
-    if not run.latest_checkpoint.exists():
-        notes.append("No checkpoint yet, so no generator weights (generator.pt) were exported.")
-        return None
+def _export_generator(checkpoint: Path, target: Path, notes: list[str]) -> Path | None:
+    """The generator's state dict from a checkpoint (the averaged one when the run keeps an
+    average), loadable with weights_only=True."""
     import torch
 
     from workbench.core.nets.averaging import sampling_weights
     from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
 
     try:
-        state = load_checkpoint(run.latest_checkpoint, "cpu")
+        state = load_checkpoint(checkpoint, "cpu")
     except CheckpointError as e:
-        notes.append(f"Generator weights not exported: {e}")
+        notes.append(f"Generator weights ({target.name}) not exported: {e}")
         return None
     buffer = io.BytesIO()
     torch.save(sampling_weights(state), buffer)
