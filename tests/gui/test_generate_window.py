@@ -94,6 +94,43 @@ def test_opens_on_the_latest_epoch_and_lists_every_kept_one(kept_run, loaded, ma
     assert "part of 5" in mid and "mid-epoch" in mid
 
 
+@pytest.fixture(scope="module")
+def scored_run(tmp_path_factory):
+    """A short run scored 3.0, 1.84, 2.5, 4.0 (scripted): its best is epoch 2, kept only as best.pt."""
+    if not mnist_available():
+        pytest.skip("real MNIST not available: set WORKBENCH_DATA_DIR to a folder holding MNIST/raw")
+    from helpers.scripted_scores import script_scores
+    from workbench.core.presets import preset_config
+    from workbench.core.training.trainer import Trainer
+
+    root = tmp_path_factory.mktemp("generate-best")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WORKBENCH_HOME", str(root / "home"))
+        script_scores(mp, [3.0, 1.84, 2.5, 4.0])
+        config = preset_config("mlp-small").with_changes(epochs=4, max_batches=3, eval_samples=256, device="cpu")
+        run = RunStore(root / "runs").create(config, name="scored", preset="mlp-small")
+        final = Trainer(config, run).fit()
+    assert type(final).__name__ == "Finished", final
+    return run
+
+
+def test_opens_on_the_best_epoch_offered_first(scored_run, make_window, qtbot):
+    from workbench.core.outputs.generation import LoadedGenerator, seed_latents
+
+    window = make_window(scored_run, name="scored")
+    combo = window.findChild(QComboBox, "generateEpoch")
+    assert [combo.itemText(i) for i in range(combo.count())] == ["best: epoch 2, 1.84", "epoch 4 (latest)"]
+    assert combo.currentIndex() == 0 and window.epoch() == 2 and window.shown_request.epoch == 2
+    best = LoadedGenerator(scored_run, 2)
+    assert np.allclose(window.images, best.render(seed_latents(best.config, 64, 0)), atol=1e-6)
+    assert window.status.text().startswith("Epoch 2 (the best):") and "epoch0002" in window.default_name("png")
+    window.grab().save("/tmp/generate-best.png")
+    window.set_epoch(4)
+    settle(qtbot, window)
+    assert window.shown_request.epoch == 4 and not np.allclose(window.images, best.render(
+        seed_latents(best.config, 64, 0)), atol=1e-3)
+
+
 def test_switching_epoch_changes_the_image_and_loads_each_epoch_once(kept_run, loaded, make_window, qtbot):
     from workbench.core.outputs.generation import seed_latents
 

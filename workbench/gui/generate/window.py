@@ -1,4 +1,5 @@
-"""The Generate window: what a run's generator learned, at any kept epoch. Samples from a seed,
+"""The Generate window: what a run's generator learned, at any kept epoch; it opens on the best
+epoch when the run keeps one (the lowest Fréchet score), else the latest. Samples from a seed,
 interpolations between seeds (a row per seed pair), a walk along one latent dimension; the
 picture follows the controls, and saves as a grid PNG, one PNG per image or a NumPy array.
 
@@ -55,6 +56,11 @@ def epoch_text(checkpoint, latest: bool) -> str:
     return f"epoch {checkpoint.epoch}" + (" (latest)" if latest else "")
 
 
+def best_text(best) -> str:
+    """How the epoch combo names the run's best epoch (a BestEpoch): first, and chosen."""
+    return f"best: epoch {best.epoch}, {best.quality:.2f}"
+
+
 class GenerateWindow(QWidget):
     """A top-level window for one run. Raises CheckpointError when the run has no checkpoint.
 
@@ -66,6 +72,7 @@ class GenerateWindow(QWidget):
 
     def __init__(self, run, name: str | None = None, parent=None, debounce_ms: int = DEBOUNCE_MS):
         super().__init__(parent, Qt.WindowType.Window)
+        from workbench.core.store.best_epoch import CHECKPOINT_NAME, read_best
         from workbench.core.store.checkpoints import CheckpointError
         from workbench.core.store.epoch_checkpoints import (
             epoch_checkpoints,  # torch loads here, not when listing
@@ -77,6 +84,8 @@ class GenerateWindow(QWidget):
         self.checkpoints = epoch_checkpoints(run)
         if not self.checkpoints:
             raise CheckpointError(f"{self.name} has no checkpoint yet: train at least one epoch first.")
+        best = read_best(run.checkpoints_dir)
+        self.best = best if best is not None and best.epoch in self.checkpoints else None
         self.setWindowTitle(f"Generate — {self.name}")
         self.cache = GeneratorCache(run)
         self.images = self.latents = self.grid = self.nrow = None
@@ -89,11 +98,15 @@ class GenerateWindow(QWidget):
 
         self.epoch_combo = QComboBox(self)
         self.epoch_combo.setObjectName("generateEpoch")
-        self.epoch_combo.setToolTip("The epoch whose generator draws: every kept checkpoint, and the latest")
+        self.epoch_combo.setToolTip("The epoch whose generator draws: the best-scoring one when the run was "
+                                    "scored (lowest Fréchet score), every kept checkpoint, and the latest")
         latest = max(self.checkpoints)
+        if self.best is not None:
+            self.epoch_combo.addItem(best_text(self.best), self.best.epoch)
         for epoch, checkpoint in self.checkpoints.items():
-            self.epoch_combo.addItem(epoch_text(checkpoint, epoch == latest), epoch)
-        self.epoch_combo.setCurrentIndex(self.epoch_combo.count() - 1)
+            if checkpoint.path.name != CHECKPOINT_NAME:  # the best's own entry, named once
+                self.epoch_combo.addItem(epoch_text(checkpoint, epoch == latest), epoch)
+        self.epoch_combo.setCurrentIndex(0 if self.best is not None else self.epoch_combo.count() - 1)
         self.mode_bar = QTabBar(self)
         self.mode_bar.setObjectName("generateMode")
         for mode in MODES:
@@ -286,7 +299,8 @@ class GenerateWindow(QWidget):
                                                            outcome["nrow"])
         self.shown_request = request
         self.view.set_image(array_to_image(self.grid))
-        self.status.setText(f"Epoch {outcome['epoch']}: {request.describe()}")
+        best = " (the best)" if self.best is not None and outcome["epoch"] == self.best.epoch else ""
+        self.status.setText(f"Epoch {outcome['epoch']}{best}: {request.describe()}")
         for button in self.save_buttons.values():
             button.setEnabled(True)
         self.image_shown.emit(request)
@@ -360,4 +374,4 @@ class GenerateWindow(QWidget):
         QMessageBox.warning(self, title, text)
 
 
-__all__ = ["GenerateWindow", "epoch_text"]
+__all__ = ["GenerateWindow", "best_text", "epoch_text"]
