@@ -101,6 +101,30 @@ def test_sorting_by_columns(runs, make_browser):
     assert shown_names(browser)[0] == "beta"
 
 
+def keep_best(run, epoch: int, quality: float) -> None:
+    """What a scored run keeps (the listing reads best.json and that best.pt exists, never torch)."""
+    (run.checkpoints_dir / "best.pt").write_bytes(run.latest_checkpoint.read_bytes())
+    (run.checkpoints_dir / "best.json").write_text(json.dumps({"epoch": epoch, "quality": quality}))
+
+
+def test_best_column_shows_and_sorts_the_best_epoch(runs, make_browser, qtbot):
+    keep_best(runs["alpha"], 2, 1.84)
+    keep_best(runs["beta"], 1, 0.9)
+    browser = make_browser()
+    assert browser.model.headerData(column("best"), Qt.Orientation.Horizontal) == "Best"
+    assert cell(browser, "alpha", "best") == "2 (1.84)" and cell(browser, "beta", "best") == "1 (0.90)"
+    assert cell(browser, "gamma", "best") == ""
+    assert "best.pt" in cell(browser, "alpha", "best", Qt.ItemDataRole.ToolTipRole)
+    assert cell(browser, "gamma", "best", Qt.ItemDataRole.ToolTipRole) == "Not evaluated yet"
+    browser.table.sortByColumn(column("best"), Qt.SortOrder.AscendingOrder)
+    assert shown_names(browser) == ["beta", "alpha", "gamma"]
+    browser.table.sortByColumn(column("best"), Qt.SortOrder.DescendingOrder)
+    assert shown_names(browser) == ["alpha", "beta", "gamma"]  # a run without a best stays last
+    browser.grab().save("/tmp/runs-best.png")
+    keep_best(runs["gamma"], 1, 0.5)  # a best kept later (evaluate) shows on the next refresh
+    qtbot.waitUntil(lambda: cell(browser, "gamma", "best") == "1 (0.50)", timeout=10_000)
+
+
 def test_filtering_keeps_rows_with_every_word(runs, isolated_home, make_browser):
     make_damaged(isolated_home)
     browser = make_browser()

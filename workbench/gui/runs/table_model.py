@@ -32,13 +32,15 @@ RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 3
 MISSING_ROLE = Qt.ItemDataRole.UserRole + 4  # a number column without a value: sorts last either way
 
-COLUMNS = ("grid", "name", "status", "preset", "dataset", "epochs", "d_loss", "g_loss", "quality", "coverage",
-           "created", "duration")
+COLUMNS = ("grid", "name", "status", "preset", "dataset", "epochs", "d_loss", "g_loss", "quality", "best",
+           "coverage", "created", "duration")
 HEADERS = {"grid": "Grid", "name": "Name", "status": "Status", "preset": "Preset", "dataset": "Dataset",
-           "epochs": "Epochs", "d_loss": "D loss", "g_loss": "G loss", "quality": "Quality",
+           "epochs": "Epochs", "d_loss": "D loss", "g_loss": "G loss", "quality": "Quality", "best": "Best",
            "coverage": "Coverage", "created": "Created", "duration": "Duration"}
 HEADER_TIPS = {
     "quality": "Fréchet score of the last evaluated epoch, lower is better",
+    "best": "The epoch with the lowest Fréchet score and that score: the run keeps its checkpoint (best.pt), "
+            "and Generate, sample and export use it",
     "coverage": "Class coverage of the last evaluated epoch: 1 when the generated samples spread evenly "
                 "over the classes, 0 when one class takes them all",
 }
@@ -179,6 +181,8 @@ class RunTableModel(QAbstractTableModel):
         if role == RUN_ID_ROLE:
             return s.id
         if role == MISSING_ROLE:
+            if column == "best":
+                return s.best is None
             return column in NUMBER_FIELDS and not isinstance(getattr(s, NUMBER_FIELDS[column]), (int, float))
         if role == FILTER_ROLE:
             return " ".join((s.name, s.id, s.status, s.preset or "custom", s.dataset)).lower()
@@ -203,7 +207,7 @@ class RunTableModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("epochs", *NUMBER_FIELDS):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in ("epochs", "best", *NUMBER_FIELDS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -226,6 +230,8 @@ class RunTableModel(QAbstractTableModel):
         if column in ("quality", "coverage"):
             value = getattr(s, column)
             return "" if value is None else f"{value:.2f}"
+        if column == "best":
+            return "" if s.best is None else s.best.describe()
         if column == "created":
             return format_created(s.created)
         if column == "duration":
@@ -248,6 +254,7 @@ class RunTableModel(QAbstractTableModel):
             "d_loss": (number(s.last_d_loss), s.id),
             "g_loss": (number(s.last_g_loss), s.id),
             "quality": (number(s.quality), s.id),
+            "best": (number(s.best.quality if s.best else None), s.id),
             "coverage": (number(s.coverage), s.id),
             "created": (s.created, s.id),
             "duration": (number(s.duration), s.id),
