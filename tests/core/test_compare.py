@@ -101,3 +101,14 @@ def test_curves_csv_carries_quality_and_coverage_where_scored():
     assert [(r["quality"], r["coverage"]) for r in rows] == [
         ("40.0", "0.7"), ("", ""), ("12.5", "0.93"), ("12.5", "0.95"), ("18.0", "0.88"), ("", "")]
     assert rows[0]["g_loss"] == "" and rows[0]["run_id"] == "id-a"
+
+
+def test_grid_epoch_follows_the_shared_epoch_or_the_runs_best():
+    from workbench.core.outputs.compare import grid_epoch
+    from workbench.core.store.best_epoch import BestEpoch
+
+    assert grid_epoch([1, 2, 3], 2) == (2, "epoch 2")
+    assert grid_epoch([1, 2], 5) == (2, "epoch 2 (last)")
+    assert grid_epoch([], 3) == (None, "no samples")
+    assert grid_epoch([1, 2, 3], 3, BestEpoch(2, 1.84)) == (2, "epoch 2 (best, 1.84)")
+    assert grid_epoch([1, 2, 3], 3, BestEpoch(7, 1.0)) == (3, "epoch 3 (last)")  # no grid of it: the shared epoch

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QLabel
 
-from helpers.browser_runs import make_damaged, populate
+from helpers.browser_runs import keep_best, make_damaged, populate
 from workbench.core.config import field_names
 from workbench.core.store.runs import RunStore
 from workbench.gui.compare.tables import DIFF_BACKGROUND, NOT_EVALUATED, SUMMARY_ROWS
@@ -64,6 +64,33 @@ def test_the_shared_slider_moves_every_grid_and_short_runs_say_last(view):
     assert captions[1] == "beta — epoch 3 (last)"
     view.slider.setValue(2)
     assert view.grid_views[1].caption_label.text() == "beta — epoch 2"
+
+
+def test_best_epochs_puts_each_grid_at_its_runs_best_and_the_slider_leaves_it(runs, qtbot, tmp_path):
+    from PySide6.QtWidgets import QAbstractSlider
+
+    keep_best(runs["alpha"], 1, 1.84)
+    keep_best(runs["beta"], 2, 0.9)
+    view = CompareView([runs["alpha"], runs["beta"], runs["gamma"]])
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    assert view.best_button.isEnabled() and not view.best_button.isChecked() and view.epoch() == 3
+    view.best_button.click()
+    assert [g.current_epoch() for g in view.grid_views] == [1, 2, 2]
+    captions = [g.caption_label.text() for g in view.grid_views]
+    assert captions == ["alpha — epoch 1 (best, 1.84)", "beta — epoch 2 (best, 0.90)", "gamma — epoch 2 (last)"]
+    assert view.epoch_label.text() == "each run's best"
+    view.grab().save("/tmp/compare-best.png")
+    written = view.export_comparison(tmp_path)
+    assert written[0].name == "comparison-best.png"
+    view.slider.triggerAction(QAbstractSlider.SliderAction.SliderSingleStepSub)  # the user moves it
+    assert not view.best_button.isChecked() and view.epoch() == 2
+    assert [g.current_epoch() for g in view.grid_views] == [2, 2, 2]
+
+
+def test_best_epochs_is_off_for_runs_that_keep_none(view):
+    assert not view.best_button.isEnabled()
 
 
 def test_config_diff_table_marks_exactly_the_differing_fields(view):

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 
-from helpers.browser_runs import make_damaged, populate
+from helpers.browser_runs import keep_best, make_damaged, populate
 from workbench.core.store.runs import RunStore
 from workbench.gui.runs import COLUMNS, RUN_ID_ROLE, RunBrowser, install_runs_tab
 
@@ -99,12 +99,6 @@ def test_sorting_by_columns(runs, make_browser):
     assert shown_names(browser) == ["alpha", "beta", "gamma"]
     table.sortByColumn(column("epochs"), Qt.SortOrder.DescendingOrder)
     assert shown_names(browser)[0] == "beta"
-
-
-def keep_best(run, epoch: int, quality: float) -> None:
-    """What a scored run keeps (the listing reads best.json and that best.pt exists, never torch)."""
-    (run.checkpoints_dir / "best.pt").write_bytes(run.latest_checkpoint.read_bytes())
-    (run.checkpoints_dir / "best.json").write_text(json.dumps({"epoch": epoch, "quality": quality}))
 
 
 def test_best_column_shows_and_sorts_the_best_epoch(runs, make_browser, qtbot):

@@ -4,6 +4,7 @@ template folder and copied into each test's temporary home (tests change them fr
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import tempfile
@@ -71,6 +72,13 @@ def make_damaged(home: Path, name: str = "broken") -> Run:
     with open(run.metrics_file, "a", encoding="utf-8") as f:
         f.write('{"epoch": 2, "d_lo')
     return run
+
+
+def keep_best(run: Run, epoch: int, quality: float) -> None:
+    """Mark `epoch` as the run's kept best, as scoring would (a copy of its latest checkpoint
+    stands for that epoch's: listing and comparing read only best.json and that best.pt exists)."""
+    (run.checkpoints_dir / "best.pt").write_bytes(run.latest_checkpoint.read_bytes())
+    (run.checkpoints_dir / "best.json").write_text(json.dumps({"epoch": epoch, "quality": quality}))
 
 
 def quiet_browser(qtbot, monkeypatch, evaluate_samples: int):

@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from workbench.core.config import TrainConfig, field_names
+from workbench.core.store.best_epoch import BestEpoch, score_of
 
 CURVE_COLUMNS = ("epoch", "run", "d_loss", "g_loss", "quality", "coverage", "run_id")
 QUALITY_KEYS = ("best_quality", "best_epoch", "coverage_at_best", "final_quality", "final_coverage")
@@ -72,9 +72,7 @@ def run_stats(epochs: list[dict], train_seconds: float | None = None) -> dict:
 
 def _score(value) -> float | None:
     """A finite number from a metrics line, else None (absent, null, NaN, text, bool)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return value
+    return score_of(value)
 
 
 def scored_epochs(epochs: list[dict]) -> list[dict]:
@@ -99,6 +97,19 @@ def quality_stats(epochs: list[dict]) -> dict:
         "final_quality": last["quality"],
         "final_coverage": _score(last.get("coverage")),
     }
+
+
+def grid_epoch(sample_epochs: list[int], epoch: int, best: BestEpoch | None = None) -> tuple[int | None, str]:
+    """(the epoch whose grid a compared run shows at the shared `epoch`, its caption): the run's
+    `best` epoch when given and it has a grid; else `epoch`, or the nearest earlier one the run
+    has (a shorter run stays at its last, and says so)."""
+    if best is not None and best.epoch in sample_epochs:
+        return best.epoch, f"epoch {best.epoch} (best, {best.quality:.2f})"
+    if not sample_epochs:
+        return None, "no samples"
+    lower = [e for e in sample_epochs if e <= epoch]
+    shown = lower[-1] if lower else sample_epochs[0]
+    return shown, f"epoch {shown}{' (last)' if shown == sample_epochs[-1] and epoch >= shown else ''}"
 
 
 def rank_by_quality(items, key: Callable[[object], float | None] = lambda stats: stats["best_quality"]) -> list:

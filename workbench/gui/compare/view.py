@@ -1,9 +1,9 @@
 """Compare 2..8 runs side by side: overlaid loss curves (one colour per run, D solid, G dashed)
 beside their image-quality curves (Fréchet score, log scale), their sample grids under one
-shared epoch slider, the runs ranked by best quality, a summary block and a config table that
-highlights the fields that differ (tables in `compare_tables`). "Export comparison" writes one
-labelled PNG of the grids at the chosen epoch, a PNG of the plots and a CSV of the curves;
-"Export animation" a GIF of the grids side by side, a frame per epoch.
+shared epoch slider (or each at its run's best epoch), the runs ranked by best quality, a summary
+block and a config table that highlights the fields that differ (tables in `compare_tables`).
+"Export comparison" writes one labelled PNG of the grids at the chosen epoch, a PNG of the plots
+and a CSV of the curves; "Export animation" a GIF of the grids side by side, a frame per epoch.
 
 Reads JSON and PNGs only (no torch); the diff, stats, ranking and CSV logic live in `core.compare`.
 """
@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
 from workbench.core.atomic import describe_write_error
 from workbench.core.outputs.compare import (
     config_diff,
+    grid_epoch,
     rank_by_quality,
     run_stats,
     scored_epochs,
     write_curves_csv,
 )
+from workbench.core.store.best_epoch import RECORD_NAME
 from workbench.core.store.runs import Run
 from workbench.gui.compare.tables import ConfigTable, SummaryTable, ranking_text
 from workbench.gui.layout import splitter
@@ -63,7 +65,7 @@ class _RunData:
 def _signature(run: Run) -> tuple:
     """Changes when a run's epochs or status change."""
     out = []
-    for path in (run.metrics_file, run.info_file):
+    for path in (run.metrics_file, run.info_file, run.checkpoints_dir / RECORD_NAME):
         try:
             st = path.stat()
             out.append((st.st_mtime_ns, st.st_size))
@@ -171,6 +173,14 @@ class CompareView(QWidget):
         slider_row.addWidget(QLabel("Epoch", self))
         slider_row.addWidget(self.slider, 1)
         slider_row.addWidget(self.epoch_label)
+        self.best_button = QPushButton("Best epochs", self)
+        self.best_button.setObjectName("bestEpochsButton")
+        self.best_button.setCheckable(True)
+        self.best_button.setToolTip("Each grid at its run's best epoch (lowest Fréchet score, the checkpoint the run "
+                                    "keeps); moving the slider goes back to one shared epoch")
+        self.best_button.toggled.connect(lambda _on: self.set_epoch(self.slider.value()))
+        self.slider.actionTriggered.connect(lambda _action: self.best_button.setChecked(False))
+        slider_row.addWidget(self.best_button)
         grids_panel = QWidget(self)
         grids_layout = QVBoxLayout(grids_panel)
         grids_layout.setContentsMargins(0, 0, 0, 0)
@@ -262,7 +272,7 @@ class CompareView(QWidget):
             self.max_epoch = max((d.sample_epochs[-1] for d in self.data if d.sample_epochs), default=0)
             self.slider.setRange(1 if self.max_epoch else 0, self.max_epoch)
             self.slider.setEnabled(self.max_epoch > 1)
-            self._fill_summary()
+            self._fill_summary()  # and the best button, whose runs may have a best now
             self.set_epoch(self.max_epoch if at_end else self.slider.value())
         return changed
 
@@ -279,24 +289,18 @@ class CompareView(QWidget):
         if self.slider.value() != epoch:
             self.slider.setValue(epoch)  # comes back here through valueChanged
             return
-        self.epoch_label.setText(f"epoch {epoch} / {self.max_epoch}")
+        best = self.best_button.isChecked()
+        self.epoch_label.setText("each run's best" if best else f"epoch {epoch} / {self.max_epoch}")
         for d, view in zip(self.data, self.grid_views):
-            shown = self.shown_epoch(d, epoch)
-            if shown is None:
-                view.set_caption(f"{d.name}: no samples")
-                continue
-            view.show_epoch(shown)
-            last = shown == d.sample_epochs[-1] and epoch >= shown
-            view.set_caption(f"{d.name} — epoch {shown}{' (last)' if last else ''}")
+            shown, caption = self.grid_epoch(d, epoch)
+            if shown is not None:
+                view.show_epoch(shown)
+            view.set_caption(f"{d.name} — {caption}" if shown is not None else f"{d.name}: no samples")
         self.epoch_changed.emit(epoch)
 
-    @staticmethod
-    def shown_epoch(d: _RunData, epoch: int) -> int | None:
-        """The run's grid shown at `epoch`: that epoch, else the nearest earlier one it has."""
-        if not d.sample_epochs:
-            return None
-        lower = [e for e in d.sample_epochs if e <= epoch]
-        return lower[-1] if lower else d.sample_epochs[0]
+    def grid_epoch(self, d: _RunData, epoch: int) -> tuple[int | None, str]:
+        """(the epoch whose grid the run shows at `epoch`, its caption); its best with Best epochs on."""
+        return grid_epoch(d.sample_epochs, epoch, d.summary.best if self.best_button.isChecked() else None)
 
     def close_comparison(self) -> None:
         """Close and delete; a QTabWidget drops the tab of a deleted page by itself."""
@@ -321,15 +325,15 @@ class CompareView(QWidget):
 
     # ---- export ------------------------------------------------------------------------------
     def render_comparison(self, epoch: int | None = None) -> QImage:
-        """The grids at `epoch` side by side, each labelled with its run's name and epoch."""
+        """The grids at `epoch` (each run's best with Best epochs on) side by side, each labelled
+        with its run's name and epoch."""
         epoch = self.epoch() if epoch is None else epoch
         images, labels = [], []
         for d in self.data:
-            shown = self.shown_epoch(d, epoch)
+            shown, caption = self.grid_epoch(d, epoch)
             image = QImage(str(d.run.sample_file(shown))) if shown is not None else QImage()
             images.append(None if image.isNull() else image)
-            last = shown is not None and shown == d.sample_epochs[-1] and epoch >= shown
-            labels.append((d.name, "no samples" if shown is None else f"epoch {shown}{' (last)' if last else ''}"))
+            labels.append((d.name, caption))
         cell = max([max(i.width(), i.height()) for i in images if i is not None] or [242])
         scale = max(1, 480 // cell)  # digits readable: integer zoom up to ~480 px
         side = cell * scale
@@ -375,7 +379,8 @@ class CompareView(QWidget):
         some run was evaluated, the quality plot, as shown) and `comparison-curves.csv`."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        png = folder / f"comparison-epoch-{self.epoch():04d}.png"
+        png = folder / ("comparison-best.png" if self.best_button.isChecked() else
+                        f"comparison-epoch-{self.epoch():04d}.png")
         plots = folder / "comparison-plots.png"
         for image, path in ((self.render_comparison(), png), (self.plots.grab().toImage(), plots)):
             if not image.save(str(path), "PNG"):
@@ -429,3 +434,4 @@ class CompareView(QWidget):
     def _fill_summary(self) -> None:
         self.summary_table.fill([d.summary for d in self.data], [d.stats for d in self.data])
         self._show_quality()
+        self.best_button.setEnabled(any(d.summary.best for d in self.data))
