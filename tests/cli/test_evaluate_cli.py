@@ -103,7 +103,9 @@ def test_a_run_from_before_evaluation_lists_compares_and_evaluates(data, capsys)
 
 
 def test_collapse_thresholds_are_a_setting(capsys):
-    assert main(["settings", "--collapse-coverage", "0.5", "--collapse-share", "0.6"]) == 0
-    assert "coverage < 0.50 or one class > 60%" in capsys.readouterr().out
+    assert main(["settings", "--collapse-class-balance", "0.5", "--collapse-share", "0.6"]) == 0
+    assert "class balance < 0.50 or one class > 60%" in capsys.readouterr().out
+    assert main(["settings", "--collapse-coverage", "0.4"]) == 0  # the flag's name before the rename
+    assert "class balance < 0.40 or one class > 60%" in capsys.readouterr().out
     assert main(["settings", "--collapse-share", "2"]) == 2
     assert "collapse-share: 2.0 is not allowed" in capsys.readouterr().err

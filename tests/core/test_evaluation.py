@@ -1,4 +1,4 @@
-"""The quality measures: Fréchet distance, coverage and the collapse flag on constructed
+"""The quality measures: Fréchet distance, class balance and the collapse flag on constructed
 inputs; the shipped MNIST classifier and the score's sanity ordering on real MNIST; the
 classifier cache on a small synthetic dataset in torchvision's layout; the discriminator
 report."""
@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from workbench.core.evaluation import registry
+from workbench.core.evaluation.class_balance import CollapseThresholds, class_balance, collapse_reason
 from workbench.core.evaluation.classifier import (
     CLASSIFIER_VERSION,
     EvaluationCancelled,
     load_classifier,
 )
-from workbench.core.evaluation.coverage import CollapseThresholds, collapse_reason, normalised_entropy
 from workbench.core.evaluation.discriminator import format_report, report_from_probabilities
 from workbench.core.evaluation.frechet import feature_statistics, frechet_distance
 
@@ -45,13 +45,13 @@ def test_frechet_distance_of_samples_from_one_gaussian_is_small_and_grows_with_a
     assert same < 0.05 and shifted == pytest.approx(expected, rel=1e-6) and shifted > 1.9
 
 
-# ---- coverage and the collapse flag --------------------------------------------------------------
+# ---- class balance and the collapse flag ---------------------------------------------------------
 
-def test_coverage_of_constructed_histograms():
-    assert normalised_entropy([100] * 10) == pytest.approx(1.0)
-    assert normalised_entropy([1000] + [0] * 9) == 0.0
-    assert normalised_entropy([0] * 10) == 0.0
-    half = normalised_entropy([50, 50] + [0] * 8)
+def test_class_balance_of_constructed_histograms():
+    assert class_balance([100] * 10) == pytest.approx(1.0)
+    assert class_balance([1000] + [0] * 9) == 0.0
+    assert class_balance([0] * 10) == 0.0
+    half = class_balance([50, 50] + [0] * 8)
     assert half == pytest.approx(math.log(2) / math.log(10))
 
 
@@ -60,20 +60,24 @@ def test_collapse_flag_follows_its_thresholds():
     assert collapse_reason(even) is None
     one = [63, 5, 4, 4, 4, 4, 4, 4, 4, 4]
     assert collapse_reason(one) == "digit 0 is 63% of samples (limit 30%)"
-    assert collapse_reason(one, CollapseThresholds(min_coverage=0.0, max_share=0.7)) is None
+    assert collapse_reason(one, CollapseThresholds(min_class_balance=0.0, max_share=0.7)) is None
     few = [200, 200, 200, 200, 200, 0, 0, 0, 0, 0]  # no class above 30%, but half the digits missing
     reason = collapse_reason(few)
-    assert reason.startswith("class coverage 0.70 is below 0.90") and "digit 9" in reason
-    assert collapse_reason(few, CollapseThresholds(min_coverage=0.6)) is None
+    assert reason.startswith("class balance 0.70 is below 0.90") and "digit 9" in reason
+    assert collapse_reason(few, CollapseThresholds(min_class_balance=0.6)) is None
     assert collapse_reason([0, 9, 1] + [0] * 7, dataset="fashion-mnist").startswith("trouser is 90%")
 
 
 def test_collapse_thresholds_come_from_the_settings(isolated_home):
     from workbench.core import paths
+    from workbench.core.evaluation.class_balance import MIN_BALANCE_SETTING, save_collapse_setting
     assert CollapseThresholds.from_settings() == CollapseThresholds()
-    paths.save_setting("collapse_min_coverage", 0.5)
+    paths.save_setting("collapse_min_coverage", 0.5)  # the key before the rename still loads
     paths.save_setting("collapse_max_share", 0.8)
     assert CollapseThresholds.from_settings() == CollapseThresholds(0.5, 0.8)
+    save_collapse_setting(MIN_BALANCE_SETTING, 0.4)  # the new key wins, and the old one goes
+    assert CollapseThresholds.from_settings() == CollapseThresholds(0.4, 0.8)
+    assert paths.load_settings() == {"collapse_min_class_balance": 0.4, "collapse_max_share": 0.8}
     paths.save_setting("collapse_max_share", "nonsense")
     assert CollapseThresholds.from_settings().max_share == CollapseThresholds().max_share
 

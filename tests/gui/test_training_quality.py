@@ -62,7 +62,7 @@ def test_runs_without_scores_hide_the_quality_view(qtbot, view):
 
 
 def test_collapse_thresholds_dialog_saves_settings_and_rejudges_the_shown_epoch(qtbot, monkeypatch):
-    from workbench.core.evaluation.coverage import CollapseThresholds
+    from workbench.core.evaluation.class_balance import CollapseThresholds
     from workbench.gui.main_window import MainWindow
     from workbench.gui.settings_dialog import CollapseSettingsDialog
 
@@ -75,7 +75,7 @@ def test_collapse_thresholds_dialog_saves_settings_and_rejudges_the_shown_epoch(
 
     def loosen(dialog):
         dialog.share.setValue(0.5)
-        dialog.coverage.setValue(0.2)
+        dialog.balance.setValue(0.2)
         dialog.accept()
         return True
 

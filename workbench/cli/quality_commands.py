@@ -64,7 +64,7 @@ def cmd_evaluate(args) -> int:
     print("quality is the Fréchet score against the test split (lower is better); coverage 1.0 means "
           "every class equally often.")
     print(results[-1]["classifier"])
-    from workbench.core.evaluation.coverage import CollapseThresholds, collapse_reason
+    from workbench.core.evaluation.class_balance import CollapseThresholds, collapse_reason
 
     reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)
     if reason:

@@ -205,7 +205,12 @@ def cmd_delete(args) -> int:
 
 def cmd_settings(args) -> int:
     from workbench.core import paths
-    from workbench.core.evaluation.coverage import CollapseThresholds
+    from workbench.core.evaluation.class_balance import (
+        MAX_SHARE_SETTING,
+        MIN_BALANCE_SETTING,
+        CollapseThresholds,
+        save_collapse_setting,
+    )
 
     if args.data_dir is not None:
         value = str(Path(args.data_dir).expanduser().resolve()) if args.data_dir else ""
@@ -213,19 +218,19 @@ def cmd_settings(args) -> int:
         if value and not Path(value).is_dir():
             print(f"Warning: {value} does not exist yet; it is saved, and datasets will be looked for "
                   f"(or downloaded) there.", file=sys.stderr)
-    for flag, key in (("collapse_coverage", "collapse_min_coverage"), ("collapse_share", "collapse_max_share")):
+    for flag, key in (("collapse_class_balance", MIN_BALANCE_SETTING), ("collapse_share", MAX_SHARE_SETTING)):
         value = getattr(args, flag)
         if value is not None:
             if not 0 <= value <= 1:
                 raise CliError(f"{flag.replace('_', '-')}: {value} is not allowed; expected a number from 0 to 1.",
                                EXIT_USAGE)
-            paths.save_setting(key, value)
+            save_collapse_setting(key, value)
     saved = paths.load_settings()
     limits = CollapseThresholds.from_settings()
     print(f"settings file: {paths.settings_file()}")
     print(f"saved data folder: {saved.get('data_dir') or '(none)'}")
     print(f"data folder in use: {paths.data_dir()}")
     print(f"runs folder: {paths.runs_dir()}")
-    print(f"possible mode collapse when coverage < {limits.min_coverage:.2f} "
+    print(f"possible mode collapse when class balance < {limits.min_class_balance:.2f} "
           f"or one class > {limits.max_share:.0%} of samples")
     return EXIT_OK

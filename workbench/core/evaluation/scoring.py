@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from workbench.core.config import TrainConfig
-from workbench.core.evaluation.coverage import normalised_entropy
+from workbench.core.evaluation.class_balance import class_balance
 from workbench.core.evaluation.frechet import feature_statistics, frechet_distance
 from workbench.core.evaluation.registry import ScoringModel
 from workbench.core.nets.sampling import draw_noise, to_display
@@ -26,7 +26,7 @@ def image_scores(images: torch.Tensor, scoring: ScoringModel) -> dict:
     hist = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).tolist()
     return {
         "quality": frechet_distance(mean, cov, scoring.test_mean, scoring.test_cov),
-        "coverage": normalised_entropy(hist),
+        "coverage": class_balance(hist),  # stored as `coverage`, its name in metrics.jsonl
         "confidence": float(probs.max(1).values.mean()),
         "class_hist": hist,
         "eval_samples": int(images.shape[0]),

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from workbench.core.evaluation.coverage import (
+from workbench.core.evaluation.class_balance import (
     CollapseThresholds,
     class_name,
     collapse_reason,
@@ -141,7 +141,7 @@ class CollapseBadge(QLabel):
         if self.reason:
             limits = thresholds or CollapseThresholds.from_settings()
             self.setText(f"⚠ Possible mode collapse: {self.reason}")
-            self.setToolTip(f"Flagged when class coverage is below {limits.min_coverage:.2f} or one class "
+            self.setToolTip(f"Flagged when class balance is below {limits.min_class_balance:.2f} or one class "
                             f"takes more than {limits.max_share:.0%} of samples (Settings → Mode-collapse "
                             f"thresholds).")
         self.setVisible(bool(self.reason))
