@@ -129,10 +129,10 @@ def test_score_orders_real_blurred_noise_and_one_digit_sets(mnist_root):
     blurred = [score(gaussian_blur(picked.float() / 255, [7, 7], [s, s]))["quality"] for s in (0.7, 1.2, 2.0)]
     noise = score(torch.rand(2000, 1, 28, 28, generator=torch.Generator().manual_seed(2)))
     ones = score(images[labels == 1][:2000])
-    assert real["quality"] < 0.5 and real["coverage"] > 0.99 and real["confidence"] > 0.95
+    assert real["quality"] < 0.5 and real["class_balance"] > 0.99 and real["confidence"] > 0.95
     assert blurred == sorted(blurred) and blurred[0] > 10 * real["quality"]
     assert noise["quality"] > 10 * blurred[0] and ones["quality"] > 10 * real["quality"]
-    assert ones["coverage"] < 0.1 and ones["class_hist"][1] > 1900
+    assert ones["class_balance"] < 0.1 and ones["class_hist"][1] > 1900
     assert collapse_reason(ones["class_hist"]).startswith("digit 1 is")
 
 

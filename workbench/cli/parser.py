@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="file to write: .png (a grid) or .npy (the raw images)")
     p.add_argument("--out-dir", type=Path, help="folder to write one PNG per image into")
 
-    p = sub.add_parser("evaluate", help="score a run's generator: Fréchet score, class balance, D report",
+    p = sub.add_parser("evaluate", help="score a run's generator: Fréchet score, precision and recall, "
+                                        "density and coverage, class balance, D report",
                        description="Score an epoch checkpoint (latest by default) against the test split and "
                                    "store the result in the run.")
     p.add_argument("run")

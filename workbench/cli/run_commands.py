@@ -12,6 +12,8 @@ from workbench.cli.common import (
     EXIT_USAGE,
     CliError,
     fmt,
+    score_columns,
+    scores_header,
     store_get,
 )
 from workbench.cli.training import (
@@ -20,6 +22,8 @@ from workbench.cli.training import (
     train_prepared,
 )
 from workbench.core.config import ConfigError
+
+LISTED_SCORES = ("precision", "recall", "class_balance")  # `runs` stays narrow; `show` has them all
 
 
 def cmd_presets(args) -> int:
@@ -94,11 +98,12 @@ def cmd_runs(args) -> int:
         print("No runs yet. Start one with `gan-workbench train`.")
         return EXIT_OK
     print(f"{'id':<20}  {'name':<24}  {'status':<8}  {'preset':<11}  {'epochs':>9}  "
-          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {'coverage':>8}  created")
+          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {scores_header(LISTED_SCORES)}  created")
     for s in summaries:
         print(f"{s.id:<20}  {s.name[:24]:<24}  {s.status:<8}  {(s.preset or 'custom'):<11}  "
               f"{f'{s.epochs_done}/{s.epochs_total}':>9}  {fmt(s.last_d_loss)}  {fmt(s.last_g_loss)}  "
-              f"{fmt(s.quality, '8.3f')}  {fmt(s.coverage, '8.3f')}  {s.created[:19].replace('T', ' ')}")
+              f"{fmt(s.quality, '8.3f')}  {score_columns(vars(s), LISTED_SCORES)}  "
+              f"{s.created[:19].replace('T', ' ')}")
     return EXIT_OK
 
 
@@ -125,12 +130,12 @@ def cmd_show(args) -> int:
         print(f"  (unreadable: {e})")
     log = run.metrics()
     print(f"\n{'epoch':>5}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}  {'sec':>6}"
-          f"  {'quality':>8}  {'coverage':>8}")
+          f"  {'quality':>8}  {scores_header()}")
     for m in log.epochs:
         print(f"{m['epoch']:>5}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
               f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  "
               f"{fmt(m.get('seconds'), '6.1f')}"
-              f"  {fmt(m.get('quality'), '8.3f')}  {fmt(m.get('coverage'), '8.3f')}")
+              f"  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}")
     return EXIT_OK
 
 
