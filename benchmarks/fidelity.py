@@ -1,6 +1,6 @@
 """Faster, never different: train each preset for a few epochs with the reference loop and
 with the workbench trainer from the same seed, and print per epoch the mean losses and the
-image quality (Fréchet score and class coverage of the same fixed latent points) side by side.
+image quality (Fréchet score and class balance of the same fixed latent points) side by side.
 A second workbench run with another seed shows how far two runs differ by chance alone: the
 reference tracks the workbench "within noise" when its gap is of that size. The fixed-noise
 grids of the last preset are written next to each other into one PNG.
@@ -51,7 +51,7 @@ def compare(name: str, epochs: int, batches: int, samples: int):
         window = slice(i * per_epoch, (i + 1) * per_epoch)
         rows.append(f"| {name} | {e.epoch} | {np.mean(d_ref[window]):.3f} / {e.d_loss:.3f} | "
                     f"{np.mean(g_ref[window]):.3f} / {e.g_loss:.3f} | {r['quality']:.2f} | {e.scores['quality']:.2f} | "
-                    f"{o.scores['quality']:.2f} | {r['coverage']:.3f} / {e.scores['coverage']:.3f} |")
+                    f"{o.scores['quality']:.2f} | {r['class_balance']:.3f} / {e.scores['class_balance']:.3f} |")
     generator.eval()
     with torch.no_grad():
         ref_grid = grid_array(to_display(generator(fixed_noise(config)), config.image_range))
@@ -70,7 +70,7 @@ def main() -> None:
     print(f"{args.epochs} epochs each, {'whole epochs' if not args.batches else f'{args.batches} batches per epoch'}; "
           f"quality = Fréchet score on {args.samples} samples (lower is better)")
     print("| preset | epoch | D loss ref / wb | G loss ref / wb | quality ref | quality wb | quality wb, seed+1 "
-          "| coverage ref / wb |")
+          "| class balance ref / wb |")
     print("|---|---:|---|---|---:|---:|---:|---|")
     for name in args.presets:
         rows, ref_grid, our_grid = compare(name, args.epochs, args.batches, args.samples)

@@ -1,6 +1,6 @@
 """Image quality at equal training time: train each preset for the same wall-clock budget on
 real MNIST, score its generator after every epoch (Fréchet score in the feature classifier's
-space, class coverage; scoring time is not counted as training time) and once more when the
+space, class balance; scoring time is not counted as training time) and once more when the
 budget runs out, then print a table and draw quality against training time for all of them.
 
     python benchmarks/quality.py [--minutes 5] [--presets cpu-fast dcgan-small ...] [--seeds 0 1 2]
@@ -46,7 +46,7 @@ class BudgetWatch:
         self.seconds, self.control = seconds, control
         self.start = None
         self.scoring = 0.0
-        self.points = []  # (training seconds, epoch, quality, coverage)
+        self.points = []  # (training seconds, epoch, quality, class balance)
 
     def trained(self) -> float:
         return time.perf_counter() - self.start - self.scoring
@@ -59,7 +59,7 @@ class BudgetWatch:
         elif isinstance(event, EpochEnded):
             self.scoring += event.scores.get("eval_seconds", 0.0)
             self.points.append((self.trained(), event.epoch, event.scores.get("quality"),
-                                event.scores.get("coverage")))
+                                event.scores.get("class_balance")))
             if self.trained() >= self.seconds:
                 self.control.stop()
 
@@ -74,7 +74,7 @@ def train_for(name: str, config: TrainConfig, minutes: float, samples: int) -> d
     Trainer(config, run, progress_interval=0.5).fit(watch, control)
     trained = watch.trained()
     final = evaluate_run(run, samples=samples, store=False)
-    points = watch.points + [(trained, final["epoch"], final["quality"], final["coverage"])]
+    points = watch.points + [(trained, final["epoch"], final["quality"], final["class_balance"])]
     best = min(points, key=lambda p: p[2])
     return {"name": name, "epochs": len(watch.points), "points": points, "best": best, "final": final,
             "seconds": trained, "run": run.id}
@@ -120,14 +120,14 @@ def plot(results: list[dict], path: str, minutes: float) -> None:
 
 
 def print_seed_means(results: list[dict], seeds: int) -> None:
-    """One line per candidate: its best score and coverage there, averaged over the seeds."""
-    print("\n| candidate | seeds | mean best score | mean coverage there |\n|---|---:|---:|---:|")
+    """One line per candidate: its best score and class balance there, averaged over the seeds."""
+    print("\n| candidate | seeds | mean best score | mean class balance there |\n|---|---:|---:|---:|")
     for i in range(0, len(results), seeds):
         group = results[i:i + seeds]
         name = group[0]["name"].rsplit(" seed ", 1)[0]
         best = sum(r["best"][2] for r in group) / seeds
-        coverage = sum(r["best"][3] for r in group) / seeds
-        print(f"| {name} | {seeds} | {best:.2f} | {coverage:.3f} |")
+        balance = sum(r["best"][3] for r in group) / seeds
+        print(f"| {name} | {seeds} | {best:.2f} | {balance:.3f} |")
 
 
 def main() -> None:
@@ -152,13 +152,13 @@ def main() -> None:
         print(f"  {name}: {r['epochs']} epochs, best {r['best'][2]:.2f}, final {r['final']['quality']:.2f}",
               flush=True)
     print(f"\n{args.minutes:g} minutes of training each on {os.cpu_count()} cores; Fréchet score on "
-          f"{args.samples} samples (lower is better), coverage 1.0 = every class equally often")
-    print("| preset | epochs done | best score | at minute | coverage there | final score | final coverage |")
+          f"{args.samples} samples (lower is better), class balance 1.0 = every class equally often")
+    print("| preset | epochs done | best score | at minute | class balance there | final score | final class balance |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        seconds, _, best, coverage = r["best"]
-        print(f"| {r['name']} | {r['epochs']} | {best:.2f} | {seconds / 60:.1f} | {coverage:.3f} | "
-              f"{r['final']['quality']:.2f} | {r['final']['coverage']:.3f} |")
+        seconds, _, best, balance = r["best"]
+        print(f"| {r['name']} | {r['epochs']} | {best:.2f} | {seconds / 60:.1f} | {balance:.3f} | "
+              f"{r['final']['quality']:.2f} | {r['final']['class_balance']:.3f} |")
     if len(args.seeds) > 1:
         print_seed_means(results, len(args.seeds))
     plot(results, args.out, args.minutes)

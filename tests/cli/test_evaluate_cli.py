@@ -11,7 +11,8 @@ from workbench.cli import main
 from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, preset_config
 
-QUALITY_KEYS = {"quality", "coverage", "confidence", "class_hist", "epoch"}
+QUALITY_KEYS = {"quality", "precision", "recall", "density", "coverage", "class_balance", "confidence", "class_hist",
+                "epoch"}
 
 
 def test_eval_samples_is_validated_with_its_allowed_values():
@@ -36,7 +37,8 @@ def test_default_preset_is_marked_used_without_preset_and_evaluates(data, capsys
     assert run.info()["preset"] == DEFAULT_PRESET and "quality" in out.splitlines()[2]
     (entry,) = run.metrics().epochs
     assert QUALITY_KEYS - {"epoch"} <= entry.keys() and entry["eval_samples"] == 300
-    assert sum(entry["class_hist"]) == 300 and 0 <= entry["coverage"] <= 1
+    assert sum(entry["class_hist"]) == 300 and all(0 <= entry[k] <= 1 for k in ("precision", "recall", "coverage",
+                                                                                "class_balance"))
     assert run.summary().quality == entry["quality"]
 
 
@@ -47,7 +49,7 @@ def test_evaluate_scores_and_stores_epochs_prints_json_and_the_discriminator_rep
     assert all("quality" not in m for m in run.metrics().epochs)  # evaluation off in that preset
     assert main(["runs"]) == 0
     row = [line for line in capsys.readouterr().out.splitlines() if line.startswith(run.id)][0]
-    assert row.split()[-4:-2] == ["-", "-"]  # quality and coverage columns empty before
+    assert row.split()[-6:-2] == ["-"] * 4  # quality, precision, recall and class balance empty before
 
     assert main(["evaluate", "scored", "--json", "--samples", "300"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -60,6 +62,8 @@ def test_evaluate_scores_and_stores_epochs_prints_json_and_the_discriminator_rep
     out = capsys.readouterr().out
     assert [m.get("quality") is not None for m in run.metrics().epochs] == [True, True, True]
     assert "lower is better" in out and len([line for line in out.splitlines() if line.strip()[:1].isdigit()]) == 3
+    assert "quality  precision  recall  density  coverage  balance  confidence" in out
+    assert "recall and coverage: how much of the real images they cover" in out
 
     assert main(["evaluate", "scored", "--epoch", "1", "--discriminator", "--samples", "300"]) == 0
     out = capsys.readouterr().out
@@ -69,7 +73,10 @@ def test_evaluate_scores_and_stores_epochs_prints_json_and_the_discriminator_rep
     assert 0 <= report["precision"] <= 1 and 0 <= report["recall"] <= 1
 
     assert main(["show", "scored"]) == 0
-    assert f"{run.metrics().epochs[0]['quality']:8.3f}".strip() in capsys.readouterr().out
+    out = capsys.readouterr().out
+    first = run.metrics().epochs[0]
+    assert f"{first['quality']:8.3f}  {first['precision']:9.3f}  {first['recall']:6.3f}" in out
+    assert "quality  precision  recall  density  coverage  balance" in out
 
 
 def test_evaluate_refuses_bad_requests_with_a_clear_message(data, capsys):
@@ -93,7 +100,7 @@ def test_a_run_from_before_evaluation_lists_compares_and_evaluates(data, capsys)
     del config["eval_samples"]
     run.config_file.write_text(json.dumps(config))
     summary = run.summary()
-    assert summary.status == "finished" and summary.quality is None and summary.coverage is None
+    assert summary.status == "finished" and summary.quality is None and summary.class_balance is None
     from workbench.core.outputs.compare import run_stats
 
     assert run_stats(run.metrics().epochs)["epochs"] == 2
@@ -103,7 +110,9 @@ def test_a_run_from_before_evaluation_lists_compares_and_evaluates(data, capsys)
 
 
 def test_collapse_thresholds_are_a_setting(capsys):
-    assert main(["settings", "--collapse-coverage", "0.5", "--collapse-share", "0.6"]) == 0
-    assert "coverage < 0.50 or one class > 60%" in capsys.readouterr().out
+    assert main(["settings", "--collapse-class-balance", "0.5", "--collapse-share", "0.6"]) == 0
+    assert "class balance < 0.50 or one class > 60%" in capsys.readouterr().out
+    assert main(["settings", "--collapse-coverage", "0.4"]) == 0  # the flag's name before the rename
+    assert "class balance < 0.40 or one class > 60%" in capsys.readouterr().out
     assert main(["settings", "--collapse-share", "2"]) == 2
     assert "collapse-share: 2.0 is not allowed" in capsys.readouterr().err

@@ -121,3 +121,25 @@ def test_a_release_run_resumed_with_scoring_keeps_its_best_epoch(release_home, d
     best = min(scores, key=scores.get)
     assert len(scores) == 3 and read_best(run.checkpoints_dir) == BestEpoch(best, scores[best])
     assert LoadedGenerator(run, best).epoch == best and check_run(run).ok
+
+
+def test_an_old_coverage_reads_as_the_class_balance_never_as_the_new_coverage(release_home, capsys):
+    """0.1.0 wrote the class histogram's normalised entropy as `coverage`; the word now means
+    Naeem et al.'s coverage, which that release never measured."""
+    from workbench.core.outputs.compare import run_stats
+
+    run = run_named("legacy-finished")
+    written = [json.loads(line) for line in run.metrics_file.read_text().splitlines()]
+    assert [e["coverage"] for e in written] == [0.0, 0.0] and not any("precision" in e for e in written)
+    summary = run.summary()
+    assert summary.quality > 0 and summary.class_balance == 0.0
+    assert summary.coverage is summary.precision is summary.recall is summary.density is None
+    assert [(e["class_balance"], "coverage" in e) for e in run.metrics().epochs] == [(0.0, False)] * 2
+    at_best = run_stats(run.metrics().epochs)["at_best"]
+    assert at_best["class_balance"] == 0.0 and at_best["coverage"] is None
+    assert main(["show", run.id]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.split()[-6:] == ["950.290", "-", "-", "-", "-", "0.000"]  # quality, the four unmeasured, balance
+    assert main(["sweep-show", "legacy-sweep", "--json"]) == 0
+    for row in json.loads(capsys.readouterr().out)["rows"]:
+        assert row["at_best"]["coverage"] is None and row["coverage_at_best"] == row["at_best"]["class_balance"] == 0.0

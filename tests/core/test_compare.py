@@ -48,7 +48,7 @@ def test_run_stats_and_curves_csv(tmp_path):
               {"epoch": 2, "d_loss": 1.0, "g_loss": 0.9, "images_per_sec": 3000.0, "seconds": 1.0}]
     stats = run_stats(epochs)
     assert stats == {"epochs": 2, "final_d_loss": 1.0, "final_g_loss": 0.9, "train_seconds": 3.0,
-                     "images_per_sec": 2000.0, **dict.fromkeys(QUALITY_KEYS)}
+                     "images_per_sec": 2000.0, **quality_stats([])}
     assert run_stats([], 5.0)["final_d_loss"] is None
 
     curves = [("id-a", "run a", epochs), ("id-b", "run b", epochs[:1])]
@@ -61,29 +61,39 @@ def test_run_stats_and_curves_csv(tmp_path):
 
 
 SCORED = [
-    {"epoch": 1, "d_loss": 1.3, "quality": 40.0, "coverage": 0.70},
+    {"epoch": 1, "d_loss": 1.3, "quality": 40.0, "coverage": 0.70},  # written before the rename
     {"epoch": 2, "d_loss": 1.2},  # not evaluated this epoch
-    {"epoch": 3, "d_loss": 1.1, "quality": 12.5, "coverage": 0.93},
-    {"epoch": 4, "d_loss": 1.0, "quality": 12.5, "coverage": 0.95},  # a tie: the earlier epoch is best
-    {"epoch": 5, "d_loss": 0.9, "quality": 18.0, "coverage": 0.88},
+    {"epoch": 3, "d_loss": 1.1, "quality": 12.5, "precision": 0.8, "recall": 0.6, "density": 0.9, "coverage": 0.7,
+     "class_balance": 0.93},
+    {"epoch": 4, "d_loss": 1.0, "quality": 12.5, "class_balance": 0.95},  # a tie: the earlier epoch is best
+    {"epoch": 5, "d_loss": 0.9, "quality": 18.0, "class_balance": 0.88},
     {"epoch": 6, "d_loss": 0.8, "quality": float("nan")},  # never a score
 ]
 
 
 def test_quality_stats_best_and_final_scores():
-    assert quality_stats(SCORED) == {"best_quality": 12.5, "best_epoch": 3, "coverage_at_best": 0.93,
-                                     "final_quality": 18.0, "final_coverage": 0.88}
+    none = dict.fromkeys(("precision", "recall", "density", "coverage"))
+    assert quality_stats(SCORED) == {
+        "best_quality": 12.5, "best_epoch": 3, "final_quality": 18.0,
+        "at_best": {"quality": 12.5, "precision": 0.8, "recall": 0.6, "density": 0.9, "coverage": 0.7,
+                    "class_balance": 0.93},
+        "final": {"quality": 18.0, **none, "class_balance": 0.88}}
     stats = run_stats(SCORED)
     assert stats["best_epoch"] == 3 and stats["final_quality"] == 18.0 and stats["final_d_loss"] == 0.8
     one = quality_stats([{"epoch": 2, "quality": 7}])
-    assert one == {"best_quality": 7, "best_epoch": 2, "coverage_at_best": None, "final_quality": 7,
-                   "final_coverage": None}
+    assert one["best_quality"] == 7 and one["best_epoch"] == 2 and one["final_quality"] == 7
+    assert one["at_best"] == one["final"] == {"quality": 7, **none, "class_balance": None}
+    old = quality_stats(SCORED[:1])  # an old line's coverage is its class balance, never Naeem's
+    assert old["at_best"]["class_balance"] == 0.70 and old["at_best"]["coverage"] is None
 
 
 def test_quality_stats_of_runs_without_scores_are_none():
     for epochs in ([], [{"epoch": 1, "d_loss": 1.0}], [{"epoch": 1, "quality": None, "coverage": 0.5}],
                    [{"epoch": 1, "quality": "12"}], [{"epoch": 1, "quality": True}]):
-        assert quality_stats(epochs) == dict.fromkeys(QUALITY_KEYS), epochs
+        stats = quality_stats(epochs)
+        assert set(stats) == set(QUALITY_KEYS), epochs
+        assert stats["best_quality"] is stats["best_epoch"] is stats["final_quality"] is None, epochs
+        assert set(stats["at_best"].values()) == set(stats["final"].values()) == {None}, epochs
 
 
 def test_rank_by_quality_puts_the_best_first_and_unevaluated_last_stably():
@@ -95,11 +105,13 @@ def test_rank_by_quality_puts_the_best_first_and_unevaluated_last_stably():
     assert rank_by_quality([]) == []
 
 
-def test_curves_csv_carries_quality_and_coverage_where_scored():
+def test_curves_csv_carries_every_score_where_scored():
     rows = list(csv.DictReader(io.StringIO(curves_csv([("id-a", "run a", SCORED)]))))
-    assert list(rows[0]) == ["epoch", "run", "d_loss", "g_loss", "quality", "coverage", "run_id"]
-    assert [(r["quality"], r["coverage"]) for r in rows] == [
-        ("40.0", "0.7"), ("", ""), ("12.5", "0.93"), ("12.5", "0.95"), ("18.0", "0.88"), ("", "")]
+    assert list(rows[0]) == ["epoch", "run", "d_loss", "g_loss", "quality", "precision", "recall", "density",
+                             "coverage", "class_balance", "run_id"]
+    assert [(r["quality"], r["precision"], r["coverage"], r["class_balance"]) for r in rows] == [
+        ("40.0", "", "", "0.7"), ("", "", "", ""), ("12.5", "0.8", "0.7", "0.93"), ("12.5", "", "", "0.95"),
+        ("18.0", "", "", "0.88"), ("", "", "", "")]
     assert rows[0]["g_loss"] == "" and rows[0]["run_id"] == "id-a"
 
 

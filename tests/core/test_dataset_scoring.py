@@ -108,7 +108,7 @@ def test_resized_images_are_judged_at_28_by_the_resize_the_data_had(mnist_root):
         assert torch.equal(scoring.judged(resized.float() / 255), judged)  # generated floats, quantised alike
         scores = image_scores(resized, scoring)
         # real digits score near the floor the two resizes' blur sets (about 6.6; 0.09 unresized)
-        assert scores["quality"] < 10 and scores["coverage"] > 0.99, (size, scores)
+        assert scores["quality"] < 10 and scores["class_balance"] > 0.99, (size, scores)
         assert scoring.real_images(size).shape == (10000, 1, size, size)
     noise = image_scores(torch.rand(2000, 1, 32, 32, generator=torch.Generator().manual_seed(0)), scoring)
     assert noise["quality"] > 100

@@ -1,4 +1,4 @@
-"""The quality measures: Fréchet distance, coverage and the collapse flag on constructed
+"""The quality measures: Fréchet distance, class balance and the collapse flag on constructed
 inputs; the shipped MNIST classifier and the score's sanity ordering on real MNIST; the
 classifier cache on a small synthetic dataset in torchvision's layout; the discriminator
 report."""
@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from workbench.core.evaluation import registry
+from workbench.core.evaluation.class_balance import CollapseThresholds, class_balance, collapse_reason
 from workbench.core.evaluation.classifier import (
     CLASSIFIER_VERSION,
     EvaluationCancelled,
     load_classifier,
 )
-from workbench.core.evaluation.coverage import CollapseThresholds, collapse_reason, normalised_entropy
 from workbench.core.evaluation.discriminator import format_report, report_from_probabilities
 from workbench.core.evaluation.frechet import feature_statistics, frechet_distance
 
@@ -45,13 +45,13 @@ def test_frechet_distance_of_samples_from_one_gaussian_is_small_and_grows_with_a
     assert same < 0.05 and shifted == pytest.approx(expected, rel=1e-6) and shifted > 1.9
 
 
-# ---- coverage and the collapse flag --------------------------------------------------------------
+# ---- class balance and the collapse flag ---------------------------------------------------------
 
-def test_coverage_of_constructed_histograms():
-    assert normalised_entropy([100] * 10) == pytest.approx(1.0)
-    assert normalised_entropy([1000] + [0] * 9) == 0.0
-    assert normalised_entropy([0] * 10) == 0.0
-    half = normalised_entropy([50, 50] + [0] * 8)
+def test_class_balance_of_constructed_histograms():
+    assert class_balance([100] * 10) == pytest.approx(1.0)
+    assert class_balance([1000] + [0] * 9) == 0.0
+    assert class_balance([0] * 10) == 0.0
+    half = class_balance([50, 50] + [0] * 8)
     assert half == pytest.approx(math.log(2) / math.log(10))
 
 
@@ -60,20 +60,24 @@ def test_collapse_flag_follows_its_thresholds():
     assert collapse_reason(even) is None
     one = [63, 5, 4, 4, 4, 4, 4, 4, 4, 4]
     assert collapse_reason(one) == "digit 0 is 63% of samples (limit 30%)"
-    assert collapse_reason(one, CollapseThresholds(min_coverage=0.0, max_share=0.7)) is None
+    assert collapse_reason(one, CollapseThresholds(min_class_balance=0.0, max_share=0.7)) is None
     few = [200, 200, 200, 200, 200, 0, 0, 0, 0, 0]  # no class above 30%, but half the digits missing
     reason = collapse_reason(few)
-    assert reason.startswith("class coverage 0.70 is below 0.90") and "digit 9" in reason
-    assert collapse_reason(few, CollapseThresholds(min_coverage=0.6)) is None
+    assert reason.startswith("class balance 0.70 is below 0.90") and "digit 9" in reason
+    assert collapse_reason(few, CollapseThresholds(min_class_balance=0.6)) is None
     assert collapse_reason([0, 9, 1] + [0] * 7, dataset="fashion-mnist").startswith("trouser is 90%")
 
 
 def test_collapse_thresholds_come_from_the_settings(isolated_home):
     from workbench.core import paths
+    from workbench.core.evaluation.class_balance import MIN_BALANCE_SETTING, save_collapse_setting
     assert CollapseThresholds.from_settings() == CollapseThresholds()
-    paths.save_setting("collapse_min_coverage", 0.5)
+    paths.save_setting("collapse_min_coverage", 0.5)  # the key before the rename still loads
     paths.save_setting("collapse_max_share", 0.8)
     assert CollapseThresholds.from_settings() == CollapseThresholds(0.5, 0.8)
+    save_collapse_setting(MIN_BALANCE_SETTING, 0.4)  # the new key wins, and the old one goes
+    assert CollapseThresholds.from_settings() == CollapseThresholds(0.4, 0.8)
+    assert paths.load_settings() == {"collapse_min_class_balance": 0.4, "collapse_max_share": 0.8}
     paths.save_setting("collapse_max_share", "nonsense")
     assert CollapseThresholds.from_settings().max_share == CollapseThresholds().max_share
 
@@ -125,10 +129,10 @@ def test_score_orders_real_blurred_noise_and_one_digit_sets(mnist_root):
     blurred = [score(gaussian_blur(picked.float() / 255, [7, 7], [s, s]))["quality"] for s in (0.7, 1.2, 2.0)]
     noise = score(torch.rand(2000, 1, 28, 28, generator=torch.Generator().manual_seed(2)))
     ones = score(images[labels == 1][:2000])
-    assert real["quality"] < 0.5 and real["coverage"] > 0.99 and real["confidence"] > 0.95
+    assert real["quality"] < 0.5 and real["class_balance"] > 0.99 and real["confidence"] > 0.95
     assert blurred == sorted(blurred) and blurred[0] > 10 * real["quality"]
     assert noise["quality"] > 10 * blurred[0] and ones["quality"] > 10 * real["quality"]
-    assert ones["coverage"] < 0.1 and ones["class_hist"][1] > 1900
+    assert ones["class_balance"] < 0.1 and ones["class_hist"][1] > 1900
     assert collapse_reason(ones["class_hist"]).startswith("digit 1 is")
 
 

@@ -63,7 +63,8 @@ def test_export_of_a_run_without_checkpoint_says_why(tmp_path):
     assert any("no generator weights" in n for n in written.notes)
     assert "no generator weights" in (tmp_path / "out" / "export.txt").read_text()
     assert (tmp_path / "out" / "metrics.csv").read_text().splitlines() == [
-        "epoch,d_loss,g_loss,d_real,d_fake,images_per_sec,seconds,quality,coverage,confidence"]
+        "epoch,d_loss,g_loss,d_real,d_fake,images_per_sec,seconds,quality,precision,recall,density,coverage,"
+        "class_balance,confidence"]
 
 
 def test_export_of_a_damaged_run_keeps_what_is_there(tmp_path):

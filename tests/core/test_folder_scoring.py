@@ -84,6 +84,7 @@ def test_a_class_folder_gets_a_classifier_trained_once_cached_and_retrained_on_c
     assert meta["class_names"] == ["birch", "maple", "oak"] and meta["test_images"] == 36
     assert meta["channels"] == 3 and meta["train_images"] == 144 and meta["version"] == 1
     assert first.test_accuracy >= 0.9 and first.test_images.shape == (36, 3, 32, 32)
+    assert first.reference.points.shape[0] == 36  # fewer held out than REFERENCE_IMAGES: all of them
     assert (registry.classifier_dir() / f"{first.key}.pt").exists()
     assert folder_scoring_model(config_for(classes)) is first  # in-process memo
     registry.forget_memo()
@@ -113,6 +114,7 @@ def test_a_class_folder_run_is_scored_while_training_and_by_evaluate(classes, ca
     run = train_scored_run(config, "leaves")
     scored = run.metrics().epochs[-1]
     assert scored["quality"] >= 0 and len(scored["class_hist"]) == 3 and sum(scored["class_hist"]) == 256
+    assert all(0 <= scored[k] <= 1 for k in ("precision", "recall", "coverage", "class_balance"))
     accuracy = scored["classifier_accuracy"]
     assert accuracy >= 0.9
     capsys.readouterr()

@@ -108,7 +108,7 @@ def test_a_2x2_sweep_trains_four_tagged_runs_and_ranks_them(sweeps):
     scores = [r.best_quality for r in rows]
     assert scores == sorted(scores) and len(set(scores)) == 4
     assert {r.run_id for r in rows} == {r.id for r in runs}
-    assert all(r.status == "finished" and r.coverage_at_best is not None for r in rows)
+    assert all(r.status == "finished" and r.at_best["class_balance"] is not None for r in rows)
     assert sweep.status(sweeps.run_store) == "finished" and sweep.data()["status"] == "finished"
     assert SweepStore().get("grid").id == sweep.id and SweepStore().get(sweep.id[6:15]).id == sweep.id
     # the estimate now measures from these runs

@@ -184,14 +184,15 @@ def test_quality_values_and_a_colour_grid_are_mirrored(isolated_home, tmp_path):
     run = RunStore().create(TrainConfig(eval_samples=500))
     entry = {"epoch": 1, "d_loss": 1.2, "g_loss": 0.8, "d_real": 0.6, "d_fake": 0.4, "images_per_sec": 900.0,
              "seconds": 2.0, "batch_d_loss": [1.3, 1.1], "batch_g_loss": [0.7, 0.9],
-             "quality": 42.5, "coverage": 0.9, "confidence": 0.75, "class_hist": [0.1] * 10}
+             "quality": 42.5, "precision": 0.7, "recall": 0.6, "density": 0.8, "coverage": 0.9,
+             "class_balance": 0.95, "confidence": 0.75, "class_hist": [0.1] * 10}
     colour = np.random.default_rng(0).integers(0, 256, (34, 66, 3), dtype=np.uint8)
     Image.fromarray(colour).save(tmp_path / "grid.png")
     log = RunLog(run, tmp_path / "log")
     assert log.record(entry, tmp_path / "grid.png") and not log.record(entry), "an epoch is written once"
     log.close()
     acc = read(tmp_path / "log")
-    for key in ("quality", "coverage", "confidence"):
+    for key in ("quality", "precision", "recall", "density", "coverage", "class_balance", "confidence"):
         assert scalars(acc, EPOCH_TAGS[key]) == [(1, pytest.approx(entry[key]))]
     assert scalars(acc, TRACE_TAGS["batch_d_loss"]) == [(50, pytest.approx(1.3)), (100, pytest.approx(1.1))]
     (image,) = acc.Images(IMAGE_TAG)

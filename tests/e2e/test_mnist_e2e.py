@@ -57,6 +57,6 @@ def test_default_preset_scores_every_epoch_and_its_digits_improve(data):
     first, second = run.metrics().epochs
     assert run.info()["preset"] == "cpu-fast"
     assert second["quality"] < first["quality"], (first["quality"], second["quality"])
-    assert second["quality"] < 40 and second["coverage"] > 0.8, second
+    assert second["quality"] < 40 and second["class_balance"] > 0.8, second
     shown = cli("runs")
     assert f"{second['quality']:8.3f}".strip() in shown.stdout

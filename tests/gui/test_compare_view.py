@@ -124,7 +124,7 @@ def test_export_comparison_writes_a_labelled_png_and_the_curves_csv(view, monkey
     assert [(r["run"], int(r["epoch"])) for r in rows] == [
         ("alpha", 1), ("alpha", 2), ("beta", 1), ("beta", 2), ("beta", 3), ("gamma", 1), ("gamma", 2)]
     assert all(float(r["d_loss"]) > 0 and float(r["g_loss"]) > 0 for r in rows)
-    assert all(r["quality"] == "" and r["coverage"] == "" for r in rows)  # runs trained without scores
+    assert all(r["quality"] == r["precision"] == r["class_balance"] == "" for r in rows)  # trained without scores
     # the run colours frame each grid in the exported picture
     assert QColor(image.pixel(16 + 5, 17)).name() == view.colors[0].name()
 
@@ -191,19 +191,22 @@ def test_new_epochs_of_a_compared_run_appear_and_the_slider_follows(view, runs):
 
 
 # ---- image quality ---------------------------------------------------------------------------
-# name -> [(epoch, Fréchet score, coverage)]; gamma is never evaluated
-SCORES = {"alpha": [(1, 60.0, 0.5), (2, 45.5, 0.8)],
-          "beta": [(1, 80.0, 0.4), (2, 20.25, 0.91), (3, 33.0, 0.95)]}
+# name -> [(epoch, Fréchet score, class balance, precision, recall)]; gamma is never evaluated
+SCORES = {"alpha": [(1, 60.0, 0.5, 0.3, 0.2), (2, 45.5, 0.8, 0.55, 0.45)],
+          "beta": [(1, 80.0, 0.4, 0.2, 0.1), (2, 20.25, 0.91, 0.81, 0.72), (3, 33.0, 0.95, 0.7, 0.75)]}
 
 
 def write_scores(run, scores) -> None:
-    """Put quality and coverage into the run's metrics lines, as evaluation does."""
-    by_epoch = {epoch: (quality, coverage) for epoch, quality, coverage in scores}
+    """Put the scores into the run's metrics lines, as evaluation does (density is precision +
+    0.1 and coverage recall + 0.1 here)."""
+    by_epoch = {epoch: values for epoch, *values in scores}
     lines = []
     for line in run.metrics_file.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         if entry["epoch"] in by_epoch:
-            entry["quality"], entry["coverage"] = by_epoch[entry["epoch"]]
+            quality, balance, precision, recall = by_epoch[entry["epoch"]]
+            entry.update(quality=quality, precision=precision, recall=recall, density=precision + 0.1,
+                         coverage=recall + 0.1, class_balance=balance)
         lines.append(json.dumps(entry))
     run.metrics_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -228,9 +231,13 @@ def test_quality_rows_show_best_and_final_scores_and_the_rank(scored_view):
     # columns: gamma (not evaluated), alpha, beta
     assert summary_row(scored_view, "Best quality") == ["", "45.500", "20.250"]
     assert summary_row(scored_view, "at epoch") == ["", "2", "2"]
-    assert summary_row(scored_view, "Coverage there") == ["", "0.800", "0.910"]
+    assert summary_row(scored_view, "Precision there") == ["", "0.550", "0.810"]
+    assert summary_row(scored_view, "Recall there") == ["", "0.450", "0.720"]
+    assert summary_row(scored_view, "Density there") == ["", "0.650", "0.910"]
+    assert summary_row(scored_view, "Coverage there") == ["", "0.550", "0.820"]
+    assert summary_row(scored_view, "Class balance there") == ["", "0.800", "0.910"]
     assert summary_row(scored_view, "Final quality") == ["", "45.500", "33.000"]
-    assert summary_row(scored_view, "Final coverage") == ["", "0.800", "0.950"]
+    assert summary_row(scored_view, "Final class balance") == ["", "0.800", "0.950"]
     assert summary_row(scored_view, "Rank") == [NOT_EVALUATED, "2", "1"]
     assert summary_row(scored_view, "Epochs") == ["2/2", "2/2", "3/3"]  # the loss rows are still there
 
@@ -241,6 +248,7 @@ def test_runs_are_ranked_by_best_quality_with_unevaluated_runs_last(scored_view,
     assert label is not None and label.isVisible()
     text = label.text()
     assert text.index("beta") < text.index("20.250") < text.index("alpha") < text.index("45.500")
+    assert "20.250</b> (precision 0.81, recall 0.72)" in text
     assert text.index("45.500") < text.index(NOT_EVALUATED) < text.index("gamma")
 
 
@@ -251,8 +259,8 @@ def test_quality_curves_one_per_evaluated_run_on_a_log_axis(scored_view, runs):
     assert sorted(plot.series_keys()) == sorted(f"{runs[n].id}/quality" for n in ("alpha", "beta"))
     for name, scores in SCORES.items():
         x, y = plot.series_data(f"{runs[name].id}/quality")
-        assert list(x) == [e for e, _, _ in scores]
-        assert np.allclose(10.0 ** y, [q for _, q, _ in scores])  # drawn as log10 on the log axis
+        assert list(x) == [e for e, *_ in scores]
+        assert np.allclose(10.0 ** y, [q for _, q, *_ in scores])  # drawn as log10 on the log axis
         column = scored_view.run_ids().index(runs[name].id)
         assert plot._series[f"{runs[name].id}/quality"].color.name() == scored_view.colors[column].name()
     scored_view.toggles[2].setChecked(False)  # beta's checkbox hides its quality curve too
@@ -263,7 +271,8 @@ def test_quality_curves_one_per_evaluated_run_on_a_log_axis(scored_view, runs):
 def test_a_comparison_of_runs_without_scores_opens_with_empty_quality(view):
     assert view.quality_plot.series_keys() == [] and not view.quality_plot.isVisible()
     assert summary_row(view, "Rank") == [NOT_EVALUATED] * 3
-    for label in ("Best quality", "at epoch", "Coverage there", "Final quality", "Final coverage"):
+    for label in ("Best quality", "at epoch", "Precision there", "Recall there", "Density there", "Coverage there",
+                  "Class balance there", "Final quality", "Final class balance"):
         assert summary_row(view, label) == [""] * 3, label
     assert "none of these runs was evaluated" in view.ranking_label.text()
     assert view.quality_ranking() == view.run_ids()  # no scores: the given order
@@ -272,14 +281,14 @@ def test_a_comparison_of_runs_without_scores_opens_with_empty_quality(view):
 def test_exported_csv_carries_the_scores(scored_view, runs, tmp_path):
     scored_view.export_comparison(tmp_path)
     rows = list(csv.DictReader((tmp_path / "comparison-curves.csv").open()))
-    got = {(r["run"], int(r["epoch"])): (r["quality"], r["coverage"]) for r in rows}
-    assert got[("beta", 2)] == ("20.25", "0.91") and got[("alpha", 1)] == ("60.0", "0.5")
-    assert got[("gamma", 1)] == ("", "")
+    got = {(r["run"], int(r["epoch"])): (r["quality"], r["precision"], r["class_balance"]) for r in rows}
+    assert got[("beta", 2)] == ("20.25", "0.81", "0.91") and got[("alpha", 1)] == ("60.0", "0.3", "0.5")
+    assert got[("gamma", 1)] == ("", "", "")
 
 
 def test_scores_written_while_compared_appear_on_refresh(view, runs):
     assert not view.quality_plot.isVisible()
-    write_scores(runs["gamma"], [(2, 12.0, 0.99)])
+    write_scores(runs["gamma"], [(2, 12.0, 0.99, 0.9, 0.8)])
     assert view.refresh() is True
     assert view.quality_plot.isVisible()
     assert view.quality_plot.series_keys() == [f"{runs['gamma'].id}/quality"]

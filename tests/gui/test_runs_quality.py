@@ -1,4 +1,4 @@
-"""Runs tab quality: the Quality and Coverage columns, Evaluate in the background (progress,
+"""Runs tab quality: the score columns (quality, precision … class balance), Evaluate in the background (progress,
 cancel, errors), and the details' quality section (plot, class histogram following the grid
 slider, collapse badge, discriminator report)."""
 
@@ -54,31 +54,43 @@ def one_class(index: int, total: int = 300) -> list[int]:
 EVEN = [30] * 10
 
 
-def test_quality_and_coverage_columns_show_and_sort_with_unscored_runs_last(runs, make_browser):
-    score(runs["alpha"], 2, quality=12.345, coverage=0.5)
-    score(runs["beta"], 3, quality=3.2, coverage=0.91)
+def test_score_columns_show_and_sort_with_unscored_runs_last(runs, make_browser):
+    score(runs["alpha"], 2, quality=12.345, precision=0.62, recall=0.81, density=0.7, coverage=0.75,
+          class_balance=0.5)
+    score(runs["beta"], 3, quality=3.2, precision=0.88, recall=0.4, density=1.02, coverage=0.6, class_balance=0.91)
     browser = make_browser()
-    assert cell(browser, "alpha", "quality") == "12.35" and cell(browser, "alpha", "coverage") == "0.50"
-    assert cell(browser, "beta", "quality") == "3.20" and cell(browser, "beta", "coverage") == "0.91"
-    assert cell(browser, "gamma", "quality") == "" and cell(browser, "gamma", "coverage") == ""
+    assert [cell(browser, "alpha", c) for c in ("quality", "precision", "recall", "density", "coverage",
+                                                "class_balance")] == ["12.35", "0.62", "0.81", "0.70", "0.75", "0.50"]
+    assert cell(browser, "beta", "quality") == "3.20" and cell(browser, "beta", "class_balance") == "0.91"
+    assert all(cell(browser, "gamma", c) == "" for c in ("quality", "precision", "recall", "class_balance"))
     header = browser.model.headerData(COLUMNS.index("quality"), Qt.Orientation.Horizontal,
                                       Qt.ItemDataRole.ToolTipRole)
     assert header == "Fréchet score of the last evaluated epoch, lower is better"
-    assert browser.model.headerData(COLUMNS.index("coverage"), Qt.Orientation.Horizontal) == "Coverage"
+    assert [browser.model.headerData(COLUMNS.index(c), Qt.Orientation.Horizontal)
+            for c in ("precision", "recall", "density", "coverage", "class_balance")] == [
+        "Precision", "Recall", "Density", "Coverage", "Class balance"]
 
     table = browser.table
-    table.sortByColumn(COLUMNS.index("quality"), Qt.SortOrder.AscendingOrder)
-    assert shown_names(browser) == ["beta", "alpha", "gamma"]
-    table.sortByColumn(COLUMNS.index("quality"), Qt.SortOrder.DescendingOrder)
-    assert shown_names(browser) == ["alpha", "beta", "gamma"]
-    table.sortByColumn(COLUMNS.index("coverage"), Qt.SortOrder.AscendingOrder)
-    assert shown_names(browser) == ["alpha", "beta", "gamma"]
-    table.sortByColumn(COLUMNS.index("coverage"), Qt.SortOrder.DescendingOrder)
-    assert shown_names(browser) == ["beta", "alpha", "gamma"]
+    for column, ascending in (("quality", ["beta", "alpha"]), ("precision", ["alpha", "beta"]),
+                              ("recall", ["beta", "alpha"]), ("class_balance", ["alpha", "beta"])):
+        table.sortByColumn(COLUMNS.index(column), Qt.SortOrder.AscendingOrder)
+        assert shown_names(browser) == ascending + ["gamma"], column
+        table.sortByColumn(COLUMNS.index(column), Qt.SortOrder.DescendingOrder)
+        assert shown_names(browser) == ascending[::-1] + ["gamma"], column  # unscored last both ways
 
-    score(runs["gamma"], 2, quality=1.0, coverage=1.0)  # a live refresh re-sorts with the new score
+    score(runs["gamma"], 2, quality=1.0, class_balance=1.0)  # a live refresh re-sorts with the new score
     browser.refresh()
     assert shown_names(browser) == ["gamma", "beta", "alpha"]
+
+
+def test_a_run_scored_before_the_rename_shows_its_coverage_as_class_balance(runs, make_browser):
+    line = {"epoch": 1, "d_loss": 1.0, "g_loss": 1.0, "quality": 9.0, "coverage": 0.97}  # as 0.1.0 wrote it
+    runs["gamma"].metrics_file.write_text(json.dumps(line) + "\n")
+    browser = make_browser()
+    assert cell(browser, "gamma", "class_balance") == "0.97" and cell(browser, "gamma", "quality") == "9.00"
+    assert cell(browser, "gamma", "coverage") == "" and cell(browser, "gamma", "precision") == ""
+    assert cell(browser, "gamma", "recall", Qt.ItemDataRole.ToolTipRole).startswith("Not measured")
+    assert cell(browser, "alpha", "recall", Qt.ItemDataRole.ToolTipRole) == "Not evaluated yet"
 
 
 def test_evaluate_scores_a_real_run_in_the_background_and_the_row_updates(runs, make_browser, qtbot):
@@ -111,7 +123,8 @@ def test_evaluate_scores_a_real_run_in_the_background_and_the_row_updates(runs, 
     assert isinstance(entry["quality"], float) and entry["eval_samples"] == EVAL_SAMPLES
     assert sum(entry["class_hist"]) == EVAL_SAMPLES
     assert cell(browser, "alpha", "quality") == f"{entry['quality']:.2f}"
-    assert cell(browser, "alpha", "coverage") == f"{entry['coverage']:.2f}"
+    for column in ("precision", "recall", "density", "coverage", "class_balance"):
+        assert cell(browser, "alpha", column) == f"{entry[column]:.2f}"
     details = browser.details.quality
     assert details.plot_area.currentWidget() is details.plot
     assert list(details.plot.series_data("quality")[0]) == [2.0]
@@ -177,7 +190,7 @@ def test_class_histogram_and_collapse_badge_follow_the_grid_slider(runs, make_br
     beta = runs["beta"]
     hists = {1: one_class(3), 2: EVEN, 3: [100, 0, 0, 0, 0, 0, 0, 0, 0, 200]}
     for epoch, hist in hists.items():
-        score(beta, epoch, quality=50.0 / epoch, coverage=0.9, class_hist=hist, eval_samples=300)
+        score(beta, epoch, quality=50.0 / epoch, class_balance=0.9, class_hist=hist, eval_samples=300)
     browser = make_browser()
     browser.select_runs([beta.id])
     details = browser.details
@@ -195,8 +208,8 @@ def test_class_histogram_and_collapse_badge_follow_the_grid_slider(runs, make_br
 
 
 def test_collapse_badge_shows_for_a_one_class_run_only(runs, make_browser):
-    score(runs["alpha"], 2, quality=80.0, coverage=0.0, class_hist=one_class(7), eval_samples=300)
-    score(runs["gamma"], 2, quality=9.0, coverage=1.0, class_hist=EVEN, eval_samples=300)
+    score(runs["alpha"], 2, quality=80.0, class_balance=0.0, class_hist=one_class(7), eval_samples=300)
+    score(runs["gamma"], 2, quality=9.0, class_balance=1.0, class_hist=EVEN, eval_samples=300)
     browser = make_browser()
     badge = browser.findChild(type(browser.details.quality.badge), "collapseBadge")
     browser.select_runs([runs["alpha"].id])

@@ -29,3 +29,20 @@ def fmt(value, spec="8.4f") -> str:
     """A number in a table column; '-' of the column's width when there is none."""
     width = re.match(r"\d*", spec).group()
     return format(value, spec) if isinstance(value, (int, float)) else f"{'-':>{width}}"
+
+
+#: the scores besides the Fréchet score, as table columns: metrics.jsonl key → header
+SCORE_HEADERS = {"precision": "precision", "recall": "recall", "density": "density", "coverage": "coverage",
+                 "class_balance": "balance"}
+SCORES_NOTE = ("precision and density: how real the samples look; recall and coverage: how much of the real "
+               "images they cover (all 0 to 1 but density, about 1 for real images); balance: how evenly the "
+               "classes come (1 = every class equally often)")
+
+
+def scores_header(keys=tuple(SCORE_HEADERS)) -> str:
+    return "  ".join(f"{SCORE_HEADERS[k]:>{max(len(SCORE_HEADERS[k]), 5)}}" for k in keys)
+
+
+def score_columns(scores: dict, keys=tuple(SCORE_HEADERS)) -> str:
+    """The scores of `keys` under `scores_header(keys)`; '-' where a score is missing."""
+    return "  ".join(fmt(scores.get(k), f"{max(len(SCORE_HEADERS[k]), 5)}.3f") for k in keys)

@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="file to write: .png (a grid) or .npy (the raw images)")
     p.add_argument("--out-dir", type=Path, help="folder to write one PNG per image into")
 
-    p = sub.add_parser("evaluate", help="score a run's generator: Fréchet score, class coverage, D report",
+    p = sub.add_parser("evaluate", help="score a run's generator: Fréchet score, precision and recall, "
+                                        "density and coverage, class balance, D report",
                        description="Score an epoch checkpoint (latest by default) against the test split and "
                                    "store the result in the run.")
     p.add_argument("run")
@@ -146,8 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Without options, prints the settings and where data and runs are. "
                                    "WORKBENCH_DATA_DIR, when set, wins over the saved data folder.")
     p.add_argument("--data-dir", help="default folder holding the datasets (torchvision layout); '' clears it")
-    p.add_argument("--collapse-coverage", type=float, metavar="X",
-                   help="flag possible mode collapse when class coverage is below X (0 to 1)")
+    p.add_argument("--collapse-class-balance", "--collapse-coverage", type=float, metavar="X",
+                   dest="collapse_class_balance",
+                   help="flag possible mode collapse when class balance is below X (0 to 1); "
+                        "--collapse-coverage, its old name, still works")
     p.add_argument("--collapse-share", type=float, metavar="X",
                    help="flag possible mode collapse when one class takes more than X of samples (0 to 1)")
 

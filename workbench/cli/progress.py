@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+from workbench.cli.common import score_columns, scores_header
+
 
 class ProgressReporter:
     """Turns trainer events into a progress bar (on a terminal) and one line per epoch."""
@@ -39,7 +41,7 @@ class ProgressReporter:
             print(f"Training on {event.device}: epoch {event.epochs_done + 1} to {event.epochs_total}, "
                   f"{event.batches_per_epoch} batches per epoch", flush=True)
             print(f"{'epoch':>9}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}"
-                  + (f"  {'quality':>8}  {'coverage':>8}" if self.evaluating else ""), flush=True)
+                  + (f"  {'quality':>8}  {scores_header()}" if self.evaluating else ""), flush=True)
         elif kind == "BatchProgress" and self.tty:
             width = 30
             filled = int(width * event.batch / max(event.batches, 1))
@@ -55,7 +57,7 @@ class ProgressReporter:
         elif kind == "EpochEnded":
             self.clear_bar()
             scores = event.scores
-            quality = (f"  {scores['quality']:8.3f}  {scores['coverage']:8.3f}" if "quality" in scores else "")
+            quality = (f"  {scores['quality']:8.3f}  {score_columns(scores)}" if "quality" in scores else "")
             print(f"{event.epoch:>4}/{event.epochs_total:<4}  {event.d_loss:8.4f}  {event.g_loss:8.4f}  "
                   f"{event.d_real:6.3f}  {event.d_fake:7.3f}  {event.images_per_sec:8,.0f}{quality}", flush=True)
         elif kind == "SweepRunStarted":

@@ -8,7 +8,10 @@ from workbench.cli.common import (
     EXIT_OK,
     EXIT_STOPPED,
     EXIT_USAGE,
+    SCORES_NOTE,
     CliError,
+    score_columns,
+    scores_header,
     store_get,
 )
 from workbench.cli.progress import ProgressReporter
@@ -57,14 +60,13 @@ def cmd_evaluate(args) -> int:
             out["discriminator"] = report
         print(json.dumps(out))
         return EXIT_OK
-    print(f"{'epoch':>5}  {'quality':>9}  {'coverage':>8}  {'confidence':>10}  class histogram")
+    print(f"{'epoch':>5}  {'quality':>9}  {scores_header()}  {'confidence':>10}  class histogram")
     for r in results:
-        print(f"{r['epoch']:>5}  {r['quality']:9.3f}  {r['coverage']:8.3f}  {r['confidence']:10.3f}  "
+        print(f"{r['epoch']:>5}  {r['quality']:9.3f}  {score_columns(r)}  {r['confidence']:10.3f}  "
               f"{' '.join(str(c) for c in r['class_hist'])}" + (f"  ({r['note']})" if r.get("note") else ""))
-    print("quality is the Fréchet score against the test split (lower is better); coverage 1.0 means "
-          "every class equally often.")
+    print(f"quality is the Fréchet score against the test split (lower is better); {SCORES_NOTE}.")
     print(results[-1]["classifier"])
-    from workbench.core.evaluation.coverage import CollapseThresholds, collapse_reason
+    from workbench.core.evaluation.class_balance import CollapseThresholds, collapse_reason
 
     reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)
     if reason:

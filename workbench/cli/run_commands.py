@@ -12,6 +12,8 @@ from workbench.cli.common import (
     EXIT_USAGE,
     CliError,
     fmt,
+    score_columns,
+    scores_header,
     store_get,
 )
 from workbench.cli.training import (
@@ -20,6 +22,8 @@ from workbench.cli.training import (
     train_prepared,
 )
 from workbench.core.config import ConfigError
+
+LISTED_SCORES = ("precision", "recall", "class_balance")  # `runs` stays narrow; `show` has them all
 
 
 def cmd_presets(args) -> int:
@@ -94,11 +98,12 @@ def cmd_runs(args) -> int:
         print("No runs yet. Start one with `gan-workbench train`.")
         return EXIT_OK
     print(f"{'id':<20}  {'name':<24}  {'status':<8}  {'preset':<11}  {'epochs':>9}  "
-          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {'coverage':>8}  created")
+          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {scores_header(LISTED_SCORES)}  created")
     for s in summaries:
         print(f"{s.id:<20}  {s.name[:24]:<24}  {s.status:<8}  {(s.preset or 'custom'):<11}  "
               f"{f'{s.epochs_done}/{s.epochs_total}':>9}  {fmt(s.last_d_loss)}  {fmt(s.last_g_loss)}  "
-              f"{fmt(s.quality, '8.3f')}  {fmt(s.coverage, '8.3f')}  {s.created[:19].replace('T', ' ')}")
+              f"{fmt(s.quality, '8.3f')}  {score_columns(vars(s), LISTED_SCORES)}  "
+              f"{s.created[:19].replace('T', ' ')}")
     return EXIT_OK
 
 
@@ -127,12 +132,12 @@ def cmd_show(args) -> int:
         print(f"  (unreadable: {e})")
     log = run.metrics()
     print(f"\n{'epoch':>5}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}  {'sec':>6}"
-          f"  {'quality':>8}  {'coverage':>8}")
+          f"  {'quality':>8}  {scores_header()}")
     for m in log.epochs:
         print(f"{m['epoch']:>5}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
               f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  "
               f"{fmt(m.get('seconds'), '6.1f')}"
-              f"  {fmt(m.get('quality'), '8.3f')}  {fmt(m.get('coverage'), '8.3f')}")
+              f"  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}")
     return EXIT_OK
 
 
@@ -207,7 +212,12 @@ def cmd_delete(args) -> int:
 
 def cmd_settings(args) -> int:
     from workbench.core import paths
-    from workbench.core.evaluation.coverage import CollapseThresholds
+    from workbench.core.evaluation.class_balance import (
+        MAX_SHARE_SETTING,
+        MIN_BALANCE_SETTING,
+        CollapseThresholds,
+        save_collapse_setting,
+    )
 
     if args.data_dir is not None:
         value = str(Path(args.data_dir).expanduser().resolve()) if args.data_dir else ""
@@ -215,19 +225,19 @@ def cmd_settings(args) -> int:
         if value and not Path(value).is_dir():
             print(f"Warning: {value} does not exist yet; it is saved, and datasets will be looked for "
                   f"(or downloaded) there.", file=sys.stderr)
-    for flag, key in (("collapse_coverage", "collapse_min_coverage"), ("collapse_share", "collapse_max_share")):
+    for flag, key in (("collapse_class_balance", MIN_BALANCE_SETTING), ("collapse_share", MAX_SHARE_SETTING)):
         value = getattr(args, flag)
         if value is not None:
             if not 0 <= value <= 1:
                 raise CliError(f"{flag.replace('_', '-')}: {value} is not allowed; expected a number from 0 to 1.",
                                EXIT_USAGE)
-            paths.save_setting(key, value)
+            save_collapse_setting(key, value)
     saved = paths.load_settings()
     limits = CollapseThresholds.from_settings()
     print(f"settings file: {paths.settings_file()}")
     print(f"saved data folder: {saved.get('data_dir') or '(none)'}")
     print(f"data folder in use: {paths.data_dir()}")
     print(f"runs folder: {paths.runs_dir()}")
-    print(f"possible mode collapse when coverage < {limits.min_coverage:.2f} "
+    print(f"possible mode collapse when class balance < {limits.min_class_balance:.2f} "
           f"or one class > {limits.max_share:.0%} of samples")
     return EXIT_OK

@@ -12,6 +12,8 @@ from workbench.cli.common import (
     EXIT_USAGE,
     CliError,
     fmt,
+    score_columns,
+    scores_header,
 )
 from workbench.cli.parser import config_overrides
 from workbench.cli.progress import ProgressReporter
@@ -153,7 +155,7 @@ def cmd_sweep_show(args) -> int:
     if args.json:
         rows = sweep.rows(_sweep_store().run_store)
         print(json.dumps({"id": sweep.id, "name": sweep.name, "status": sweep.status(_sweep_store().run_store),
-                          "rows": [vars(r) for r in rows]}))
+                          "rows": [r.as_json() for r in rows]}))
         return EXIT_OK
     _print_table(sweep)
     return EXIT_OK
@@ -167,10 +169,10 @@ def _print_table(sweep) -> None:
           f"(ranked by best quality, lower is better)")
     width = max([len(r.label) for r in rows] + [6])
     print(f"{'rank':>4}  {'config':<{width}}  {'status':<9}  {'epochs':>7}  {'best':>8}  {'@ep':>4}  "
-          f"{'coverage':>8}  {'D loss':>8}  {'G loss':>8}  {'time':>8}  run")
+          f"{scores_header()}  {'D loss':>8}  {'G loss':>8}  {'time':>8}  run")
     for r in rows:
         print(f"{(r.rank or '-'):>4}  {r.label:<{width}}  {r.status:<9}  {f'{r.epochs_done}/{r.epochs_total}':>7}  "
-              f"{fmt(r.best_quality, '8.3f')}  {fmt(r.best_epoch, '4d')}  {fmt(r.coverage_at_best, '8.3f')}  "
+              f"{fmt(r.best_quality, '8.3f')}  {fmt(r.best_epoch, '4d')}  {score_columns(r.at_best)}  "
               f"{fmt(r.final_d_loss)}  {fmt(r.final_g_loss)}  {_duration(r.train_seconds):>8}  {r.run_id or '-'}")
 
 

@@ -164,9 +164,10 @@ class TrainConfig:
     grid_size: int = _f(64, "Sample grid size", "Run",
                         "Fixed-noise images drawn each epoch (64 makes an 8×8 grid).", "int", minimum=1, maximum=256)
     eval_samples: int = _f(0, "Evaluation samples", "Run",
-                           "Generated images scored after every epoch: Fréchet score and class coverage "
-                           "against the test split, with the dataset's feature classifier. 0 turns "
-                           "evaluation off; otherwise at least 256.", "int", minimum=0, maximum=50000)
+                           "Generated images scored after every epoch: Fréchet score, precision, recall, density, "
+                           "coverage and class balance against the test split, with the dataset's feature "
+                           "classifier. 0 turns evaluation off; otherwise at least 256.", "int", minimum=0,
+                           maximum=50000)
     keep_checkpoint_every: int = _f(0, "Keep checkpoint every", "Run",
                                     "Besides the latest checkpoint, keep one every N epochs; 0 keeps only the latest.",
                                     "int", minimum=0, maximum=10000)

@@ -67,7 +67,7 @@ class EpochEnded:
     grid: np.ndarray  # (H, W) uint8, the fixed-noise samples
     batch_d_loss: list = field(default_factory=list)  # at most 100 points through the epoch
     batch_g_loss: list = field(default_factory=list)
-    scores: dict = field(default_factory=dict)  # evaluation: quality, coverage, confidence, class_hist
+    scores: dict = field(default_factory=dict)  # evaluation: quality, precision … class_balance, class_hist
 
     def metrics(self) -> dict:
         """The metrics.jsonl line for this epoch."""

@@ -12,20 +12,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import paths
-from workbench.core.evaluation.coverage import CollapseThresholds
+from workbench.core.evaluation.class_balance import (
+    MAX_SHARE_SETTING,
+    MIN_BALANCE_SETTING,
+    CollapseThresholds,
+    save_collapse_setting,
+)
 
 
 class CollapseSettingsDialog(QDialog):
-    """Two thresholds: coverage below X, or one class above Y of the samples."""
+    """Two thresholds: class balance below X, or one class above Y of the samples."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Mode-collapse thresholds")
         current = CollapseThresholds.from_settings()
-        self.coverage = self._spin(current.min_coverage, "collapseCoverage")
+        self.balance = self._spin(current.min_class_balance, "collapseClassBalance")
         self.share = self._spin(current.max_share, "collapseShare")
-        explain = QLabel("A run's samples are flagged <b>possible mode collapse</b> when the class coverage "
+        explain = QLabel("A run's samples are flagged <b>possible mode collapse</b> when the class balance "
                          "(1.0 = every class equally often) falls below the first value, or one class takes "
                          "more than the second share of them.", self)
         explain.setWordWrap(True)
@@ -36,7 +40,7 @@ class CollapseSettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self.restore_defaults)
         form = QFormLayout(self)
         form.addRow(explain)
-        form.addRow("Flag when coverage is below", self.coverage)
+        form.addRow("Flag when class balance is below", self.balance)
         form.addRow("or one class takes more than", self.share)
         form.addRow(buttons)
 
@@ -51,13 +55,13 @@ class CollapseSettingsDialog(QDialog):
 
     def restore_defaults(self) -> None:
         default = CollapseThresholds()
-        self.coverage.setValue(default.min_coverage)
+        self.balance.setValue(default.min_class_balance)
         self.share.setValue(default.max_share)
 
     def thresholds(self) -> CollapseThresholds:
-        return CollapseThresholds(self.coverage.value(), self.share.value())
+        return CollapseThresholds(self.balance.value(), self.share.value())
 
     def accept(self) -> None:
-        paths.save_setting("collapse_min_coverage", self.coverage.value())
-        paths.save_setting("collapse_max_share", self.share.value())
+        save_collapse_setting(MIN_BALANCE_SETTING, self.balance.value())
+        save_collapse_setting(MAX_SHARE_SETTING, self.share.value())
         super().accept()

@@ -1,7 +1,8 @@
 """Judging generated images: how good, how varied, and what the discriminator thinks.
 
 `classifier` is the small feature CNN, `frechet` the distance in its feature space,
-`coverage` the class histogram and the mode-collapse judgement, `registry` which classifier
+`manifold` precision, recall, density and coverage in it, `class_balance` the class histogram
+and the mode-collapse judgement, `registry` which classifier
 scores which dataset (shipped, cached or trained), `scoring` scores a generator, `run_scores`
 scores a stored run's epochs, `folder_scoring` a folder of the user's images with classes,
 `discriminator` the D report, `stored` reads stored results without torch, and `make_shipped`

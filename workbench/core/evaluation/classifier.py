@@ -1,6 +1,6 @@
 """The feature classifier: a small CNN trained on a dataset's training split. Its 128 pooled
 features are the space the Fréchet score is measured in, and its predictions give the class
-coverage of generated images. Small on purpose: it trains in about a minute on two CPU cores
+balance of generated images. Small on purpose: it trains in about a minute on two CPU cores
 and its weights stay well under 1 MB. Colour photographs (CIFAR-10) get one more block and
 flipped, shifted training images, which a 28×28 digit needs neither of.
 """

@@ -3,9 +3,14 @@ k-nearest-neighbour manifolds (Kynkäänniemi et al., 2019, k = 3) and density a
 (Naeem et al., 2020, k = 5). One Fréchet score mixes "are the samples real-looking" with "do
 they cover what the real images cover"; these four say which of the two is missing.
 
-Exact distances, computed in blocks so memory stays bounded (a few thousand points each side)."""
+Exact distances, computed in blocks so memory stays bounded (a few thousand points each side).
+The real side (its points and their neighbourhood radii) is fixed for a reference set, so it is
+made once (`RealManifold.of`); each scoring then needs the generated samples' own distances and
+one pass over the generated-to-real distances."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -14,47 +19,65 @@ DENSITY_COVERAGE_K = 5
 BLOCK = 1024
 
 
-def kth_neighbour_radii(points: torch.Tensor, k: int) -> torch.Tensor:
-    """Each point's distance to its k-th nearest other point of the same set."""
-    if points.shape[0] <= k:
-        raise ValueError(f"need more than k = {k} points, got {points.shape[0]}")
-    radii = []
+def neighbour_radii(points: torch.Tensor, ks: tuple[int, ...]) -> list[torch.Tensor]:
+    """For each k of `ks`, each point's distance to its k-th nearest other point of the same set."""
+    top = max(ks)
+    if points.shape[0] <= top:
+        raise ValueError(f"need more than k = {top} points, got {points.shape[0]}")
+    nearest = []
     for start in range(0, points.shape[0], BLOCK):
         d = torch.cdist(points[start:start + BLOCK], points)
-        radii.append(d.kthvalue(k + 1, dim=1).values)  # the point itself is its own nearest, at 0
-    return torch.cat(radii)
+        nearest.append(d.topk(top + 1, dim=1, largest=False).values)  # sorted; the point itself first, at 0
+    nearest = torch.cat(nearest)
+    return [nearest[:, k] for k in ks]
 
 
-def _inside_counts(queries: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor) -> torch.Tensor:
-    """For each query, how many of the balls (centre, radius) hold it."""
-    counts = []
-    for start in range(0, queries.shape[0], BLOCK):
-        d = torch.cdist(queries[start:start + BLOCK], centres)
-        counts.append((d <= radii.unsqueeze(0)).sum(1))
-    return torch.cat(counts)
+def kth_neighbour_radii(points: torch.Tensor, k: int) -> torch.Tensor:
+    """Each point's distance to its k-th nearest other point of the same set."""
+    return neighbour_radii(points, (k,))[0]
 
 
-def _nearest_query_distance(centres: torch.Tensor, queries: torch.Tensor) -> torch.Tensor:
-    """For each centre, the distance to its nearest query point."""
-    nearest = []
-    for start in range(0, centres.shape[0], BLOCK):
-        nearest.append(torch.cdist(centres[start:start + BLOCK], queries).min(1).values)
-    return torch.cat(nearest)
+@dataclass(frozen=True)
+class RealManifold:
+    """The real images' features (double) with the radii of their k-nearest-neighbour balls."""
+
+    points: torch.Tensor
+    recall_radii: torch.Tensor  # k = PRECISION_RECALL_K
+    density_radii: torch.Tensor  # k = DENSITY_COVERAGE_K
+
+    @classmethod
+    def of(cls, real: torch.Tensor) -> RealManifold:
+        real = real.double()
+        return cls(real, *neighbour_radii(real, (PRECISION_RECALL_K, DENSITY_COVERAGE_K)))
+
+    @torch.no_grad()
+    def scores(self, fake: torch.Tensor) -> dict:
+        """`precision` (share of generated samples inside the real manifold), `recall` (share of
+        real images inside the generated manifold), `density` (how many real neighbourhoods hold
+        a generated sample, on average, divided by k: about 1 for samples distributed like the
+        real ones) and `coverage` (share of real images whose neighbourhood holds a generated
+        sample)."""
+        fake = fake.double()
+        fake_radii = kth_neighbour_radii(fake, PRECISION_RECALL_K)
+        inside, neighbourhoods = 0, 0
+        recalled = torch.zeros(self.points.shape[0], dtype=torch.bool)
+        nearest = torch.full((self.points.shape[0],), torch.inf, dtype=torch.float64)
+        for start in range(0, fake.shape[0], BLOCK):
+            d = torch.cdist(fake[start:start + BLOCK], self.points)  # generated rows, real columns
+            inside += int((d <= self.recall_radii).any(1).sum())
+            neighbourhoods += int((d <= self.density_radii).sum())
+            recalled |= (d <= fake_radii[start:start + BLOCK, None]).any(0)
+            nearest = torch.minimum(nearest, d.min(0).values)
+        samples = fake.shape[0]
+        return {
+            "precision": inside / samples,
+            "recall": float(recalled.double().mean()),
+            "density": neighbourhoods / (DENSITY_COVERAGE_K * samples),
+            "coverage": float((nearest <= self.density_radii).double().mean()),
+        }
 
 
 @torch.no_grad()
 def manifold_scores(real: torch.Tensor, fake: torch.Tensor) -> dict:
-    """`precision` (share of generated samples inside the real manifold), `recall` (share of
-    real images inside the generated manifold), `density` (how many real neighbourhoods hold a
-    generated sample, on average, divided by k: about 1 for samples distributed like the real
-    ones) and `coverage` (share of real images whose neighbourhood holds a generated sample)."""
-    real, fake = real.double(), fake.double()
-    real_pr = kth_neighbour_radii(real, PRECISION_RECALL_K)
-    fake_pr = kth_neighbour_radii(fake, PRECISION_RECALL_K)
-    real_dc = kth_neighbour_radii(real, DENSITY_COVERAGE_K)
-    return {
-        "precision": float((_inside_counts(fake, real, real_pr) > 0).double().mean()),
-        "recall": float((_inside_counts(real, fake, fake_pr) > 0).double().mean()),
-        "density": float(_inside_counts(fake, real, real_dc).double().mean() / DENSITY_COVERAGE_K),
-        "coverage": float((_nearest_query_distance(real, fake) <= real_dc).double().mean()),
-    }
+    """The four scores of `fake` against `real` (see `RealManifold.scores`)."""
+    return RealManifold.of(real).scores(fake)

@@ -4,7 +4,9 @@ MNIST's ships inside the package (made by `python -m workbench.core.evaluation.m
 so scores are there from the first run. The others (Fashion-MNIST, KMNIST, CIFAR-10) are trained
 once on first use and cached in the app's cache folder under a key made of the dataset, the
 classifier version and the dataset files' checksum: a changed dataset or a new classifier
-version trains a new one. The test split's feature statistics are cached under the same key.
+version trains a new one. The test split's feature statistics are cached under the same key,
+with the features of a fixed subset of it (REFERENCE_IMAGES, drawn by evaluation's own seeded
+generator) that precision, recall, density and coverage compare with.
 A folder of the user's images is `folder_scoring`'s; both share the memo and the cache folder.
 
 A classifier judges images of its own size: a run at another size (MNIST resized to 32 or 64)
@@ -39,6 +41,7 @@ from workbench.core.evaluation.classifier import (
     train_classifier,
 )
 from workbench.core.evaluation.frechet import feature_statistics
+from workbench.core.evaluation.manifold import RealManifold
 
 SHIPPED = {"mnist": Path(__file__).with_name("mnist-classifier.pt")}
 #: how cached classifiers are trained (tests shrink it); at most ~3 minutes on two CPU cores
@@ -48,11 +51,15 @@ TRAINING = {"epochs": 3, "max_seconds": 150.0}
 CIFAR_CLASSIFIER_VERSION = 1
 CIFAR_TRAINING = {"epochs": 8, "max_seconds": 270.0}
 CIFAR_LAYOUT = {"extra_blocks": 1, "augment": True}
+#: the held-out images whose features the manifold scores compare with (all when there are fewer)
+REFERENCE_IMAGES = 2000
+REFERENCE_SEED = 20_250_101
 
 
 @dataclass
 class ScoringModel:
-    """A dataset's classifier with its test-split feature statistics: what scores need."""
+    """A dataset's classifier with its test-split feature statistics and the reference manifold
+    (features of a fixed subset of the test split): what scores need."""
 
     dataset: str
     key: str
@@ -61,6 +68,7 @@ class ScoringModel:
     test_mean: torch.Tensor
     test_cov: torch.Tensor
     test_images: torch.Tensor = field(repr=False)  # uint8, for the discriminator report
+    reference: RealManifold = field(repr=False)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -163,9 +171,10 @@ def memoised(key: str, make: Callable[[], ScoringModel]) -> ScoringModel:
 
 def scoring_from(dataset: str, key: str, classifier: FeatureClassifier, meta: dict,
                  test_images: torch.Tensor) -> ScoringModel:
-    """A scoring model around a classifier, with its test images' feature statistics (cached)."""
-    mean, cov = _test_statistics(f"{key}-{meta.get('id', 'x')}", classifier, test_images)
-    return ScoringModel(dataset, key, classifier, meta, mean, cov, test_images)
+    """A scoring model around a classifier, with its test images' feature statistics and reference
+    features (cached)."""
+    mean, cov, reference = _test_statistics(f"{key}-{meta.get('id', 'x')}", classifier, test_images)
+    return ScoringModel(dataset, key, classifier, meta, mean, cov, test_images, RealManifold.of(reference))
 
 
 def cache_path(key: str) -> Path:
@@ -219,22 +228,35 @@ def classifier_meta(dataset: str, key: str, model: FeatureClassifier, test_image
     return meta | ({"extra_blocks": extra_blocks} if extra_blocks else {})
 
 
+def reference_rows(count: int) -> torch.Tensor:
+    """Which of `count` held-out images are the reference: REFERENCE_IMAGES of them, the same
+    every time (evaluation's own seeded generator, never the training RNG), ascending."""
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(REFERENCE_SEED))
+    return order[:REFERENCE_IMAGES].sort().values
+
+
 def _test_statistics(name: str, classifier: FeatureClassifier, test_images: torch.Tensor):
+    """(mean, covariance, reference features) of the test images' features, from the cache file
+    when it holds them for the same reference rows (files of older releases hold no reference)."""
     path = classifier_dir() / f"{name}-test-stats.pt"
+    rows = reference_rows(test_images.shape[0])
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
-        return saved["mean"], saved["cov"]
+        if torch.equal(saved["reference_rows"], rows):
+            return saved["mean"], saved["cov"], saved["reference"]
     except Exception:
         pass
     features, _ = classifier.embed(as_unit_float(test_images))
     mean, cov = feature_statistics(features)
+    reference = features[rows].clone()
     try:
         from workbench.core.atomic import write_with
 
-        write_with(path, lambda f: torch.save({"mean": mean, "cov": cov}, f))
+        write_with(path, lambda f: torch.save({"mean": mean, "cov": cov, "reference": reference,
+                                               "reference_rows": rows}, f))
     except OSError:
         pass  # a read-only cache only costs a second next time
-    return mean, cov
+    return mean, cov, reference
 
 
 def forget_memo() -> None:

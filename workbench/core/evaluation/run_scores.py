@@ -44,8 +44,9 @@ def scoring_for(config, progress=None, cancel=None, device="cpu") -> ScoringMode
 def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMPLES, store: bool = True,
                  progress: Callable[[float, str], None] | None = None,
                  cancel: Callable[[], bool] | None = None) -> dict:
-    """Scores of one epoch's generator ({quality, coverage, confidence, class_hist,
-    eval_samples, classifier_accuracy, epoch, classifier: which classifier judged, in words});
+    """Scores of one epoch's generator ({quality, precision, recall, density, coverage,
+    class_balance, confidence, class_hist, eval_samples, classifier_accuracy, epoch, classifier:
+    which classifier judged, in words});
     stored (all but epoch and classifier) in the run unless `store` is False or the checkpoint
     is mid-epoch (its weights belong to no finished epoch). A stored score that beats the run's
     best epoch makes this epoch's checkpoint the kept best (best.pt)."""

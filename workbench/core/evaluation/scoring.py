@@ -1,5 +1,6 @@
-"""Scores for a generator: the Fréchet score against the test split and class coverage, from
-a fixed set of latent points drawn by the evaluator's own random generator (never the
+"""Scores for a generator: the Fréchet score against the test split, fidelity and diversity
+apart (precision, recall, density, coverage against the reference features) and class balance,
+from a fixed set of latent points drawn by the evaluator's own random generator (never the
 training RNG, so resume stays exact with evaluation on)."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from workbench.core.config import TrainConfig
-from workbench.core.evaluation.coverage import normalised_entropy
+from workbench.core.evaluation.class_balance import class_balance
 from workbench.core.evaluation.frechet import feature_statistics, frechet_distance
 from workbench.core.evaluation.registry import ScoringModel
 from workbench.core.nets.sampling import draw_noise, to_display
@@ -18,15 +19,17 @@ EVAL_SEED = 20_241_129  # the same latent points for every epoch and every run o
 def image_scores(images: torch.Tensor, scoring: ScoringModel) -> dict:
     """Scores of images (uint8, or float in [0, 1]; resized to the classifier's size when they
     are not) against the scoring model's test split: `quality` (Fréchet score, lower is better),
-    `coverage` (normalised entropy of predicted classes), `confidence` (mean top-class
-    probability), `class_hist`, `eval_samples`, and `classifier_accuracy` (the judging
+    `precision`, `recall`, `density` and `coverage` (against the reference features, see
+    `manifold`), `class_balance` (normalised entropy of predicted classes), `confidence` (mean
+    top-class probability), `class_hist`, `eval_samples`, and `classifier_accuracy` (the judging
     classifier's accuracy on its own test images, so a score can be read with it)."""
     features, probs = scoring.classifier.embed(scoring.judged(images))
     mean, cov = feature_statistics(features)
     hist = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).tolist()
     return {
         "quality": frechet_distance(mean, cov, scoring.test_mean, scoring.test_cov),
-        "coverage": normalised_entropy(hist),
+        **scoring.reference.scores(features),
+        "class_balance": class_balance(hist),
         "confidence": float(probs.max(1).values.mean()),
         "class_hist": hist,
         "eval_samples": int(images.shape[0]),

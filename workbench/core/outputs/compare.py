@@ -12,9 +12,10 @@ from typing import NamedTuple
 
 from workbench.core.config import TrainConfig, field_names
 from workbench.core.store.best_epoch import BestEpoch, score_of
+from workbench.core.store.scores import SCORE_KEYS, scores_of
 
-CURVE_COLUMNS = ("epoch", "run", "d_loss", "g_loss", "quality", "coverage", "run_id")
-QUALITY_KEYS = ("best_quality", "best_epoch", "coverage_at_best", "final_quality", "final_coverage")
+CURVE_COLUMNS = ("epoch", "run", "d_loss", "g_loss", *SCORE_KEYS, "run_id")
+QUALITY_KEYS = ("best_quality", "best_epoch", "final_quality", "at_best", "final")
 
 
 class DiffRow(NamedTuple):
@@ -81,21 +82,28 @@ def scored_epochs(epochs: list[dict]) -> list[dict]:
     return [e for e in epochs if _score(e.get("quality")) is not None]
 
 
+def epoch_scores(entry: dict) -> dict:
+    """SCORE_KEYS → the epoch's finite number or None (an old line's `coverage` is its class
+    balance: see `store.scores`)."""
+    return {key: _score(value) for key, value in scores_of(entry).items()}
+
+
 def quality_stats(epochs: list[dict]) -> dict:
-    """Best Fréchet score (lower is better; the earliest epoch on a tie), its epoch and the
-    class coverage there, and the score and coverage of the last scored epoch. All None when
-    no epoch was scored."""
+    """Best Fréchet score (lower is better; the earliest epoch on a tie), its epoch and all the
+    scores there (`at_best`, as `epoch_scores`), and the score and scores of the last scored
+    epoch (`final_quality`, `final`). None, and scores all None, when no epoch was scored."""
     scored = scored_epochs(epochs)
     if not scored:
-        return dict.fromkeys(QUALITY_KEYS)
+        return {"best_quality": None, "best_epoch": None, "final_quality": None,
+                "at_best": dict.fromkeys(SCORE_KEYS), "final": dict.fromkeys(SCORE_KEYS)}
     best = min(scored, key=lambda e: e["quality"])
     last = scored[-1]
     return {
         "best_quality": best["quality"],
         "best_epoch": best.get("epoch"),
-        "coverage_at_best": _score(best.get("coverage")),
         "final_quality": last["quality"],
-        "final_coverage": _score(last.get("coverage")),
+        "at_best": epoch_scores(best),
+        "final": epoch_scores(last),
     }
 
 
@@ -123,13 +131,12 @@ def rank_by_quality(items, key: Callable[[object], float | None] = lambda stats:
 
 
 def curve_rows(curves) -> list[tuple]:
-    """Rows (epoch, run name, d_loss, g_loss, quality, coverage, run id) from
-    [(run_id, name, epochs), ...]; quality and coverage are None for epochs not scored."""
+    """Rows (epoch, run name, d_loss, g_loss, the SCORE_KEYS, run id) from
+    [(run_id, name, epochs), ...]; the scores are None for epochs not scored."""
     rows = []
     for run_id, name, epochs in curves:
         for e in epochs:
-            rows.append((e.get("epoch"), name, e.get("d_loss"), e.get("g_loss"), _score(e.get("quality")),
-                         _score(e.get("coverage")), run_id))
+            rows.append((e.get("epoch"), name, e.get("d_loss"), e.get("g_loss"), *epoch_scores(e).values(), run_id))
     return rows
 
 

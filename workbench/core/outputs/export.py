@@ -16,9 +16,10 @@ from pathlib import Path
 
 from workbench.core.atomic import write_bytes
 from workbench.core.store.best_epoch import CHECKPOINT_NAME, RECORD_NAME, read_best, write_record
+from workbench.core.store.scores import SCORE_KEYS
 
-METRIC_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec", "seconds", "quality",
-                  "coverage", "confidence")
+METRIC_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec", "seconds", *SCORE_KEYS,
+                  "confidence")
 
 
 class ExportedFiles(list):

@@ -30,6 +30,7 @@ from workbench.core.events import FailureReason
 from workbench.core.file_locks import blocking_lock, held_lock, lock_is_held
 from workbench.core.store.best_epoch import BestEpoch, read_best, trim_best
 from workbench.core.store.run_info import RunInfo
+from workbench.core.store.scores import current_names, scores_of
 from workbench.core.store.status import RunStatus
 
 
@@ -74,8 +75,13 @@ class RunSummary:
     epochs_total: int
     last_d_loss: float | None
     last_g_loss: float | None
-    quality: float | None  # Fréchet score in the last epoch line, None when it has none (lower is better)
-    coverage: float | None
+    # the last evaluated epoch's scores (`scores.SCORE_KEYS`), None when it has none
+    quality: float | None  # Fréchet score, lower is better
+    precision: float | None
+    recall: float | None
+    density: float | None
+    coverage: float | None  # Naeem et al.'s; an old line's `coverage` is its class_balance
+    class_balance: float | None
     best: BestEpoch | None  # the epoch whose checkpoint the run keeps as best.pt, and its score
     created: str
     duration: float | None
@@ -157,23 +163,25 @@ class Run:
                 half = number == len(lines)
                 log.problem = (f"metrics.jsonl line {number} is {'half-written' if half else 'not valid JSON'}")
                 break
-            log.epochs.append(entry)
+            log.epochs.append(current_names(entry))
         log.epochs, log.repeated = _distinct_epochs(log.epochs)
         return log
 
-    def metrics_tail(self) -> tuple[int, dict, str | None]:
-        """(complete epoch lines, the last one parsed, problem) without parsing every line:
-        listing hundreds of runs must stay fast, and appends are whole lines, so a line that
-        looks like a JSON object with an epoch, plus a parsed last line, finds the damage
-        that happens in practice (a half-written last line)."""
+    def metrics_tail(self) -> tuple[int, dict, dict, str | None]:
+        """(complete epoch lines, the last one parsed, the last one with a Fréchet score parsed,
+        problem) without parsing every line: listing hundreds of runs must stay fast, and
+        appends are whole lines, so a line that looks like a JSON object with an epoch, plus a
+        parsed last line, finds the damage that happens in practice (a half-written last line)."""
         try:
             text = self.metrics_file.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return 0, {}, None
+            return 0, {}, {}, None
         except OSError as e:
-            return 0, {}, f"metrics.jsonl unreadable ({e.strerror})"
+            return 0, {}, {}, f"metrics.jsonl unreadable ({e.strerror})"
         lines = text.split("\n")
         last_number = max((n for n, line in enumerate(lines, 1) if line.strip()), default=0)
+        scored_number = max((n for n, line in enumerate(lines, 1) if '"quality": ' in line), default=0)
+        scored = (_metrics_entry(lines[scored_number - 1].strip()) or {}) if scored_number else {}
         seen, last = set(), {}
         for number, line in enumerate(lines, 1):
             line = line.strip()
@@ -183,11 +191,12 @@ class Run:
             if not (line[0] == "{" and line[-1] == "}" and '"epoch"' in line) or (
                     number == last_number and entry is None):
                 half = number == len(lines)
-                return len(seen), last, f"metrics.jsonl line {number} is {'half-written' if half else 'not valid JSON'}"
+                return len(seen), last, {}, (f"metrics.jsonl line {number} is "
+                                             f"{'half-written' if half else 'not valid JSON'}")
             match = _EPOCH_PREFIX.match(line)
             seen.add(int(match.group(1)) if match else -number)  # distinct epochs, not lines
             last = entry or last
-        return len(seen), last, None
+        return len(seen), last, scored, None
 
     def sample_epochs(self) -> list[int]:
         """Epochs that have a saved fixed-noise grid, ascending."""
@@ -212,7 +221,7 @@ class Run:
             cfg, problem = {}, problem or "config.json is missing"
         except (OSError, ValueError) as e:
             cfg, problem = {}, problem or f"config.json is unreadable ({e})"
-        epochs_done, last, metrics_problem = self.metrics_tail()
+        epochs_done, last, scored, metrics_problem = self.metrics_tail()
         problem = problem or metrics_problem or (
             "run.json holds no known status" if info.status is RunStatus.DAMAGED else None)
         status = info.status
@@ -234,8 +243,7 @@ class Run:
             epochs_total=int(cfg.get("epochs", 0) or 0),
             last_d_loss=last.get("d_loss"),
             last_g_loss=last.get("g_loss"),
-            quality=_number_or_none(last.get("quality")),
-            coverage=_number_or_none(last.get("coverage")),
+            **scores_of(scored),
             best=read_best(self.checkpoints_dir),
             created=created,
             duration=duration if duration is not None else (end - start if start and end else None),
@@ -366,16 +374,12 @@ def _span(epochs: list[int]) -> str:
     return f"{epochs[0]}–{epochs[-1]}" if len(epochs) > 1 else str(epochs[0])
 
 
-def _number_or_none(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def _metrics_entry(line: str) -> dict | None:
     try:
         entry = json.loads(line)
     except ValueError:
         return None
-    return entry if isinstance(entry, dict) and "epoch" in entry else None
+    return current_names(entry) if isinstance(entry, dict) and "epoch" in entry else None
 
 
 class RunStore:

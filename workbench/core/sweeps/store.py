@@ -24,6 +24,7 @@ from workbench.core.outputs.compare import rank_by_quality, run_stats
 from workbench.core.presets import matching_preset
 from workbench.core.store.run_info import RunInfo
 from workbench.core.store.runs import Run, RunStore, now_iso
+from workbench.core.store.scores import SCORE_KEYS
 from workbench.core.store.status import RunStatus
 from workbench.core.sweeps.grid import Axis, Point, expand
 
@@ -92,11 +93,16 @@ class SweepRow:
     epochs_total: int
     best_quality: float | None
     best_epoch: int | None
-    coverage_at_best: float | None
+    at_best: dict  # the best epoch's scores, named as in metrics.jsonl (`store.scores.SCORE_KEYS`)
     final_d_loss: float | None
     final_g_loss: float | None
     train_seconds: float | None
     rank: int | None = None  # 1 = best quality; None when not scored yet
+
+    def as_json(self) -> dict:
+        """The row for `sweep-show --json`; `coverage_at_best` is the class balance at the best
+        epoch, the key (and meaning) scripts written before the manifold scores read."""
+        return vars(self) | {"coverage_at_best": self.at_best.get("class_balance")}
 
 
 class Sweep:
@@ -201,12 +207,12 @@ class Sweep:
 def _row(point: Point, run: Run | None) -> SweepRow:
     if run is None:
         return SweepRow(point.index, point.label, point.changes, None, QUEUED, 0, point.config.epochs,
-                        None, None, None, None, None, None)
+                        None, None, dict.fromkeys(SCORE_KEYS), None, None, None)
     summary = run.summary()
     stats = run_stats(run.metrics().epochs, summary.duration)
     status = QUEUED if summary.status is RunStatus.CREATED else summary.status
     return SweepRow(point.index, point.label, point.changes, run.id, status, summary.epochs_done,
-                    summary.epochs_total, stats["best_quality"], stats["best_epoch"], stats["coverage_at_best"],
+                    summary.epochs_total, stats["best_quality"], stats["best_epoch"], stats["at_best"],
                     stats["final_d_loss"], stats["final_g_loss"], stats["train_seconds"])
 
 

@@ -23,9 +23,10 @@ FOLDER = "tensorboard"  # inside the run folder
 #: metrics.jsonl key → TensorBoard tag of the per-epoch scalars (step = epoch)
 EPOCH_TAGS = {
     "d_loss": "loss/D", "g_loss": "loss/G", "d_real": "probability/D(x)", "d_fake": "probability/D(G(z))",
-    "quality": "quality/frechet (lower is better)", "coverage": "quality/coverage",
-    "confidence": "quality/confidence", "images_per_sec": "speed/images per second",
-    "seconds": "speed/epoch seconds",
+    "quality": "quality/frechet (lower is better)", "precision": "fidelity/precision",
+    "density": "fidelity/density", "recall": "diversity/recall", "coverage": "diversity/coverage",
+    "class_balance": "quality/class balance", "confidence": "quality/confidence",
+    "images_per_sec": "speed/images per second", "seconds": "speed/epoch seconds",
 }
 TRACE_TAGS = {"batch_d_loss": "batch/loss D", "batch_g_loss": "batch/loss G"}  # step = batch index
 IMAGE_TAG = "samples/fixed noise"

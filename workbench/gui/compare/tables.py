@@ -22,22 +22,30 @@ from workbench.gui.plots.colours import swatch_icon
 DIFF_BACKGROUND = QColor("#fff3c4")
 NOT_EVALUATED = "not evaluated"
 
+#: the scores shown at the best epoch: metrics.jsonl key → row label
+AT_BEST = {"precision": "Precision there", "recall": "Recall there", "density": "Density there",
+           "coverage": "Coverage there", "class_balance": "Class balance there"}
 SUMMARY_ROWS = ("Status", "Epochs", "Final D loss", "Final G loss", "Train time", "Images/s",
-                "Rank", "Best quality", "at epoch", "Coverage there", "Final quality", "Final coverage")
+                "Rank", "Best quality", "at epoch", *AT_BEST.values(), "Final quality", "Final class balance")
 SUMMARY_TIPS = {
     "Rank": "Runs ranked by their best Fréchet score, lowest first; runs never evaluated come last",
     "Best quality": "Lowest Fréchet score of the generated samples against the test split, in the feature "
                     "classifier's space, over the evaluated epochs (lower is better)",
     "at epoch": "The epoch of the best Fréchet score",
-    "Coverage there": "Class coverage at the best epoch: normalised entropy of the predicted classes "
-                      "(1 = every class equally often)",
+    "Precision there": "Fidelity at the best epoch: the share of generated samples that look like real images",
+    "Recall there": "Diversity at the best epoch: the share of real images the generated samples reach",
+    "Density there": "Fidelity at the best epoch: about 1 for samples like the real images, less when they "
+                     "stray from them",
+    "Coverage there": "Diversity at the best epoch: the share of real images with a generated sample nearby",
+    "Class balance there": "Class balance at the best epoch: normalised entropy of the predicted classes "
+                           "(1 = every class equally often)",
     "Final quality": "Fréchet score of the last evaluated epoch",
-    "Final coverage": "Class coverage of the last evaluated epoch",
+    "Final class balance": "Class balance of the last evaluated epoch",
 }
 
 
 def format_score(value) -> str:
-    """Fréchet scores and coverages read as the CLI prints them; empty when not evaluated."""
+    """Scores read as the CLI prints them; empty when not evaluated (or not measured)."""
     return f"{value:.3f}" if isinstance(value, (int, float)) else ""
 
 
@@ -62,12 +70,21 @@ def ranking_text(names: list[str], colors: list[QColor], stats: list[dict]) -> s
     def name(i: int) -> str:
         return f"<span style='color:{colors[i].name()}'>■</span> {escape_html(names[i])}"
 
-    parts = [f"{r}. {name(i)} <b>{format_score(stats[i]['best_quality'])}</b>" for r, i in ranked]
+    parts = [f"{r}. {name(i)} <b>{format_score(stats[i]['best_quality'])}</b>{_fidelity_diversity(stats[i])}"
+             for r, i in ranked]
     missing = [name(i) for i, r in enumerate(ranks) if r is None]
     text = "<b>Ranked by best Fréchet score</b> (lower is better):&nbsp; " + " &nbsp;·&nbsp; ".join(parts)
     if missing:
         text += f" &nbsp;·&nbsp; <span style='color:#888'>{NOT_EVALUATED}:</span> " + ", ".join(missing)
     return text
+
+
+def _fidelity_diversity(stats: dict) -> str:
+    """" (precision 0.71, recall 0.62)" at the best epoch, when it was measured."""
+    at_best = stats["at_best"]
+    if at_best.get("precision") is None:
+        return ""
+    return f" (precision {at_best['precision']:.2f}, recall {at_best['recall']:.2f})"
 
 
 class RunTable(QTableWidget):
@@ -120,9 +137,9 @@ class SummaryTable(RunTable):
                 str(rank) if rank is not None else NOT_EVALUATED,
                 format_score(st["best_quality"]),
                 "" if st["best_epoch"] is None else str(st["best_epoch"]),
-                format_score(st["coverage_at_best"]),
+                *(format_score(st["at_best"][key]) for key in AT_BEST),
                 format_score(st["final_quality"]),
-                format_score(st["final_coverage"]),
+                format_score(st["final"]["class_balance"]),
             )
             for row, value in enumerate(values):
                 item = QTableWidgetItem(value)

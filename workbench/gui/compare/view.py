@@ -94,7 +94,7 @@ class CompareView(QWidget):
         self.export_button = QPushButton("Export comparison…", self)
         self.export_button.setObjectName("exportComparisonButton")
         self.export_button.setToolTip("Write the grids at the shown epoch as one labelled PNG, the plots "
-                                      "as another, and the curves (losses, quality, coverage) as CSV")
+                                      "as another, and the curves (losses and every score) as CSV")
         self.export_button.clicked.connect(self._on_export_clicked)
         self.gif_button = QPushButton("Export animation…", self)
         self.gif_button.setObjectName("compareGifButton")

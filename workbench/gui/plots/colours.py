@@ -1,5 +1,5 @@
 """Every colour the app draws with, in one place: the series (D and G, real and fake, quality
-and coverage), run statuses, and one colour per run, shared by the run list (a swatch by the
+and class balance), run statuses, and one colour per run, shared by the run list (a swatch by the
 name) and the compare view (its curves, toggles and grid captions), so a run looks the same
 everywhere."""
 
@@ -14,7 +14,7 @@ from workbench.core.store.status import RunStatus
 
 D_COLOR, G_COLOR = "#d62728", "#1f77b4"
 REAL_COLOR, FAKE_COLOR = "#2ca02c", "#ff7f0e"
-QUALITY_COLOR, COVERAGE_COLOR = "#9467bd", "#17becf"
+QUALITY_COLOR, BALANCE_COLOR = "#9467bd", "#17becf"
 STATUS_COLORS = {RunStatus.RUNNING: "#1565c0", RunStatus.FINISHED: "#2e7d32", RunStatus.STOPPED: "#8d6e00",
                  RunStatus.FAILED: "#c62828", RunStatus.DAMAGED: "#c62828", RunStatus.CREATED: "#616161"}
 

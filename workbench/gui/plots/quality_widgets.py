@@ -1,7 +1,8 @@
 """What the quality measures look like in the window: the quality plot (Fréchet score on a log
-axis, class coverage on a 0–1 axis at the right), the class histogram of generated samples,
-and the "possible mode collapse" badge. Shared by the training tab, the Runs tab and the
-compare view; they only show numbers the core computed."""
+axis, class balance on a 0–1 axis at the right, every score of the epoch under the mouse in its
+tooltip), the class histogram of generated samples, and the "possible mode collapse" badge.
+Shared by the training tab, the Runs tab and the compare view; they only show numbers the core
+computed."""
 
 from __future__ import annotations
 
@@ -10,57 +11,82 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from workbench.core.evaluation.coverage import (
+from workbench.core.evaluation.class_balance import (
     CollapseThresholds,
     class_name,
     collapse_reason,
 )
-from workbench.gui.plots.colours import COVERAGE_COLOR, QUALITY_COLOR
+from workbench.gui.plots.colours import BALANCE_COLOR, QUALITY_COLOR
 from workbench.gui.plots.loss_plot import LossPlot
 
 QUALITY_LABEL = "Fréchet score"
 
 
+def scores_tooltip(entry: dict) -> str:
+    """An evaluated epoch's scores in words, fidelity and diversity apart (plain text)."""
+    def number(key: str) -> str:
+        value = entry.get(key)
+        return f"{value:.3f}" if isinstance(value, (int, float)) else "–"
+
+    lines = [f"Epoch {entry.get('epoch')}: Fréchet score {number('quality')} (lower is better)"]
+    if isinstance(entry.get("precision"), (int, float)):
+        lines += [f"precision {number('precision')} · density {number('density')}: how real the samples look",
+                  f"recall {number('recall')} · coverage {number('coverage')}: how much of the real images they "
+                  f"cover"]
+    else:
+        lines.append("precision, recall, density, coverage: not measured for this epoch")
+    return "\n".join(lines + [f"class balance {number('class_balance')} (1 = every class equally often)"])
+
+
 class QualityPlot(LossPlot):
-    """Fréchet score per epoch (log scale, left axis) and coverage (0–1, right axis)."""
+    """Fréchet score per epoch (log scale, left axis) and class balance (0–1, right axis); the
+    tooltip holds all the scores of the epoch nearest the mouse."""
 
     def __init__(self, parent=None, title: str | None = "Image quality (Fréchet score: lower is better)"):
         super().__init__(parent, y_label=QUALITY_LABEL, title=title, log_y=True)
         item = self.plot_widget.getPlotItem()
-        self._coverage_box = pg.ViewBox()
+        self._balance_box = pg.ViewBox()
         item.showAxis("right")
-        item.scene().addItem(self._coverage_box)
-        item.getAxis("right").linkToView(self._coverage_box)
-        item.getAxis("right").setLabel("coverage")
+        item.scene().addItem(self._balance_box)
+        item.getAxis("right").linkToView(self._balance_box)
+        item.getAxis("right").setLabel("class balance")
         item.getAxis("right").setLogMode(False)  # the plot's log mode is for the score only
-        self._coverage_box.setXLink(item)
-        self._coverage_box.setYRange(0, 1.02, padding=0)
-        self._coverage_box.setMouseEnabled(x=False, y=False)
-        self._coverage = pg.PlotDataItem([], [], pen=pg.mkPen(COVERAGE_COLOR, width=2, style=Qt.PenStyle.DashLine),
-                                         symbol="t", symbolSize=6, symbolBrush=COVERAGE_COLOR,
-                                         symbolPen=COVERAGE_COLOR)
-        self._coverage_box.addItem(self._coverage)
-        self.legend.addItem(self._coverage, "coverage")
+        self._balance_box.setXLink(item)
+        self._balance_box.setYRange(0, 1.02, padding=0)
+        self._balance_box.setMouseEnabled(x=False, y=False)
+        self._balance = pg.PlotDataItem([], [], pen=pg.mkPen(BALANCE_COLOR, width=2, style=Qt.PenStyle.DashLine),
+                                        symbol="t", symbolSize=6, symbolBrush=BALANCE_COLOR, symbolPen=BALANCE_COLOR)
+        self._balance_box.addItem(self._balance)
+        self.legend.addItem(self._balance, "class balance")
+        self._scored: list[dict] = []
         item.vb.sigResized.connect(self._sync_boxes)
 
     def set_epochs(self, epochs: list[dict]) -> None:
         """Draw the epochs (metrics entries) that carry scores; others are skipped."""
-        scored = [e for e in epochs if isinstance(e.get("quality"), (int, float))]
-        x = [e["epoch"] for e in scored]
-        self.set_series("quality", x, [max(e["quality"], 1e-6) for e in scored], QUALITY_COLOR, markers=True,
-                        name="Fréchet score")
-        self._coverage.setData(x, [e.get("coverage", np.nan) for e in scored])
+        self._scored = [e for e in epochs if isinstance(e.get("quality"), (int, float))]
+        x = [e["epoch"] for e in self._scored]
+        self.set_series("quality", x, [max(e["quality"], 1e-6) for e in self._scored], QUALITY_COLOR,
+                        markers=True, name="Fréchet score")
+        self._balance.setData(x, [e.get("class_balance", np.nan) for e in self._scored])
 
-    def coverage_data(self) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self._coverage.getData()
+    def class_balance_data(self) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self._balance.getData()
         return (np.array([]) if x is None else x), (np.array([]) if y is None else y)
+
+    def show_values_at(self, x: float) -> str:
+        """The read-out, and the scores of the evaluated epoch nearest `x` as the tooltip."""
+        nearest = min(self._scored, key=lambda e: abs(e["epoch"] - x), default=None)
+        self.plot_widget.setToolTip(scores_tooltip(nearest) if nearest else "")
+        return super().show_values_at(x)
 
     def clear(self) -> None:
         super().clear()
-        self._coverage.setData([], [])
+        self._scored = []
+        self._balance.setData([], [])
+        self.plot_widget.setToolTip("")
 
     def _sync_boxes(self) -> None:
-        self._coverage_box.setGeometry(self.plot_widget.getPlotItem().vb.sceneBoundingRect())
+        self._balance_box.setGeometry(self.plot_widget.getPlotItem().vb.sceneBoundingRect())
 
 
 class ClassHistogram(QWidget):
@@ -108,8 +134,8 @@ class ClassHistogram(QWidget):
         self._even.setPos(1 / len(shares))
         top = int(shares.argmax())
         judged = entry.get("classifier_accuracy")
-        self.caption.setText(f"<b>Predicted classes</b>, epoch {entry.get('epoch')}: coverage "
-                             f"{entry.get('coverage', 0):.2f}, most often {class_name(self.dataset, top)} "
+        self.caption.setText(f"<b>Predicted classes</b>, epoch {entry.get('epoch')}: class balance "
+                             f"{entry.get('class_balance', 0):.2f}, most often {class_name(self.dataset, top)} "
                              f"({shares[top]:.0%})" + (f"<br>judged by a classifier {judged:.1%} accurate on "
                                                        f"held-out images" if isinstance(judged, (int, float)) else ""))
 
@@ -141,7 +167,7 @@ class CollapseBadge(QLabel):
         if self.reason:
             limits = thresholds or CollapseThresholds.from_settings()
             self.setText(f"⚠ Possible mode collapse: {self.reason}")
-            self.setToolTip(f"Flagged when class coverage is below {limits.min_coverage:.2f} or one class "
+            self.setToolTip(f"Flagged when class balance is below {limits.min_class_balance:.2f} or one class "
                             f"takes more than {limits.max_share:.0%} of samples (Settings → Mode-collapse "
                             f"thresholds).")
         self.setVisible(bool(self.reason))

@@ -60,8 +60,9 @@ class RunActions:
                                       "Explore the run's generator at any kept epoch: samples, "
                                       "interpolations between seeds, walks along a latent dimension")
         self.evaluate_action = action("Evaluate", self.evaluate_selected, "Ctrl+Shift+Q",
-                                      "Score every epoch with a checkpoint (Fréchet score, class coverage) "
-                                      "and report how well the discriminator tells real from generated")
+                                      "Score every epoch with a checkpoint (Fréchet score, precision and "
+                                      "recall, density and coverage, class balance) and report how well "
+                                      "the discriminator tells real from generated")
         self.export_action = action("Export…", self.export_selected, "Ctrl+Shift+E",
                                     "Write config, metrics CSV, grids and generator weights to a folder")
         self.export_gif_action = action("Export animation…", self.export_gif_selected, None,

@@ -94,7 +94,8 @@ class RunBrowser(QWidget, RunActions):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         for column, width in {"grid": THUMB_SIZE + 12, "name": 220, "status": 80, "preset": 95, "dataset": 95,
-                              "epochs": 65, "d_loss": 70, "g_loss": 70, "quality": 70, "best": 80, "coverage": 75,
+                              "epochs": 65, "d_loss": 70, "g_loss": 70, "quality": 70, "best": 80, "precision": 70,
+                              "recall": 60, "density": 65, "coverage": 70, "class_balance": 100,
                               "created": 125, "duration": 75}.items():
             self.table.setColumnWidth(COLUMNS.index(column), width)
         header.setSectionResizeMode(COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)

@@ -1,5 +1,6 @@
-"""The quality half of a run's details: Fréchet score and coverage per epoch, the class
-histogram and collapse badge of the epoch the grid shows, and the stored discriminator report.
+"""The quality half of a run's details: Fréchet score and class balance per epoch (every score
+in the plot's tooltip), the class histogram and collapse badge of the epoch the grid shows, and
+the stored discriminator report.
 
 Only reads what evaluation stored (metrics.jsonl, discriminator.json): no torch here.
 """

@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPixmap
 
 from workbench.core.store.listing import SummaryCache
 from workbench.core.store.runs import RunStore, RunSummary
+from workbench.core.store.scores import SCORE_KEYS
 from workbench.core.store.status import RunStatus
 from workbench.gui.formatting import format_created, format_duration, format_loss
 from workbench.gui.plots.colours import STATUS_COLORS, RunPalette
@@ -32,19 +33,30 @@ RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 3
 MISSING_ROLE = Qt.ItemDataRole.UserRole + 4  # a number column without a value: sorts last either way
 
-COLUMNS = ("grid", "name", "status", "preset", "dataset", "epochs", "d_loss", "g_loss", "quality", "best",
-           "coverage", "created", "duration")
+SCORE_COLUMNS = SCORE_KEYS  # quality, precision, recall, density, coverage, class_balance: RunSummary fields
+COLUMNS = ("grid", "name", "status", "preset", "dataset", "epochs", "d_loss", "g_loss", SCORE_COLUMNS[0], "best",
+           *SCORE_COLUMNS[1:], "created", "duration")  # the best epoch right after the quality
 HEADERS = {"grid": "Grid", "name": "Name", "status": "Status", "preset": "Preset", "dataset": "Dataset",
            "epochs": "Epochs", "d_loss": "D loss", "g_loss": "G loss", "quality": "Quality", "best": "Best",
-           "coverage": "Coverage", "created": "Created", "duration": "Duration"}
+           "precision": "Precision", "recall": "Recall", "density": "Density", "coverage": "Coverage",
+           "class_balance": "Class balance", "created": "Created", "duration": "Duration"}
 HEADER_TIPS = {
     "quality": "Fréchet score of the last evaluated epoch, lower is better",
     "best": "The epoch with the lowest Fréchet score and that score: the run keeps its checkpoint (best.pt), "
             "and Generate, sample and export use it",
-    "coverage": "Class coverage of the last evaluated epoch: 1 when the generated samples spread evenly "
-                "over the classes, 0 when one class takes them all",
+    "precision": "Precision of the last evaluated epoch: the share of generated samples that look like real "
+                 "images (fidelity, 0 to 1)",
+    "recall": "Recall of the last evaluated epoch: the share of real images the generated samples reach "
+              "(diversity, 0 to 1; low when the generator collapses onto a few kinds)",
+    "density": "Density of the last evaluated epoch: how many real neighbourhoods hold a generated sample, "
+               "about 1 for samples like the real images (fidelity)",
+    "coverage": "Coverage of the last evaluated epoch: the share of real images with a generated sample "
+                "nearby (diversity, 0 to 1)",
+    "class_balance": "Class balance of the last evaluated epoch: 1 when the generated samples spread evenly "
+                     "over the classes, 0 when one class takes them all",
 }
-NUMBER_FIELDS = {"d_loss": "last_d_loss", "g_loss": "last_g_loss", "quality": "quality", "coverage": "coverage",
+NOT_MEASURED = "Not measured: the last evaluated epoch was scored before this score existed (Evaluate it again)"
+NUMBER_FIELDS = {"d_loss": "last_d_loss", "g_loss": "last_g_loss", **{c: c for c in SCORE_COLUMNS},
                  "duration": "duration"}
 STATUS_ORDER = {s: i for i, s in enumerate((RunStatus.RUNNING, RunStatus.CREATED, RunStatus.STOPPED,
                                              RunStatus.FINISHED, RunStatus.FAILED, RunStatus.DAMAGED))}
@@ -199,7 +211,9 @@ class RunTableModel(QAbstractTableModel):
             if column == "status" and s.status is RunStatus.RUNNING:
                 return "Being trained now (possibly by another process)"
             if column in HEADER_TIPS:
-                return HEADER_TIPS[column] if getattr(s, column) is not None else "Not evaluated yet"
+                if getattr(s, column) is not None:
+                    return HEADER_TIPS[column]
+                return NOT_MEASURED if s.quality is not None else "Not evaluated yet"
         if role == Qt.ItemDataRole.ForegroundRole and column == "status":
             return QColor(STATUS_COLORS.get(s.status, "#000"))
         if (role == Qt.ItemDataRole.FontRole and column == "status"
@@ -227,7 +241,7 @@ class RunTableModel(QAbstractTableModel):
             return format_loss(s.last_d_loss)
         if column == "g_loss":
             return format_loss(s.last_g_loss)
-        if column in ("quality", "coverage"):
+        if column in SCORE_COLUMNS:
             value = getattr(s, column)
             return "" if value is None else f"{value:.2f}"
         if column == "best":
@@ -253,9 +267,8 @@ class RunTableModel(QAbstractTableModel):
             "epochs": (s.epochs_done, s.epochs_total, s.id),
             "d_loss": (number(s.last_d_loss), s.id),
             "g_loss": (number(s.last_g_loss), s.id),
-            "quality": (number(s.quality), s.id),
+            **{c: (number(getattr(s, c)), s.id) for c in SCORE_COLUMNS},
             "best": (number(s.best.quality if s.best else None), s.id),
-            "coverage": (number(s.coverage), s.id),
             "created": (s.created, s.id),
             "duration": (number(s.duration), s.id),
         }[column]

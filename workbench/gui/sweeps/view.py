@@ -41,7 +41,10 @@ from workbench.gui.runs.actions import MAX_COMPARE
 from workbench.gui.sweeps.editor import SweepEditor
 from workbench.gui.sweeps.worker import SweepWorker
 
-TABLE_COLUMNS = ("Rank", "Config", "Status", "Epochs", "Best quality", "At epoch", "Coverage", "D loss",
+#: the scores at the best epoch, as columns: metrics.jsonl key → header
+AT_BEST = {"precision": "Precision", "recall": "Recall", "density": "Density", "coverage": "Coverage",
+           "class_balance": "Class balance"}
+TABLE_COLUMNS = ("Rank", "Config", "Status", "Epochs", "Best quality", "At epoch", *AT_BEST.values(), "D loss",
                  "G loss", "Time", "Run")
 SWEEP_ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -234,7 +237,8 @@ class SweepsView(QWidget):
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             values = (str(r.rank or ""), r.label, r.status, f"{r.epochs_done}/{r.epochs_total}",
-                      _number(r.best_quality, ".3f"), str(r.best_epoch or ""), _number(r.coverage_at_best, ".3f"),
+                      _number(r.best_quality, ".3f"), str(r.best_epoch or ""),
+                      *(_number(r.at_best.get(key), ".3f") for key in AT_BEST),
                       format_loss(r.final_d_loss), format_loss(r.final_g_loss), format_duration(r.train_seconds),
                       r.run_id or "")
             for column, value in enumerate(values):
