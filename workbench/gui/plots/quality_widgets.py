@@ -15,6 +15,7 @@ from workbench.core.evaluation.coverage import (
     class_name,
     collapse_reason,
 )
+from workbench.core.evaluation.marks import around, marks_for_epochs
 from workbench.gui.plots.colours import COVERAGE_COLOR, QUALITY_COLOR
 from workbench.gui.plots.loss_plot import LossPlot
 
@@ -22,7 +23,8 @@ QUALITY_LABEL = "Fréchet score"
 
 
 class QualityPlot(LossPlot):
-    """Fréchet score per epoch (log scale, left axis) and coverage (0–1, right axis)."""
+    """Fréchet score per epoch (log scale, left axis) and coverage (0–1, right axis), with the
+    reference marks of the classifier that scored them around the scores (faint lines)."""
 
     def __init__(self, parent=None, title: str | None = "Image quality (Fréchet score: lower is better)"):
         super().__init__(parent, y_label=QUALITY_LABEL, title=title, log_y=True)
@@ -50,6 +52,7 @@ class QualityPlot(LossPlot):
         self.set_series("quality", x, [max(e["quality"], 1e-6) for e in scored], QUALITY_COLOR, markers=True,
                         name="Fréchet score")
         self._coverage.setData(x, [e.get("coverage", np.nan) for e in scored])
+        self.set_reference_marks(around([e["quality"] for e in scored], marks_for_epochs(epochs)))
 
     def coverage_data(self) -> tuple[np.ndarray, np.ndarray]:
         x, y = self._coverage.getData()
