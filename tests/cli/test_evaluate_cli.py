@@ -61,7 +61,8 @@ def test_evaluate_scores_and_stores_epochs_prints_json_and_the_discriminator_rep
     assert main(["evaluate", "scored", "--all-epochs", "--samples", "300"]) == 0
     out = capsys.readouterr().out
     assert [m.get("quality") is not None for m in run.metrics().epochs] == [True, True, True]
-    assert "lower is better" in out and len([line for line in out.splitlines() if line.strip()[:1].isdigit()]) == 3
+    epoch_rows = [line for line in out.splitlines() if line.split()[:1] and line.split()[0].isdigit()]
+    assert "lower is better" in out and len(epoch_rows) == 3
     assert "quality  precision  recall  density  coverage  balance  confidence" in out
     assert "recall and coverage: how much of the real images they cover" in out
 

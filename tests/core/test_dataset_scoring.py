@@ -13,6 +13,7 @@ from workbench.core.config import TrainConfig
 from workbench.core.data.datasets import load_split, resize_images
 from workbench.core.evaluation import registry
 from workbench.core.evaluation.classifier import EvaluationCancelled, accuracy
+from workbench.core.evaluation.marks import cached_marks_path, marks_for
 from workbench.core.evaluation.run_scores import run_discriminator_report, scoring_for
 from workbench.core.evaluation.scoring import image_scores
 from workbench.core.store.runs import RunStore
@@ -91,6 +92,11 @@ def test_a_cifar10_run_is_scored_every_epoch_and_by_evaluate(cifar, capsys):
     out = capsys.readouterr().out
     assert f"Judged by the cifar10 feature classifier: {entry['classifier_accuracy']:.1%} accurate on the 60 " \
            f"test images." in out
+    # its reference marks, measured once on its 60 test images and cached beside its statistics
+    assert entry["classifier_version"] == registry.CIFAR_CLASSIFIER_VERSION
+    assert cached_marks_path(entry["classifier_key"]).exists() and "Reference marks" in out
+    marks = {m.id: m.score for m in marks_for(entry["classifier_key"])}
+    assert len(marks) == 8 and marks["real"] < marks["blur-2"]
 
 
 # ---- MNIST resized: the 28×28 classifier, images resized back as the data was -----------------

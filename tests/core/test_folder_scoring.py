@@ -15,6 +15,7 @@ from workbench.cli import main
 from workbench.core.evaluation import folder_scoring, registry
 from workbench.core.evaluation.classifier import EvaluationCancelled
 from workbench.core.evaluation.folder_scoring import NotScorable, folder_scoring_model, held_out_split
+from workbench.core.evaluation.marks import cached_marks_path, marks_for
 from workbench.core.evaluation.run_scores import scoring_for
 
 
@@ -82,7 +83,8 @@ def test_a_class_folder_gets_a_classifier_trained_once_cached_and_retrained_on_c
     assert any("3 classes" in t for t in progress)
     meta = first.meta
     assert meta["class_names"] == ["birch", "maple", "oak"] and meta["test_images"] == 36
-    assert meta["channels"] == 3 and meta["train_images"] == 144 and meta["version"] == 1
+    assert meta["channels"] == 3 and meta["train_images"] == 144
+    assert meta["version"] == folder_scoring.FOLDER_CLASSIFIER_VERSION and f"folder-v{meta['version']}-" in first.key
     assert first.test_accuracy >= 0.9 and first.test_images.shape == (36, 3, 32, 32)
     assert first.reference.points.shape[0] == 36  # fewer held out than REFERENCE_IMAGES: all of them
     assert (registry.classifier_dir() / f"{first.key}.pt").exists()
@@ -94,8 +96,9 @@ def test_a_class_folder_gets_a_classifier_trained_once_cached_and_retrained_on_c
     shutil.copy(classes / "oak" / "000.png", classes / "oak" / "extra.png")  # the folder changed
     assert folder_scoring_model(config_for(classes)).key != first.key and len(calls) == 2
     registry.forget_memo()
-    monkeypatch.setattr(folder_scoring, "FOLDER_CLASSIFIER_VERSION", 2)  # a new classifier version
-    assert "-v2-" in folder_scoring_model(config_for(classes)).key and len(calls) == 3
+    newer = folder_scoring.FOLDER_CLASSIFIER_VERSION + 1
+    monkeypatch.setattr(folder_scoring, "FOLDER_CLASSIFIER_VERSION", newer)  # a new classifier version
+    assert f"-v{newer}-" in folder_scoring_model(config_for(classes)).key and len(calls) == 3
 
 
 def test_preparing_and_training_can_be_cancelled(classes):
@@ -117,10 +120,16 @@ def test_a_class_folder_run_is_scored_while_training_and_by_evaluate(classes, ca
     assert all(0 <= scored[k] <= 1 for k in ("precision", "recall", "coverage", "class_balance"))
     accuracy = scored["classifier_accuracy"]
     assert accuracy >= 0.9
+    # its reference marks: measured once on the 36 held-out images, cached beside its statistics
+    assert scored["classifier_version"] == folder_scoring.FOLDER_CLASSIFIER_VERSION
+    assert cached_marks_path(scored["classifier_key"]).exists()
+    marks = {m.id: m.score for m in marks_for(scored["classifier_key"])}
+    assert len(marks) == 8 and marks["real"] < marks["blur-2"] < marks["noise"]
     capsys.readouterr()
     assert main(["evaluate", "leaves", "--samples", "256", "--discriminator"]) == 0
     out = capsys.readouterr().out
     assert f"{accuracy:.1%}" in out and "36 held-out images of 3 classes" in out
+    assert "Reference marks" in out
     assert "Discriminator report" in out and "36 real test images" in out
     assert main(["evaluate", "leaves", "--samples", "256", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["classifier_accuracy"] == pytest.approx(accuracy)

@@ -8,7 +8,10 @@ from collections.abc import Iterable
 
 
 class _Scoring:
-    """Stands for a ScoringModel where evaluation only asks it to describe itself."""
+    """Stands for a ScoringModel where evaluation only asks it to describe itself and for its
+    reference marks (none)."""
+
+    marks: list = []
 
     def describe(self, image_size: int) -> str:
         return "scripted scores (test)"
@@ -29,8 +32,9 @@ def script_scores(monkeypatch, qualities: Iterable[float]) -> list[float]:
         def __call__(self, generator) -> dict:
             quality = next(pending)
             given.append(quality)
-            return {"quality": quality, "coverage": 0.9, "confidence": 0.8, "class_hist": [self.samples // 10] * 10,
-                    "eval_samples": self.samples, "classifier_accuracy": 0.99}
+            return {"quality": quality, "class_balance": 0.9, "confidence": 0.8,
+                    "class_hist": [self.samples // 10] * 10, "eval_samples": self.samples,
+                    "classifier_accuracy": 0.99}
 
     monkeypatch.setattr(run_scores, "scoring_for", lambda *args, **kwargs: _Scoring())
     monkeypatch.setattr(run_scores, "GeneratorEvaluator", ScriptedEvaluator)

@@ -30,7 +30,7 @@ def spec_constants() -> dict[str, object]:
 def test_spec_is_python_and_references_existing_files():
     compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec")
     constants = spec_constants()
-    for key in ("ENTRY", "ICON_PNG", "ICON_SVG", "DESKTOP_FILE", "CLASSIFIER"):
+    for key in ("ENTRY", "ICON_PNG", "ICON_SVG", "DESKTOP_FILE", "CLASSIFIER", "MARKS"):
         assert (ROOT / constants[key]).is_file(), (key, constants[key])
     excluded = set(constants["QT_EXCLUDES"])
     for module in ("PySide6.QtWebEngineCore", "PySide6.Qt3DCore", "PySide6.QtMultimedia", "PySide6.QtQuick",

@@ -71,7 +71,8 @@ def test_the_wheel_installs_and_starts_with_its_icon(tmp_path):
     wheel = build_wheel(tmp_path / "dist", tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
     for data in ("workbench/gui/icons/gan-workbench.png", "workbench/gui/icons/gan-workbench.svg",
-                 "workbench/core/evaluation/mnist-classifier.pt", "workbench/core/evaluation/mnist-classifier.json"):
+                 "workbench/core/evaluation/mnist-classifier.pt", "workbench/core/evaluation/mnist-classifier.json",
+                 "workbench/core/evaluation/mnist-marks.json"):
         assert data in names, data
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "packaging/", "resources/"))]
 

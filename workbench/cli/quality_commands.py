@@ -30,6 +30,7 @@ def cmd_evaluate(args) -> int:
         evaluate_run,
         run_discriminator_report,
     )
+    from workbench.core.evaluation.versions import describe_older
     from workbench.core.store.checkpoints import CheckpointError
     from workbench.core.store.runs import RunLocked
 
@@ -54,10 +55,12 @@ def cmd_evaluate(args) -> int:
         raise CliError("Evaluation cancelled; nothing was stored.", EXIT_STOPPED) from None
     finally:
         reporter.clear_bar()
+    older = _older_scores(run)
     if args.json:
         out = dict(results[-1]) if len(results) == 1 else {"epochs": results}
         if report is not None:
             out["discriminator"] = report
+        out["older_scores"] = older  # epochs whose stored score an older classifier made
         print(json.dumps(out))
         return EXIT_OK
     print(f"{'epoch':>5}  {'quality':>9}  {scores_header()}  {'confidence':>10}  class histogram")
@@ -66,6 +69,12 @@ def cmd_evaluate(args) -> int:
               f"{' '.join(str(c) for c in r['class_hist'])}" + (f"  ({r['note']})" if r.get("note") else ""))
     print(f"quality is the Fréchet score against the test split (lower is better); {SCORES_NOTE}.")
     print(results[-1]["classifier"])
+    if results[-1]["marks"]["text"]:
+        print(f"Reference marks (the score of real test images spoilt in known ways):\n  "
+              f"{results[-1]['marks']['text']}")
+    if older:
+        print(f"{describe_older(older, run.config().dataset)} `gan-workbench evaluate {run.id} --all-epochs` "
+              f"scores again those with a checkpoint.")
     from workbench.core.evaluation.class_balance import CollapseThresholds, collapse_reason
 
     reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)
@@ -75,6 +84,13 @@ def cmd_evaluate(args) -> int:
         print()
         print(format_report(report))
     return EXIT_OK
+
+
+def _older_scores(run) -> list[int]:
+    """The run's epochs whose stored quality an older feature classifier made."""
+    from workbench.core.evaluation.versions import older_scores
+
+    return older_scores(run.metrics().epochs, run.config().dataset)
 
 
 def cmd_check(args) -> int:

@@ -138,7 +138,22 @@ def cmd_show(args) -> int:
               f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  "
               f"{fmt(m.get('seconds'), '6.1f')}"
               f"  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}")
+    _show_older_scores(run, log.epochs)
     return EXIT_OK
+
+
+def _show_older_scores(run, epochs: list[dict]) -> None:
+    """Say which epochs' quality an older feature classifier scored (it reads differently)."""
+    from workbench.core.evaluation.versions import describe_older, older_scores
+
+    try:
+        dataset = run.config().dataset
+    except ConfigError:
+        return
+    text = describe_older(older_scores(epochs, dataset), dataset)
+    if text:
+        print(f"\n{text} `gan-workbench evaluate {run.id} --all-epochs` scores again those "
+              f"with a checkpoint.")
 
 
 def _trained_on(segments) -> str:

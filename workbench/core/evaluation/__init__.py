@@ -6,5 +6,8 @@ and the mode-collapse judgement, `registry` which classifier
 scores which dataset (shipped, cached or trained), `scoring` scores a generator, `run_scores`
 scores a stored run's epochs, `folder_scoring` a folder of the user's images with classes,
 `discriminator` the D report, `stored` reads stored results without torch, and `make_shipped`
-makes the MNIST classifier the package ships.
+makes the MNIST classifier the package ships. `versions` says which classifier version scores
+each dataset now (and which stored scores came from an older one); `degradations` spoils real
+images in known ways, `reference_marks` measures what they score, and `marks` reads those marks
+and places a score between them (`versions` and `marks` without torch).
 """

@@ -18,9 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from workbench.core.atomic import write_bytes
+from workbench.core.evaluation.versions import CLASSIFIER_VERSION  # noqa: F401  (read here by callers)
 
-#: bump when the architecture or its training changes: cached classifiers are then retrained
-CLASSIFIER_VERSION = 2
 FEATURES = 128
 FORMAT = "gan-workbench-classifier"
 

@@ -30,14 +30,13 @@ from workbench.core.evaluation.registry import (
     memoised,
     scoring_from,
 )
+from workbench.core.evaluation.versions import FOLDER_CLASSIFIER_VERSION
 
 MIN_CLASSES = 2
 MIN_IMAGES_PER_CLASS = 50  # a fifth held out: at least 10 a class to check the classifier on
 TEST_SHARE = 0.2
 MAX_TEST_IMAGES = 5000
 SPLIT_SEED = 0
-#: bump when the classifier or its training changes: cached folder classifiers are then retrained
-FOLDER_CLASSIFIER_VERSION = 1
 #: a few epochs, at least `min_steps` batches however small the folder, at most ~2.5 minutes
 FOLDER_TRAINING = {"epochs": 3, "min_steps": 300, "max_seconds": 150.0}
 LAYOUT_HINT = (f"a folder is scored when it holds one subfolder per class (at least {MIN_CLASSES} classes of "
@@ -120,7 +119,7 @@ def folder_scoring_model(config, device="cpu", progress: Callable[[float, str], 
         test_images, test_labels = images[test_rows.to(images.device)].cpu(), labels[test_rows]
         classifier, meta = _classifier(key, images, labels, train_rows, test_images, test_labels, names,
                                        str(found.folder), progress, cancel)
-        return scoring_from("folder", key, classifier, meta, test_images)
+        return scoring_from("folder", key, classifier, meta, test_images, progress, cancel)
 
     return memoised(key, make)
 

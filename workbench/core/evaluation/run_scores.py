@@ -9,6 +9,7 @@ from collections.abc import Callable
 import torch
 
 from workbench.core import paths
+from workbench.core.evaluation import marks
 from workbench.core.evaluation.discriminator import discriminator_report
 from workbench.core.evaluation.registry import ScoringModel, scoring_model
 from workbench.core.evaluation.scoring import GeneratorEvaluator, image_scores
@@ -45,27 +46,28 @@ def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMP
                  progress: Callable[[float, str], None] | None = None,
                  cancel: Callable[[], bool] | None = None) -> dict:
     """Scores of one epoch's generator ({quality, precision, recall, density, coverage,
-    class_balance, confidence, class_hist, eval_samples, classifier_accuracy, epoch, classifier:
-    which classifier judged, in words});
-    stored (all but epoch and classifier) in the run unless `store` is False or the checkpoint
-    is mid-epoch (its weights belong to no finished epoch). A stored score that beats the run's
-    best epoch makes this epoch's checkpoint the kept best (best.pt)."""
+    class_balance, confidence, class_hist, eval_samples, classifier_accuracy, classifier_version,
+    classifier_key, epoch, classifier: which classifier judged, in words, marks: the reference
+    marks around the score}); stored (all but epoch, classifier and marks) in the run unless
+    `store` is False or the checkpoint is mid-epoch (its weights belong to no finished epoch). A
+    stored score that beats the run's best epoch makes this epoch's checkpoint the kept best
+    (best.pt)."""
     target = checkpoint_for(run, epoch)
     config, generator, _ = load_networks(run, target)
     scoring = scoring_for(config, progress, cancel)
     if progress:
         progress(0.0, f"scoring epoch {target.epoch} on {samples} samples")
     scores = GeneratorEvaluator(config, scoring, samples)(generator)
-    scores["epoch"] = target.epoch
-    scores["classifier"] = scoring.describe(config.image_size)
+    unstored = {"epoch": target.epoch, "classifier": scoring.describe(config.image_size),
+                "marks": marks.as_json(scores["quality"], scoring.marks)}
     if target.mid_epoch:
-        scores["note"] = (f"weights of a run stopped during epoch {target.epoch + 1}; not stored "
-                          f"as epoch {target.epoch}")
+        unstored["note"] = (f"weights of a run stopped during epoch {target.epoch + 1}; not stored "
+                            f"as epoch {target.epoch}")
     elif store:
-        run.update_epoch_metrics(target.epoch, {k: v for k, v in scores.items() if k not in ("epoch", "classifier")})
+        run.update_epoch_metrics(target.epoch, scores)
         with run.lock():
             refresh_best(run)
-    return scores
+    return scores | unstored
 
 
 def evaluate_all_epochs(run: Run, samples: int = DEFAULT_SAMPLES, progress=None, cancel=None) -> list[dict]:

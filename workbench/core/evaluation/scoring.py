@@ -22,7 +22,9 @@ def image_scores(images: torch.Tensor, scoring: ScoringModel) -> dict:
     `precision`, `recall`, `density` and `coverage` (against the reference features, see
     `manifold`), `class_balance` (normalised entropy of predicted classes), `confidence` (mean
     top-class probability), `class_hist`, `eval_samples`, and `classifier_accuracy` (the judging
-    classifier's accuracy on its own test images, so a score can be read with it)."""
+    classifier's accuracy on its own test images, so a score can be read with it), with
+    `classifier_version` and `classifier_key` (which classifier judged, exactly: a score from an
+    older one is known as such, and its reference marks are found by the key)."""
     features, probs = scoring.classifier.embed(scoring.judged(images))
     mean, cov = feature_statistics(features)
     hist = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).tolist()
@@ -34,6 +36,8 @@ def image_scores(images: torch.Tensor, scoring: ScoringModel) -> dict:
         "class_hist": hist,
         "eval_samples": int(images.shape[0]),
         "classifier_accuracy": scoring.test_accuracy,
+        "classifier_version": scoring.version,
+        "classifier_key": scoring.name,
     }
 
 

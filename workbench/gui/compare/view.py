@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.atomic import describe_write_error
+from workbench.core.evaluation.marks import around, common_marks
 from workbench.core.outputs.compare import (
     config_diff,
     grid_epoch,
@@ -251,6 +252,8 @@ class CompareView(QWidget):
         self.ranking_label.setText(ranking_text([d.name for d in self.data], self.colors,
                                                 [d.stats for d in self.data]))
         self.quality_plot.setVisible(any(d.stats["best_quality"] is not None for d in self.data))
+        scores = [e["quality"] for d in self.data for e in scored_epochs(d.epochs)]  # marks only when one classifier
+        self.quality_plot.set_reference_marks(around(scores, common_marks([d.epochs for d in self.data])))
 
     def refresh(self) -> bool:
         """Re-read runs whose metrics or run.json changed (new epochs of a run still training):

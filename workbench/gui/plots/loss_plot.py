@@ -14,9 +14,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from workbench.core.evaluation.marks import format_score
 from workbench.core.outputs.smoothing import ema
 
 FAINT_ALPHA = 70
+MARK_COLOR = QColor(110, 110, 110, 120)  # reference marks: faint grey, dashed
 
 
 class _Series:
@@ -32,6 +34,7 @@ class LossPlot(QWidget):
     def __init__(self, parent=None, y_label: str = "loss", title: str | None = None, log_y: bool = False):
         super().__init__(parent)
         self._series: dict[str, _Series] = {}
+        self._mark_lines: list[pg.InfiniteLine] = []
         self._weight = 0.0
         self._log_y = log_y
         self.plot_widget = pg.PlotWidget(self, background="w")
@@ -115,12 +118,41 @@ class LossPlot(QWidget):
     def clear(self) -> None:
         for key in list(self._series):
             self.remove_series(key)
+        self.set_reference_marks([])
         self.hover_label.setText(" ")
         self._cursor.setVisible(False)
 
     def _redraw(self, series: _Series) -> None:
         y = series.y if series.faint or self._weight <= 0 else ema(series.y, self._weight)
         series.item.setData(series.x, y)
+
+    # ---- reference marks ---------------------------------------------------------------
+    def set_reference_marks(self, marks) -> None:
+        """Faint dashed horizontal lines at `marks` (objects with `name` and `score`, e.g. the
+        score's reference marks), each labelled with its name and value at the right; replaces the
+        previous ones. The lines count in the y range, so the marks shown are also in view."""
+        marks = sorted((m for m in marks if m.score > 0 or not self._log_y), key=lambda m: m.score)
+        if [line.mark for line in self._mark_lines] == marks:
+            return  # redrawn at display rate while training: keep the lines
+        item = self.plot_widget.getPlotItem()
+        for line in self._mark_lines:
+            item.removeItem(line)
+        self._mark_lines = []
+        pen = pg.mkPen(MARK_COLOR, width=1, style=Qt.PenStyle.DashLine)
+        for i, mark in enumerate(marks):
+            y = math.log10(mark.score) if self._log_y else mark.score  # a log axis places items at log10
+            line = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pen,
+                                   label=f"{mark.name} ({format_score(mark.score)})",
+                                   labelOpts={"position": 0.98 if i % 2 == 0 else 0.62, "color": "#777",
+                                              "anchors": [(1, 1), (1, 1)]})
+            line.mark = mark
+            line.setZValue(-20)
+            item.addItem(line)
+            self._mark_lines.append(line)
+
+    def reference_marks(self) -> list[tuple[str, float]]:
+        """(label, value) of the mark lines drawn, lowest first (value as given, not log10)."""
+        return [(line.label.toPlainText(), line.mark.score) for line in self._mark_lines]
 
     # ---- hover -------------------------------------------------------------------------
     def _on_mouse_moved(self, pos) -> None:

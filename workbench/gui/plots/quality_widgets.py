@@ -16,6 +16,7 @@ from workbench.core.evaluation.class_balance import (
     class_name,
     collapse_reason,
 )
+from workbench.core.evaluation.marks import around, marks_for_epochs
 from workbench.gui.plots.colours import BALANCE_COLOR, QUALITY_COLOR
 from workbench.gui.plots.loss_plot import LossPlot
 
@@ -39,7 +40,8 @@ def scores_tooltip(entry: dict) -> str:
 
 
 class QualityPlot(LossPlot):
-    """Fréchet score per epoch (log scale, left axis) and class balance (0–1, right axis); the
+    """Fréchet score per epoch (log scale, left axis) and class balance (0–1, right axis), with
+    the reference marks of the classifier that scored them around the scores (faint lines); the
     tooltip holds all the scores of the epoch nearest the mouse."""
 
     def __init__(self, parent=None, title: str | None = "Image quality (Fréchet score: lower is better)"):
@@ -68,6 +70,7 @@ class QualityPlot(LossPlot):
         self.set_series("quality", x, [max(e["quality"], 1e-6) for e in self._scored], QUALITY_COLOR,
                         markers=True, name="Fréchet score")
         self._balance.setData(x, [e.get("class_balance", np.nan) for e in self._scored])
+        self.set_reference_marks(around([e["quality"] for e in self._scored], marks_for_epochs(epochs)))
 
     def class_balance_data(self) -> tuple[np.ndarray, np.ndarray]:
         x, y = self._balance.getData()
