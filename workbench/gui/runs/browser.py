@@ -93,10 +93,11 @@ class RunBrowser(QWidget, RunActions):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in {"grid": THUMB_SIZE + 12, "name": 220, "status": 80, "preset": 95, "dataset": 95,
-                              "epochs": 65, "d_loss": 70, "g_loss": 70, "quality": 70, "best": 80, "precision": 70,
-                              "recall": 60, "density": 65, "coverage": 70, "class_balance": 100,
-                              "created": 125, "duration": 75}.items():
+        # narrow enough that the name keeps room on a 1366-px screen beside six score columns
+        for column, width in {"grid": THUMB_SIZE + 12, "name": 220, "status": 72, "preset": 80, "dataset": 85,
+                              "epochs": 58, "d_loss": 64, "g_loss": 64, "quality": 64, "best": 72, "precision": 68,
+                              "recall": 56, "density": 62, "coverage": 70, "class_balance": 96,
+                              "created": 118, "duration": 66}.items():
             self.table.setColumnWidth(COLUMNS.index(column), width)
         header.setSectionResizeMode(COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
