@@ -7,6 +7,8 @@ import json
 
 REPORT_FILE = "discriminator.json"
 REPORT_KEYS = ("bins", "real_hist", "fake_hist", "precision", "recall", "f1")
+#: an epoch's near-copies in its metrics line: {ratio, threshold, baseline, samples, epoch, classifier_key}
+MEMORISATION_KEY = "memorisation"
 
 
 def stored_discriminator_report(run) -> dict | None:
@@ -16,3 +18,12 @@ def stored_discriminator_report(run) -> dict | None:
     except (OSError, ValueError):
         return None
     return report if isinstance(report, dict) and all(k in report for k in REPORT_KEYS) else None
+
+
+def stored_memorisation(entry: dict) -> dict | None:
+    """The near-copies measurement stored in an epoch's metrics entry, or None when it has none
+    (not measured) or it cannot be read."""
+    value = entry.get(MEMORISATION_KEY)
+    numbers = all(isinstance(value.get(k), (int, float)) for k in ("ratio", "threshold", "baseline", "samples")) \
+        if isinstance(value, dict) else False
+    return value if numbers else None
