@@ -60,9 +60,9 @@ def epoch_neighbours(run: Run, epoch: int | None = None, samples: int = DEFAULT_
     has no known training split (an image folder) or no classifier."""
     target = checkpoint_for(run, epoch)
     config, generator, _ = load_networks(run, target)
-    if config.dataset not in BUILT_IN:
-        raise ValueError(f"near-copies are measured only for the built-in datasets ({', '.join(BUILT_IN)}), whose "
-                         f"training split is known; run {run.id} trains on {config.dataset}")
+    reason = unavailable(run, config)
+    if reason:
+        raise ValueError(reason)
     scoring = scoring_for(config, progress, cancel)
     training = training_set(scoring, paths.data_dir(config.data_dir or None), progress, cancel, device)
     if progress:
@@ -72,6 +72,16 @@ def epoch_neighbours(run: Run, epoch: int | None = None, samples: int = DEFAULT_
     distances, rows = training.neighbours(features, device=device)
     return EpochNeighbours(target.epoch, target.mid_epoch, config.dataset, scoring, training, images,
                            probs.argmax(1), distances, rows)
+
+
+def unavailable(run: Run, config=None) -> str | None:
+    """Why near-copies cannot be measured for `run` (its dataset has no known training split),
+    or None when they can; cheap, so callers ask before anything slow."""
+    dataset = (config or run.config()).dataset
+    if dataset in BUILT_IN:
+        return None
+    return (f"near-copies are measured only for the built-in datasets ({', '.join(BUILT_IN)}), whose training "
+            f"split is known; run {run.id} trains on {dataset}")
 
 
 def remember(run: Run, found: EpochNeighbours, store: bool = True) -> dict:
@@ -94,13 +104,14 @@ def run_memorisation(run: Run, epoch: int | None = None, samples: int = DEFAULT_
 
 def class_strip(found: EpochNeighbours, klass: int, count: int = STRIP_SAMPLES) -> dict:
     """Up to `count` of the samples the classifier puts in `klass`, the nearest the training set
-    first (the likeliest copies), each beside its nearest training images: {epoch, class,
+    first (the likeliest copies), each beside its nearest training images: {epoch, dataset, class,
     class_name, in_class (how many samples it has), samples, memorisation, rows: [row]}, where a
     row is {image (uint8, (H, W) or (H, W, 3)), near_copy, neighbours: [{image, distance, row,
     label, label_name}]}."""
     members = (found.classes == klass).nonzero()[:, 0]
     shown = members[found.distances[members, 0].argsort()][:count]
-    return {"epoch": found.epoch, "class": int(klass), "class_name": class_name(found.dataset, int(klass)),
+    return {"epoch": found.epoch, "dataset": found.dataset, "class": int(klass),
+            "class_name": class_name(found.dataset, int(klass)),
             "in_class": int(members.shape[0]), "samples": int(found.classes.shape[0]),
             "memorisation": found.memorisation(),
             "rows": [strip_row(found, found.images[i], found.distances[i], found.rows[i]) for i in shown.tolist()]}

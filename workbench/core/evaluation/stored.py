@@ -27,3 +27,11 @@ def stored_memorisation(entry: dict) -> dict | None:
     numbers = all(isinstance(value.get(k), (int, float)) for k in ("ratio", "threshold", "baseline", "samples")) \
         if isinstance(value, dict) else False
     return value if numbers else None
+
+
+def describe_memorisation(value: dict, dataset: str = "mnist") -> str:
+    """The near-copies measurement in one sentence, e.g. "3.1% of 2,000 samples are nearer a
+    training digit than 95% of held-out digits are (held-out digits: 5%)"."""
+    noun = "digit" if dataset == "mnist" else "image"
+    return (f"{value['ratio']:.1%} of {int(value['samples']):,} samples are nearer a training {noun} than "
+            f"{1 - value['baseline']:.0%} of held-out {noun}s are (held-out {noun}s: {value['baseline']:.0%})")
