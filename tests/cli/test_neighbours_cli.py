@@ -37,9 +37,6 @@ def test_evaluate_neighbours_prints_the_share_stores_it_and_gives_json(data, sma
     assert result["epoch"] == 1 and "quality" in result  # the scores come too
     first = run.metrics().epochs[0]["memorisation"]
     assert first["ratio"] == result["memorisation"]["ratio"]
-    # without the flag, no near-copies are measured or printed
-    assert main(["evaluate", "copies", "--json", "--samples", SAMPLES]) == 0
-    assert "memorisation" not in json.loads(capsys.readouterr().out)
 
 
 def test_evaluate_neighbours_says_what_is_wrong_without_a_traceback(data, small_training_split, tmp_path, capsys):
