@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=None, help="generated images to score (default 2000)")
     p.add_argument("--discriminator", action="store_true",
                    help="print the discriminator report (D on the real test split and as many generated images)")
+    p.add_argument("--neighbours", action="store_true",
+                   help="also measure near-copies of the training set: the share of samples nearer a training "
+                        "image than 95%% of held-out images are (stored with the epoch's scores)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     p = sub.add_parser("export", help="export config, metrics CSV, grids and generator weights (latest and best)")

@@ -41,6 +41,15 @@ def cmd_evaluate(args) -> int:
     if args.all_epochs and args.epoch is not None:
         raise CliError("Give either --epoch or --all-epochs, not both.", EXIT_USAGE)
     run = store_get(args.run)
+    if args.neighbours:
+        from workbench.core.evaluation.run_neighbours import unavailable
+
+        try:
+            reason = unavailable(run)
+        except ValueError as e:  # an unreadable config
+            raise CliError(str(e)) from None
+        if reason:
+            raise CliError(f"--neighbours: {reason}.", EXIT_USAGE)
     reporter = ProgressReporter()
     progress = reporter.fraction if reporter.tty else None
     try:
@@ -55,6 +64,8 @@ def cmd_evaluate(args) -> int:
         raise CliError("Evaluation cancelled; nothing was stored.", EXIT_STOPPED) from None
     finally:
         reporter.clear_bar()
+    if args.neighbours:
+        _near_copies(run, results, samples, reporter)
     older = _older_scores(run)
     if args.json:
         out = dict(results[-1]) if len(results) == 1 else {"epochs": results}
@@ -80,10 +91,38 @@ def cmd_evaluate(args) -> int:
     reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)
     if reason:
         print(f"Possible mode collapse: {reason}.")
+    if args.neighbours:
+        from workbench.core.evaluation.stored import describe_memorisation
+
+        for r in results:
+            m = r["memorisation"]
+            note = f" ({m['note']})" if m.get("note") else ""
+            print(f"Near-copies, epoch {m['epoch']}: {describe_memorisation(m, run.config().dataset)}.{note}")
     if report is not None:
         print()
         print(format_report(report))
     return EXIT_OK
+
+
+def _near_copies(run, results: list[dict], samples: int, reporter) -> None:
+    """Add each scored epoch's near-copies of the training set (`memorisation`), stored with its
+    scores; the first time a classifier is used, its training images' features are computed."""
+    from workbench.core.data.datasets import DatasetMissing
+    from workbench.core.evaluation.classifier import EvaluationCancelled
+    from workbench.core.evaluation.run_neighbours import run_memorisation
+    from workbench.core.store.checkpoints import CheckpointError
+    from workbench.core.store.runs import RunLocked
+
+    progress = reporter.fraction if reporter.tty else None
+    try:
+        for r in results:
+            r["memorisation"] = run_memorisation(run, r["epoch"], samples, progress=progress)
+    except (CheckpointError, DatasetMissing, RunLocked, ValueError) as e:
+        raise CliError(f"--neighbours: {e}") from None
+    except (EvaluationCancelled, KeyboardInterrupt):
+        raise CliError("Near-copies cancelled; the scores were stored, the near-copies not.", EXIT_STOPPED) from None
+    finally:
+        reporter.clear_bar()
 
 
 def _older_scores(run) -> list[int]:

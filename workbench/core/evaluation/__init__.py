@@ -9,5 +9,7 @@ scores a stored run's epochs, `folder_scoring` a folder of the user's images wit
 makes the MNIST classifier the package ships. `versions` says which classifier version scores
 each dataset now (and which stored scores came from an older one); `degradations` spoils real
 images in known ways, `reference_marks` measures what they score, and `marks` reads those marks
-and places a score between them (`versions` and `marks` without torch).
+and places a score between them (`versions` and `marks` without torch). `neighbours` finds
+generated samples' nearest training images and the memorisation ratio (near-copies),
+`run_neighbours` for a stored run's epoch.
 """

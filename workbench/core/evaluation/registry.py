@@ -197,6 +197,12 @@ def cache_path(key: str) -> Path:
     return classifier_dir() / f"{key}.pt"
 
 
+def derived_path(name: str, suffix: str) -> Path:
+    """Where something derived from the classifier `name` (a ScoringModel's name) is cached: beside
+    its test statistics, `<name>-<suffix>` (its training split's features, for near-copies)."""
+    return classifier_dir() / f"{name}-{suffix}"
+
+
 def cached_classifier(key: str):
     """(model, meta) of the classifier cached under `key`, or None when there is none or its file
     is damaged (it is then made again)."""

@@ -61,13 +61,17 @@ def evaluate_run(run: Run, epoch: int | None = None, samples: int = DEFAULT_SAMP
     unstored = {"epoch": target.epoch, "classifier": scoring.describe(config.image_size),
                 "marks": marks.as_json(scores["quality"], scoring.marks)}
     if target.mid_epoch:
-        unstored["note"] = (f"weights of a run stopped during epoch {target.epoch + 1}; not stored "
-                            f"as epoch {target.epoch}")
+        unstored["note"] = mid_epoch_note(target.epoch)
     elif store:
         run.update_epoch_metrics(target.epoch, scores)
         with run.lock():
             refresh_best(run)
     return scores | unstored
+
+
+def mid_epoch_note(epoch: int) -> str:
+    """Why a result of the latest checkpoint of a run stopped mid-epoch is not stored."""
+    return f"weights of a run stopped during epoch {epoch + 1}; not stored as epoch {epoch}"
 
 
 def evaluate_all_epochs(run: Run, samples: int = DEFAULT_SAMPLES, progress=None, cancel=None) -> list[dict]:

@@ -34,6 +34,9 @@ def to_display(images: torch.Tensor, image_range: str) -> torch.Tensor:
     return images.clamp(0.0, 1.0)
 
 
+GRID_GAP = 2  # pixels between a grid's images and around them
+
+
 def grid_array(images: torch.Tensor, nrow: int | None = None) -> np.ndarray:
     """A uint8 grid of [0, 1] images (N, C, H, W), square-ish, 2-pixel gaps: (H, W) for
     greyscale images, (H, W, 3) for colour ones."""
@@ -41,9 +44,26 @@ def grid_array(images: torch.Tensor, nrow: int | None = None) -> np.ndarray:
 
     n = images.shape[0]
     nrow = nrow or max(1, math.ceil(math.sqrt(n)))
-    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=2, pad_value=0.0)
+    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=GRID_GAP, pad_value=0.0)
     grid = grid.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
     return grid.permute(1, 2, 0).contiguous().numpy() if images.shape[1] == 3 else grid[0].numpy()
+
+
+def grid_cell(grid: np.ndarray, count: int, size: int, x: int, y: int,
+              nrow: int | None = None) -> tuple[int, np.ndarray] | None:
+    """The image at pixel (x, y) of a grid `grid_array` made of `count` images of `size`: (its
+    index, its pixels as the grid holds them); None in a gap, beyond the last image, or when the
+    grid is not of that layout."""
+    across = min(nrow or max(1, math.ceil(math.sqrt(count))), count)
+    pitch = size + GRID_GAP
+    (col, dx), (row, dy) = divmod(int(x) - GRID_GAP, pitch), divmod(int(y) - GRID_GAP, pitch)
+    index = row * across + col
+    rows = math.ceil(count / max(across, 1))
+    if (count < 1 or min(col, row) < 0 or col >= across or dx >= size or dy >= size or index >= count
+            or grid.shape[:2] != (rows * pitch + GRID_GAP, across * pitch + GRID_GAP)):
+        return None
+    top, left = GRID_GAP + row * pitch, GRID_GAP + col * pitch
+    return index, grid[top:top + size, left:left + size]
 
 
 def save_png(grid: np.ndarray, path: Path) -> None:

@@ -49,8 +49,11 @@ class PixelView(QWidget):
 
     Whole-number zoom factors are used when they fill most of the space, so every source
     pixel becomes the same number of screen pixels; otherwise nearest-neighbour at the fitting
-    scale (still hard pixel edges, a few one pixel wider than others).
+    scale (still hard pixel edges, a few one pixel wider than others). A left click on the image
+    emits `clicked` with the image pixel under the mouse.
     """
+
+    clicked = Signal(int, int)  # x, y in the image's own pixels
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -89,6 +92,22 @@ class PixelView(QWidget):
         w, h = max(1, int(iw * scale)), max(1, int(ih * scale))
         return QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
 
+    def image_pixel(self, x: float, y: float) -> tuple[int, int] | None:
+        """The image pixel under widget point (x, y), or None off the image."""
+        rect = self.target_rect()
+        if rect.isEmpty() or not rect.contains(int(x), int(y)):
+            return None
+        return (int((x - rect.x()) * self._image.width() / rect.width()),
+                int((y - rect.y()) * self._image.height() / rect.height()))
+
+    def mousePressEvent(self, event) -> None:
+        pixel = self.image_pixel(event.position().x(), event.position().y())
+        if event.button() == Qt.MouseButton.LeftButton and pixel is not None:
+            self.clicked.emit(*pixel)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         if self._image is None or self._image.isNull():
@@ -99,9 +118,11 @@ class PixelView(QWidget):
 
 
 class EpochGridView(QWidget):
-    """A sample grid per epoch; slider, Left/Right keys and a play button move between them."""
+    """A sample grid per epoch; slider, Left/Right keys and a play button move between them.
+    A click on the grid emits `sample_clicked(epoch, x, y)`, the pixel of the shown grid."""
 
     epoch_changed = Signal(int)
+    sample_clicked = Signal(int, int, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -113,6 +134,7 @@ class EpochGridView(QWidget):
 
         self.image_view = PixelView(self)
         self.image_view.setObjectName("samplesView")
+        self.image_view.clicked.connect(self._on_image_clicked)
         self.caption_label = QLabel(self)
         self.caption_label.setObjectName("gridCaption")
         self.caption_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -231,6 +253,11 @@ class EpochGridView(QWidget):
         """What the empty view says (e.g. "Samples appear after the first epoch")."""
         self.image_view.set_placeholder(text)
 
+    def set_click_hint(self, text: str) -> None:
+        """Say (tooltip, pointing hand) what clicking a sample does, where something listens."""
+        self.image_view.setToolTip(text)
+        self.image_view.setCursor(Qt.CursorShape.PointingHandCursor)
+
     def save_image(self, path: str | os.PathLike) -> bool:
         """Write the shown grid as PNG; False when nothing is shown or the write failed."""
         image = self.current_image()
@@ -301,6 +328,10 @@ class EpochGridView(QWidget):
         if path and not path.lower().endswith(".png"):
             path += ".png"
         return path
+
+    def _on_image_clicked(self, x: int, y: int) -> None:
+        if self._current is not None:
+            self.sample_clicked.emit(self._current, x, y)
 
     # ---- internals -------------------------------------------------------------------
     def _image_for(self, epoch: int) -> QImage | None:

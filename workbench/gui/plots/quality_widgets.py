@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.core.evaluation.class_balance import (
@@ -93,7 +93,10 @@ class QualityPlot(LossPlot):
 
 
 class ClassHistogram(QWidget):
-    """Bars of how often each class was predicted for the generated samples of one epoch."""
+    """Bars of how often each class was predicted for the generated samples of one epoch. A click
+    on a bar's column emits `class_clicked(class index)`."""
+
+    class_clicked = Signal(int)
 
     def __init__(self, parent=None, dataset: str = "mnist"):
         super().__init__(parent)
@@ -118,7 +121,26 @@ class ClassHistogram(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.plot_widget, 1)
         self._hist: list[int] = []
+        item.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.clear()
+
+    def bar_at(self, scene_pos) -> int | None:
+        """The class whose bar's column holds the scene point, or None (off the bars, no histogram)."""
+        box = self.plot_widget.getPlotItem().vb
+        if not self._hist or not box.sceneBoundingRect().contains(scene_pos):
+            return None
+        index = round(box.mapSceneToView(scene_pos).x())
+        return index if 0 <= index < len(self._hist) else None
+
+    def _on_scene_clicked(self, event) -> None:
+        index = self.bar_at(event.scenePos())
+        if index is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.class_clicked.emit(index)
+
+    def set_click_hint(self, text: str) -> None:
+        """Say (tooltip, pointing hand) what clicking a bar does, where something listens."""
+        self.plot_widget.setToolTip(text)
+        self.plot_widget.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def set_entry(self, entry: dict | None) -> None:
         """Show an epoch's metrics entry's class histogram, or say that it has none."""

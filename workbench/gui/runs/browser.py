@@ -239,6 +239,7 @@ class RunBrowser(QWidget, RunActions):
 
     def closeEvent(self, event) -> None:
         self.evaluation.stop_and_wait()
+        self.details.stop_strip()
         for window in list(self._generate_windows):
             window.close()
         super().closeEvent(event)

@@ -1,5 +1,6 @@
 """The details of one run under the table: header, loss and quality curves, grid per epoch with
-its class histogram, config, notes, discriminator report."""
+its class histogram and near-copies, config, notes, discriminator report. A click on a grid
+sample or a histogram bar opens the near-copies strip (`runs.neighbours`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from workbench.gui.plots.colours import D_COLOR, G_COLOR, STATUS_COLORS, RunPale
 from workbench.gui.plots.grid_view import EpochGridView
 from workbench.gui.plots.loss_plot import LossPlot
 from workbench.gui.run_data import epoch_curves, read_config_dict
+from workbench.gui.runs.neighbours import NeighboursStrip, StripRequest
 from workbench.gui.runs.quality_section import QualitySection
 
 
@@ -38,6 +40,7 @@ class RunDetails(QWidget):
         super().__init__(parent)
         self.palette_ = palette
         self.run: Run | None = None
+        self._summary: RunSummary | None = None
         self._shown_epochs: list[int] = []
 
         self.header = QLabel("Select a run to see its curves, samples, config and notes.", self)
@@ -51,6 +54,11 @@ class RunDetails(QWidget):
         self.grid_view.set_placeholder("No samples yet")
         self.quality = QualitySection(self)
         self.grid_view.epoch_changed.connect(self.quality.show_epoch)
+        self.strip: NeighboursStrip | None = None
+        self.grid_view.set_click_hint("Click a sample: the samples of its class beside their nearest training images")
+        self.grid_view.sample_clicked.connect(self.open_strip_for_sample)
+        self.quality.histogram.set_click_hint("Click a bar: that class's samples beside their nearest training images")
+        self.quality.histogram.class_clicked.connect(self.open_strip_for_class)
 
         self.config_table = QTableWidget(0, 2, self)
         self.config_table.setObjectName("configTable")
@@ -78,7 +86,12 @@ class RunDetails(QWidget):
         self.tabs.addTab(self.quality.report_view, "Discriminator")
 
         plots = splitter(self, Qt.Orientation.Vertical, [self.loss_plot, self.quality.plot_area], [1, 1], [200, 200])
-        grids = splitter(self, Qt.Orientation.Vertical, [self.grid_view, self.quality.histogram], [3, 2], [240, 160])
+        histogram = QWidget(self)
+        histogram_layout = QVBoxLayout(histogram)
+        histogram_layout.setContentsMargins(0, 0, 0, 0)
+        histogram_layout.addWidget(self.quality.histogram, 1)
+        histogram_layout.addWidget(self.quality.near_copies)
+        grids = splitter(self, Qt.Orientation.Vertical, [self.grid_view, histogram], [3, 2], [240, 160])
         self.splitter = splitter(self, Qt.Orientation.Horizontal, [plots, grids, self.tabs],
                                  [3, 2, 2], [520, 380, 420])
         layout = QVBoxLayout(self)
@@ -90,7 +103,7 @@ class RunDetails(QWidget):
 
     def show_run(self, run: Run | None, summary: RunSummary | None = None) -> None:
         """Show `run` from scratch (None clears)."""
-        self.run = run
+        self.run, self._summary = run, None
         self.loss_plot.clear()
         self.quality.clear()
         self.grid_view.clear()
@@ -116,7 +129,7 @@ class RunDetails(QWidget):
         run = self.run
         if run is None:
             return
-        summary = summary or run.summary()
+        summary = self._summary = summary or run.summary()
         self._fill_header(summary)
         log = run.metrics()
         curves = epoch_curves(log.epochs)
@@ -178,3 +191,37 @@ class RunDetails(QWidget):
 
     def has_unsaved_notes(self) -> bool:
         return self.notes_edit.document().isModified()
+
+    # ---- near-copies ---------------------------------------------------------------------------
+    def open_strip_for_sample(self, epoch: int, x: int, y: int) -> NeighboursStrip | None:
+        """The strip of the class of the grid sample at pixel (x, y) of `epoch`'s grid."""
+        return self._open_strip(epoch, x=x, y=y)
+
+    def open_strip_for_class(self, klass: int) -> NeighboursStrip | None:
+        """The strip of class `klass` in the epoch the histogram shows."""
+        if self.quality.shown_epoch is None:
+            return None
+        return self._open_strip(self.quality.shown_epoch, klass=klass)
+
+    def _open_strip(self, epoch: int, **where) -> NeighboursStrip | None:
+        if self.run is None or self._summary is None:
+            return None
+        if self.strip is None:
+            self.strip = NeighboursStrip(self)
+            self.strip.measured.connect(self._on_measured)
+        samples = self.quality.entry(epoch).get("eval_samples")  # the samples its histogram counted
+        self.strip.request(StripRequest(self.run, self._summary.name, self._summary.dataset, epoch,
+                                        samples=samples if isinstance(samples, int) else None, **where))
+        self.strip.show()
+        self.strip.raise_()
+        return self.strip
+
+    def _on_measured(self, run_id: str) -> None:
+        if self.run is not None and self.run.id == run_id:
+            self.update_run()
+
+    def stop_strip(self) -> None:
+        """Stop the strip's computation, waiting for it (closing the window)."""
+        if self.strip is not None:
+            self.strip.stop_and_wait()
+            self.strip.close()

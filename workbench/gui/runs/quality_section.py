@@ -12,7 +12,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from workbench.core.evaluation.stored import stored_discriminator_report
+from workbench.core.evaluation.stored import (
+    describe_memorisation,
+    stored_discriminator_report,
+    stored_memorisation,
+)
 from workbench.core.store.runs import Run
 from workbench.gui.plots.colours import FAKE_COLOR, REAL_COLOR
 from workbench.gui.plots.quality_widgets import (
@@ -22,6 +26,10 @@ from workbench.gui.plots.quality_widgets import (
 )
 
 NOT_EVALUATED = "Not evaluated yet — press Evaluate"
+NEAR_COPIES_HINT = "<b>Near-copies</b>: click a sample or a bar"
+NEAR_COPIES_TIP = ("A click on a grid sample or a class bar shows that class's samples beside their nearest "
+                   "training images; the share of samples nearer a training image than 95% of held-out images "
+                   "are is then stored with the epoch (also `gan-workbench evaluate RUN --neighbours`).")
 
 
 class DiscriminatorReportView(QWidget):
@@ -103,12 +111,19 @@ class QualitySection:
         self.histogram = ClassHistogram(parent)
         self.badge = CollapseBadge(parent)
         self.report_view = DiscriminatorReportView(parent)
+        self.near_copies = QLabel(parent)
+        self.near_copies.setObjectName("nearCopies")
+        self.near_copies.setWordWrap(True)
+        self.near_copies.setToolTip(NEAR_COPIES_TIP)
         self._entries: dict[int, dict] = {}
+        self._epochs: dict[int, dict] = {}
         self._dataset = "mnist"
+        self.shown_epoch: int | None = None
         self.clear()
 
     def clear(self) -> None:
-        self._entries = {}
+        self._entries, self._epochs, self.shown_epoch = {}, {}, None
+        self.near_copies.setText(NEAR_COPIES_HINT)
         self.plot.clear()
         self.plot_area.setCurrentWidget(self.placeholder)
         self.histogram.clear(NOT_EVALUATED)
@@ -119,13 +134,15 @@ class QualitySection:
         """Draw `epochs` (the run's metrics entries) and its stored report; follow `shown_epoch`."""
         self._dataset = self.histogram.dataset = dataset
         self._entries = {e["epoch"]: e for e in epochs if isinstance(e.get("quality"), (int, float))}
+        self._epochs = {e["epoch"]: e for e in epochs}
         self.plot.set_epochs(epochs)
         self.plot_area.setCurrentWidget(self.plot if self._entries else self.placeholder)
         self.report_view.set_report(stored_discriminator_report(run))
         self.show_epoch(shown_epoch)
 
     def show_epoch(self, epoch: int | None) -> None:
-        """Histogram and badge of `epoch` (None: the last evaluated one)."""
+        """Histogram, badge and near-copies of `epoch` (None: the last evaluated one)."""
+        self._show_near_copies(epoch)
         if not self._entries:
             self.histogram.clear(NOT_EVALUATED)
             self.badge.set_entry(None)
@@ -139,3 +156,18 @@ class QualitySection:
         else:
             self.histogram.set_entry(entry)
         self.badge.set_entry(entry, self._dataset)
+
+    def entry(self, epoch: int | None) -> dict:
+        """The metrics entry of `epoch` ({} when there is none)."""
+        return self._epochs.get(epoch, {}) if epoch is not None else {}
+
+    def _show_near_copies(self, epoch: int | None) -> None:
+        self.shown_epoch = epoch if epoch is not None else max(self._entries, default=None)
+        stored = stored_memorisation(self.entry(self.shown_epoch))
+        if stored is None:
+            self.near_copies.setText(NEAR_COPIES_HINT)
+            self.near_copies.setToolTip(NEAR_COPIES_TIP)
+            return
+        self.near_copies.setText(f"<b>Near-copies</b>, epoch {self.shown_epoch}: {stored['ratio']:.1%} of samples "
+                                 f"(held-out: {stored['baseline']:.0%})")
+        self.near_copies.setToolTip(f"{describe_memorisation(stored, self._dataset)}.\n\n{NEAR_COPIES_TIP}")
