@@ -191,3 +191,19 @@ def test_best_json_is_read_without_torch_and_bad_ones_are_no_best(tmp_path):
     assert read_best(folder) == BestEpoch(3, 1.84) and read_best(folder).describe() == "3 (1.84)"
     (folder / "best.pt").unlink()
     assert read_best(folder) is None
+
+
+def test_a_score_of_a_newer_classifier_replaces_a_best_of_an_older_one(tmp_path):
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    source = tmp_path / "latest.pt"
+    source.write_bytes(b"weights")
+    (folder / "best.pt").write_bytes(b"weights")
+    (folder / "best.json").write_text('{"epoch": 2, "quality": 1.0}')  # written before versions were kept
+    assert best_epoch.offer_best(folder, 3, 5.0, source, classifier_version=3)  # another scale: replaces
+    assert read_best(folder) == BestEpoch(3, 5.0) and read_best(folder).classifier_version == 3
+    assert not best_epoch.offer_best(folder, 4, 6.0, source, classifier_version=3)  # same scale: compared
+    assert best_epoch.offer_best(folder, 5, 4.0, source, classifier_version=3)
+    assert not best_epoch.offer_best(folder, 6, 4.5, source)  # no version given: compared as a number
+    assert best_epoch.offer_best(folder, 7, 9.0, source, classifier_version=4)
+    assert json.loads((folder / "best.json").read_text()) == {"epoch": 7, "quality": 9.0, "classifier_version": 4}

@@ -35,6 +35,15 @@ def stored_scores(run: Run) -> dict[int, float]:
     return out
 
 
+def newest_scores(run: Run) -> tuple[dict[int, float], int | None]:
+    """({epoch: Fréchet score} of the epochs scored by the newest classifier version among the
+    run's scores, that version): scores of two versions are not compared."""
+    entries = [e for e in run.metrics().epochs if score_of(e.get("quality")) is not None]
+    versions = [v for v in (e.get("classifier_version") for e in entries) if isinstance(v, int)]
+    newest = max(versions, default=None)
+    return {e["epoch"]: score_of(e["quality"]) for e in entries if e.get("classifier_version") == newest}, newest
+
+
 def examine_best(run: Run, latest_epoch: int) -> tuple[BestEpoch | None, str | None]:
     """(what best.pt really holds, what is wrong with the two files in words). best.pt's own
     epoch is the truth; it must be a recorded epoch (at most `latest_epoch`, the latest
@@ -51,7 +60,8 @@ def examine_best(run: Run, latest_epoch: int) -> tuple[BestEpoch | None, str | N
     quality = stored_scores(run).get(epoch)
     if quality is None:
         return None, f"{CHECKPOINT_NAME} holds epoch {epoch}, which has no score in metrics.jsonl"
-    truth, record = BestEpoch(epoch, quality), read_best(folder)
+    version = next((e.get("classifier_version") for e in run.metrics().epochs if e.get("epoch") == epoch), None)
+    truth, record = BestEpoch(epoch, quality, version if isinstance(version, int) else None), read_best(folder)
     if record != truth:
         said = f"epoch {record.epoch}, {record.quality:g}" if record else "nothing readable"
         return truth, f"{RECORD_NAME} says {said}; {CHECKPOINT_NAME} holds epoch {epoch}, scored {quality:g}"
@@ -77,13 +87,13 @@ def refresh_best(run: Run) -> BestEpoch | None:
     saved = saved_checkpoints(run)
     settle_best(run, max(saved, default=0))
     best = read_best(run.checkpoints_dir)
-    scores = stored_scores(run)
+    scores, version = newest_scores(run)
     candidates = sorted((scores[e], e) for e, c in saved.items() if e in scores and not c.mid_epoch)
-    if candidates and beats(candidates[0][0], best):
+    if candidates and beats(candidates[0][0], best, version):
         quality, epoch = candidates[0]
-        best = BestEpoch(epoch, quality)
+        best = BestEpoch(epoch, quality, version)
         keep_as_best(run.checkpoints_dir, best, saved[epoch].path)
     return best
 
 
-__all__ = ["examine_best", "refresh_best", "settle_best", "stored_scores"]
+__all__ = ["examine_best", "newest_scores", "refresh_best", "settle_best", "stored_scores"]

@@ -2,11 +2,14 @@
 
     checkpoints/best.pt     a copy of the checkpoint of the epoch with the lowest Fréchet score
                             (`quality`) so far: everything an epoch checkpoint holds
-    checkpoints/best.json   {"epoch": 9, "quality": 1.84}: which epoch best.pt holds and its
-                            score, for listing runs without torch
+    checkpoints/best.json   {"epoch": 9, "quality": 1.84, "classifier_version": 3}: which epoch
+                            best.pt holds, its score and the classifier version that scored it,
+                            for listing runs without torch
 
 GAN quality oscillates, so the last epoch is often not the best one: a run keeps its best
-whatever comes after. Both files are written atomically, best.pt first: a process killed
+whatever comes after. Scores of two classifier versions are on different scales, so a score of
+another version than the kept best's (or of a record that names none, from before versions were
+kept) replaces it: the newest classifier decides. Both files are written atomically, best.pt first: a process killed
 between the two leaves a best.json that disagrees with best.pt, and then best.pt (its own
 `epoch`) is right; the next resume or `check --repair` rewrites best.json from it
 (`core.store.best_checkpoint`).
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.atomic import write_bytes, write_json
@@ -31,6 +34,9 @@ class BestEpoch:
 
     epoch: int
     quality: float
+    #: the classifier version that made the score (None: not recorded); not part of equality, so
+    #: a record is checked against best.pt by epoch and score
+    classifier_version: int | None = field(default=None, compare=False)
 
     def describe(self) -> str:
         """How tables show it: "9 (1.84)"."""
@@ -44,10 +50,15 @@ def score_of(value) -> float | None:
     return float(value)
 
 
-def beats(quality, best: BestEpoch | None) -> bool:
-    """Whether a score would replace the kept best: strictly lower, so a tie keeps the earlier."""
+def beats(quality, best: BestEpoch | None, classifier_version: int | None = None) -> bool:
+    """Whether a score would replace the kept best: strictly lower, so a tie keeps the earlier;
+    a score of another classifier version than the best's always (see the module's note)."""
     quality = score_of(quality)
-    return quality is not None and (best is None or quality < best.quality)
+    if quality is None:
+        return False
+    if best is None or (classifier_version is not None and best.classifier_version != classifier_version):
+        return True
+    return quality < best.quality
 
 
 def read_best(checkpoints_dir: Path) -> BestEpoch | None:
@@ -57,15 +68,20 @@ def read_best(checkpoints_dir: Path) -> BestEpoch | None:
     try:
         record = json.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
         epoch, quality = record["epoch"], score_of(record["quality"])
-    except (OSError, ValueError, TypeError, KeyError):
+        version = record.get("classifier_version")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 1 or quality is None:
         return None
-    return BestEpoch(epoch, quality) if (folder / CHECKPOINT_NAME).is_file() else None
+    version = version if isinstance(version, int) and not isinstance(version, bool) else None
+    return BestEpoch(epoch, quality, version) if (folder / CHECKPOINT_NAME).is_file() else None
 
 
 def write_record(checkpoints_dir: Path, best: BestEpoch) -> None:
-    write_json(Path(checkpoints_dir) / RECORD_NAME, {"epoch": best.epoch, "quality": best.quality})
+    record = {"epoch": best.epoch, "quality": best.quality}
+    if best.classifier_version is not None:
+        record["classifier_version"] = best.classifier_version
+    write_json(Path(checkpoints_dir) / RECORD_NAME, record)
 
 
 def keep_as_best(checkpoints_dir: Path, best: BestEpoch, source: Path) -> None:
@@ -75,12 +91,12 @@ def keep_as_best(checkpoints_dir: Path, best: BestEpoch, source: Path) -> None:
     write_record(folder, best)
 
 
-def offer_best(checkpoints_dir: Path, epoch: int, quality, source: Path) -> bool:
+def offer_best(checkpoints_dir: Path, epoch: int, quality, source: Path, classifier_version: int | None = None) -> bool:
     """Keep `source` (the checkpoint of `epoch`, just written) as the best when its score beats
     the kept best's; returns whether it did. An epoch that was not scored changes nothing."""
-    if not beats(quality, read_best(checkpoints_dir)):
+    if not beats(quality, read_best(checkpoints_dir), classifier_version):
         return False
-    keep_as_best(checkpoints_dir, BestEpoch(epoch, score_of(quality)), source)
+    keep_as_best(checkpoints_dir, BestEpoch(epoch, score_of(quality), classifier_version), source)
     return True
 
 

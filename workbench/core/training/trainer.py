@@ -302,7 +302,8 @@ class Trainer:
         every = self.config.keep_checkpoint_every
         if every and epoch % every == 0:
             self._save(state, run.epoch_checkpoint(epoch))
-        offer_best(run.checkpoints_dir, epoch, ended.scores.get("quality"), run.latest_checkpoint)
+        offer_best(run.checkpoints_dir, epoch, ended.scores.get("quality"), run.latest_checkpoint,
+                   ended.scores.get("classifier_version"))
         run.update_info(epochs_done=epoch, train_seconds=train_seconds)
 
 
