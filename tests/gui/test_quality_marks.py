@@ -54,8 +54,9 @@ def test_mark_lines_sit_at_log10_of_their_value_with_their_names(qtbot):
 def test_training_tab_quality_plot_draws_the_marks_around_its_scores(qtbot, view, cached_marks):
     live = view.live_view
     live.set_evaluating(True)
-    entries = [{"epoch": e, "d_loss": 1.0, "g_loss": 1.0, "quality": q, "coverage": 1.0, "class_hist": [30] * 10,
-                "classifier_key": cached_marks} for e, q in ((1, 20.0), (2, 4.0))]
+    entries = [{"epoch": e, "d_loss": 1.0, "g_loss": 1.0, "d_real": 0.6, "d_fake": 0.4, "quality": q,
+                "coverage": 1.0, "class_hist": [30] * 10, "classifier_key": cached_marks}
+               for e, q in ((1, 20.0), (2, 4.0))]
     live.load_history(entries, {e: np.zeros((30, 30), np.uint8) for e in (1, 2)})
     live.flush()
     # 4 to 20: the marks between, and the nearest on each side
