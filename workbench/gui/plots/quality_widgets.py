@@ -43,6 +43,10 @@ class QualityPlot(LossPlot):
                                          symbolPen=COVERAGE_COLOR)
         self._coverage_box.addItem(self._coverage)
         self.legend.addItem(self._coverage, "coverage")
+        # one row at the bottom left, where a falling score leaves room: the top and the right
+        # hold the coverage line and the reference marks' words
+        self.legend.setColumnCount(2)
+        self.legend.setOffset((10, -10))
         item.vb.sigResized.connect(self._sync_boxes)
 
     def set_epochs(self, epochs: list[dict]) -> None:
