@@ -113,6 +113,48 @@ def test_shipped_mnist_classifier_is_small_safe_and_as_accurate_as_recorded(mnis
     assert accuracy(scoring.classifier, images, labels) == pytest.approx(meta["test_accuracy"], abs=1e-4)
 
 
+def test_features_keep_the_layout_at_every_size_and_older_files_still_load(tmp_path):
+    from workbench.core.evaluation.classifier import FeatureClassifier, save_classifier
+
+    for channels, size, extra in ((1, 28, 0), (3, 32, 1), (3, 64, 0)):
+        model = FeatureClassifier(10, channels, extra).eval()
+        features, probs = model.embed(torch.rand(3, channels, size, size))
+        assert features.shape == (3, 128) and probs.shape == (3, 10)
+        assert model.embedding == "map" and isinstance(model.features[-3], torch.nn.Linear)
+    # the features see where a stroke is: a bar moved 8 pixels reads differently, where the pooled
+    # features of version 2 (kept to read older files) could not tell the two apart
+    left, right = torch.zeros(2, 1, 28, 28), torch.zeros(2, 1, 28, 28)
+    left[..., 9:19, 8:11], right[..., 9:19, 16:19] = 1.0, 1.0
+
+    def moved(model):
+        a, b = model.embed(left)[0][0], model.embed(right)[0][0]
+        return float((a - b).norm() / a.norm())
+
+    pooled = FeatureClassifier(embedding="pooled").eval()
+    assert moved(pooled) < 1e-4 and moved(FeatureClassifier().eval()) > 0.05
+    save_classifier(tmp_path / "old.pt", pooled, {"classes": 10, "channels": 1, "version": 2})  # no "embedding"
+    assert load_classifier(tmp_path / "old.pt")[0].embedding == "pooled"
+    save_classifier(tmp_path / "new.pt", FeatureClassifier(), {"classes": 10, "channels": 1})  # mislabelled
+    with pytest.raises(ValueError, match="does not match its recorded layout"):
+        load_classifier(tmp_path / "new.pt")
+
+
+def test_shipped_marks_are_what_the_shipped_classifier_measures_and_keep_their_order(mnist_root):
+    """Real < blurred σ 0.5 < σ 1 < σ 2 < noise, and broken strokes (a quadrant of another digit,
+    erased patches) read worse than a slight blur: what the layout-keeping features are for."""
+    from workbench.core.evaluation.marks import shipped_marks
+    from workbench.core.evaluation.reference_marks import measure
+
+    scoring = registry.scoring_model("mnist", mnist_root)
+    shipped = {m["id"]: m["score"] for m in shipped_marks()["marks"]}
+    measured = {m.id: m.score for m in measure(scoring.classifier, scoring.test_images, scoring.test_mean,
+                                                scoring.test_cov)}
+    assert measured == pytest.approx(shipped, rel=1e-3) and scoring.marks
+    assert measured["real"] < measured["blur-0.5"] < measured["blur-1"] < measured["blur-2"] < measured["noise"]
+    assert measured["quadrant"] > 2 * measured["blur-0.5"] and measured["erased"] > 2 * measured["blur-0.5"]
+    assert measured["real"] < 0.5 and measured["noise"] > 10 * measured["blur-1"]
+
+
 def test_score_orders_real_blurred_noise_and_one_digit_sets(mnist_root):
     from torchvision.transforms.functional import gaussian_blur
 
@@ -196,6 +238,20 @@ def test_classifier_is_trained_once_cached_and_retrained_when_its_key_changes(tm
     monkeypatch.setattr(registry, "CLASSIFIER_VERSION", CLASSIFIER_VERSION + 1)
     fourth = registry.scoring_model("fashion-mnist", tmp_path)
     assert len(calls) == 3 and fourth.key != third.key and folder.is_dir()
+
+
+def test_classifier_training_reports_its_steps(monkeypatch):
+    import itertools
+
+    from workbench.core.evaluation import classifier
+
+    ticks = itertools.count(1000.0, 0.3)  # a clock far from zero, 0.3 s a reading
+    monkeypatch.setattr(classifier.time, "perf_counter", lambda: next(ticks))
+    images, labels = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8), torch.arange(64) % 10
+    reports = []
+    classifier.train_classifier(images, labels, epochs=2, batch_size=16, progress=lambda f, t: reports.append((f, t)))
+    assert [t for _, t in reports][:1] == ["training the feature classifier: step 1/8, loss " + reports[0][1][-5:]]
+    assert len(reports) >= 6 and [f for f, _ in reports] == sorted(f for f, _ in reports)
 
 
 def test_classifier_training_can_be_cancelled(tmp_path, small_training):

@@ -1,8 +1,14 @@
-"""The feature classifier: a small CNN trained on a dataset's training split. Its 128 pooled
-features are the space the Fréchet score is measured in, and its predictions give the class
-balance of generated images. Small on purpose: it trains in about a minute on two CPU cores
-and its weights stay well under 1 MB. Colour photographs (CIFAR-10) get one more block and
-flipped, shifted training images, which a 28×28 digit needs neither of.
+"""The feature classifier: a small CNN trained on a dataset's training split. Its 128 features
+are the space the Fréchet score is measured in, and its predictions give the class balance of
+generated images. Small on purpose: it trains in a few minutes on two CPU cores and its weights
+stay under 1 MB. Colour photographs (CIFAR-10) get one more block and flipped, shifted training
+images, which a 28×28 digit needs neither of.
+
+The features keep the layout of the last feature map (where each stroke is), not only which
+strokes are present: a 1×1 convolution narrows the map to a few channels, and a dense layer reads
+it, cell by cell, into the 128 features. Global average pooling (classifier version 2 and
+before) kept the strokes but not where they were, and so read broken or misplaced strokes as
+nearly as good as whole ones.
 """
 
 from __future__ import annotations
@@ -21,7 +27,13 @@ from workbench.core.atomic import write_bytes
 from workbench.core.evaluation.versions import CLASSIFIER_VERSION  # noqa: F401  (read here by callers)
 
 FEATURES = 128
+#: channels the last map is narrowed to before the dense layer reads it
+MAP_CHANNELS = 16
+#: the side of the grid the narrowed map is averaged to (the 7×7 of a 28×28 image, as it is)
+MAP_GRID = 7
 FORMAT = "gan-workbench-classifier"
+#: how the features are read from the last map: "map" (kept layout) or "pooled" (version 2)
+EMBEDDINGS = ("map", "pooled")
 
 
 class EvaluationCancelled(RuntimeError):
@@ -30,20 +42,33 @@ class EvaluationCancelled(RuntimeError):
 
 class FeatureClassifier(nn.Module):
     """Three conv blocks (32, 64, 128 channels), `extra_blocks` more of 128 at the last size,
-    and global average pooling → 128 features → class logits. Input: images in [0, 1], shape
-    (N, channels, S, S), any S divisible by 4 (28 for the digit sets)."""
+    then the features: with `embedding` "map", a 1×1 convolution to MAP_CHANNELS, the map
+    averaged to MAP_GRID×MAP_GRID (a no-op at 28×28), flattened and read by a dense layer with
+    batch norm and ReLU → 128 features; with "pooled" (the version 2 layout, kept to read older
+    files), global average pooling → 128 features. Then class logits. Input: images in [0, 1],
+    shape (N, channels, S, S), any S divisible by 4 (28 for the digit sets)."""
 
-    def __init__(self, classes: int = 10, channels: int = 1, extra_blocks: int = 0):
+    def __init__(self, classes: int = 10, channels: int = 1, extra_blocks: int = 0, embedding: str = "map"):
         super().__init__()
+        if embedding not in EMBEDDINGS:
+            raise ValueError(f"unknown embedding {embedding!r}; known: {', '.join(EMBEDDINGS)}")
 
         def block(cin, cout):
             return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
 
         deeper = [layer for _ in range(extra_blocks) for layer in block(FEATURES, FEATURES)]
+        if embedding == "map":
+            read = [nn.Conv2d(FEATURES, MAP_CHANNELS, 1, bias=False), nn.BatchNorm2d(MAP_CHANNELS), nn.ReLU(True),
+                    nn.AdaptiveAvgPool2d(MAP_GRID), nn.Flatten(),
+                    nn.Linear(MAP_CHANNELS * MAP_GRID * MAP_GRID, FEATURES, bias=False),
+                    nn.BatchNorm1d(FEATURES), nn.ReLU(True)]
+        else:
+            read = [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        self.embedding = embedding
         self.features = nn.Sequential(  # the layer indices of extra_blocks=0 are the shipped file's keys
             *block(channels, 32), nn.MaxPool2d(2),
             *block(32, 64), nn.MaxPool2d(2),
-            *block(64, FEATURES), *deeper, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            *block(64, FEATURES), *deeper, *read,
         )
         self.head = nn.Linear(FEATURES, classes)
 
@@ -74,7 +99,7 @@ def reinitialise(model: nn.Module, generator: torch.Generator) -> None:
                 if m.bias is not None:
                     bound = 1 / math.sqrt(nn.init._calculate_fan_in_and_fan_out(m.weight)[0])
                     nn.init.uniform_(m.bias, -bound, bound, generator=generator)
-            elif isinstance(m, nn.BatchNorm2d):
+            elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
                 m.reset_parameters()  # ones, zeros and fresh running statistics: no randomness
 
 
@@ -118,7 +143,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, *, classes: int
     warmup = max(1, total // 30)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
-    start = last_report = time.perf_counter()
+    start, last_report = time.perf_counter(), 0.0  # both reports and `elapsed` count from the start
     step, done = 0, 0.0
     model.train()
     while done < 1.0:
@@ -132,6 +157,9 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, *, classes: int
             for group in optimizer.param_groups:
                 group["lr"] = rate
             idx = order[b * batch_size:(b + 1) * batch_size]
+            if idx.shape[0] < 2:  # batch norm of the features needs two images; one left over is skipped
+                step += 1
+                continue
             optimizer.zero_grad(set_to_none=True)
             batch = as_unit_float(images[idx])
             loss = loss_fn(model(shifted_and_flipped(batch, generator) if augment else batch), labels[idx])
@@ -167,8 +195,11 @@ def load_classifier(path: Path) -> tuple[FeatureClassifier, dict]:
     meta = state["meta"]
     with torch.device("meta"):  # no random initial weights: see reinitialise
         model = FeatureClassifier(int(meta.get("classes", 10)), int(meta.get("channels", 1)),
-                                  int(meta.get("extra_blocks", 0)))
+                                  int(meta.get("extra_blocks", 0)), meta.get("embedding", "pooled"))
     model = model.to_empty(device="cpu")
-    model.load_state_dict(state["state_dict"])
+    try:
+        model.load_state_dict(state["state_dict"])
+    except RuntimeError as e:  # weights of another layout
+        raise ValueError(f"{Path(path).name} does not match its recorded layout: {e}") from None
     model.eval()
     return model, meta

@@ -68,17 +68,15 @@ def as_json(score: float, marks: list[Mark]) -> dict:
     return {"below": one(below), "above": one(above), "text": describe(score, marks)}
 
 
-def around(values, marks: list[Mark]) -> list[Mark]:
-    """The marks a plot of `values` shows: those within their range and the nearest one on each
-    side, so every value is seen between two marks (or past the last)."""
-    values = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+def around(values, marks: list[Mark], margin: float = 2.0) -> list[Mark]:
+    """The marks a plot of `values` shows: those within their range widened by the factor
+    `margin` each way (a log axis: half the lowest score to twice the highest), so the curves
+    keep the plot and the marks near them give it a scale."""
+    values = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
     if not values or not marks:
         return []
-    low, high = min(values), max(values)
-    below, _ = neighbours(low, marks)
-    _, above = neighbours(high, marks)
-    inside = [m for m in marks if low < m.score <= high]
-    return sorted([m for m in (below, above) if m is not None] + inside, key=lambda m: m.score)
+    low, high = min(values) / margin, max(values) * margin
+    return sorted((m for m in marks if low <= m.score <= high), key=lambda m: m.score)
 
 
 def from_json(data) -> list[Mark]:

@@ -249,7 +249,7 @@ def classifier_meta(dataset: str, key: str, model: FeatureClassifier, test_image
             "version": CLASSIFIER_VERSION if version is None else version, "classes": head.out_features,
             "channels": first.in_channels, "train_images": int(train_count),
             "test_accuracy": accuracy(model, test_images, test_labels),
-            "training": dict(TRAINING if training is None else training)}
+            "training": dict(TRAINING if training is None else training), "embedding": model.embedding}
     return meta | ({"extra_blocks": extra_blocks} if extra_blocks else {})
 
 

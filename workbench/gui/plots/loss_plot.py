@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from workbench.core.evaluation.marks import format_score
@@ -19,6 +19,8 @@ from workbench.core.outputs.smoothing import ema
 
 FAINT_ALPHA = 70
 MARK_COLOR = QColor(110, 110, 110, 120)  # reference marks: faint grey, dashed
+MARK_POINT_SIZE = 7.5
+MARK_LABEL_FILL = (255, 255, 255, 170)  # words stay legible over a curve or the grid
 
 
 class _Series:
@@ -129,26 +131,62 @@ class LossPlot(QWidget):
     # ---- reference marks ---------------------------------------------------------------
     def set_reference_marks(self, marks) -> None:
         """Faint dashed horizontal lines at `marks` (objects with `name` and `score`, e.g. the
-        score's reference marks), each labelled with its name and value at the right; replaces the
-        previous ones. The lines count in the y range, so the marks shown are also in view."""
+        score's reference marks), each labelled with its name and value, at the left and right
+        ends in turn (the one nearest the legend's corner at the other end), on the side of its line
+        away from the curves' ends there; replaces the previous ones. The lines count in the y
+        range, so the marks shown are in view."""
         marks = sorted((m for m in marks if m.score > 0 or not self._log_y), key=lambda m: m.score)
-        if [line.mark for line in self._mark_lines] == marks:
-            return  # redrawn at display rate while training: keep the lines
+        if [line.mark for line in self._mark_lines] != marks:
+            self._draw_mark_lines(marks)
+        self._place_mark_labels()  # the curves move while training: follow them
+
+    def _draw_mark_lines(self, marks) -> None:
         item = self.plot_widget.getPlotItem()
         for line in self._mark_lines:
             item.removeItem(line)
         self._mark_lines = []
         pen = pg.mkPen(MARK_COLOR, width=1, style=Qt.PenStyle.DashLine)
+        font = QFont(self.font())
+        font.setPointSizeF(MARK_POINT_SIZE)
+        # neighbours label at opposite ends, so close lines keep their words apart; the mark next to
+        # the legend's corner (top or bottom) labels at the other end from it
+        ox, oy = self.legend.opts.get("offset") or (-10, 10)
         for i, mark in enumerate(marks):
             y = math.log10(mark.score) if self._log_y else mark.score  # a log axis places items at log10
+            from_corner = len(marks) - 1 - i if oy > 0 else i
+            right = (from_corner % 2 == 0) == (ox > 0)
             line = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pen,
                                    label=f"{mark.name} ({format_score(mark.score)})",
-                                   labelOpts={"position": 0.98 if i % 2 == 0 else 0.62, "color": "#777",
-                                              "anchors": [(1, 1), (1, 1)]})
-            line.mark = mark
+                                   labelOpts={"position": 0.99 if right else 0.01, "color": "#777",
+                                              "fill": MARK_LABEL_FILL})
+            line.label.setFont(font)
+            line.mark, line.right = mark, right
             line.setZValue(-20)
             item.addItem(line)
             self._mark_lines.append(line)
+
+    def _place_mark_labels(self) -> None:
+        """Each label above its line, unless the nearest curve end on its side is above it; at
+        the bottom or top of the plot, inside it."""
+        ends = {True: [], False: []}
+        shown = [line.value() for line in self._mark_lines]
+        for series in self._series.values():
+            if not series.faint and series.item.isVisible():
+                _, ys = series.item.getData()
+                if ys is not None and len(ys) and np.isfinite(ys[0]) and np.isfinite(ys[-1]):
+                    ends[False].append(float(ys[0]))
+                    ends[True].append(float(ys[-1]))
+                    shown += [float(v) for v in ys if np.isfinite(v)]
+        low, high = (min(shown), max(shown)) if shown else (0.0, 1.0)
+        edge = 0.1 * (high - low)
+        for line in self._mark_lines:
+            near = min(ends[line.right], key=lambda v: abs(v - line.value()), default=None)
+            below = near is not None and near > line.value()
+            if line.value() - low < edge or high - line.value() < edge:
+                below = high - line.value() < line.value() - low
+            x = 1 if line.right else 0
+            line.label.anchors = [(x, 0 if below else 1)] * 2
+            line.label.updatePosition()
 
     def reference_marks(self) -> list[tuple[str, float]]:
         """(label, value) of the mark lines drawn, lowest first (value as given, not log10)."""

@@ -61,6 +61,10 @@ class QualityPlot(LossPlot):
         self._balance_box.addItem(self._balance)
         self.legend.addItem(self._balance, "class balance")
         self._scored: list[dict] = []
+        # one row at the bottom left, where a falling score leaves room: the top and the right
+        # hold the class balance line and the reference marks' words
+        self.legend.setColumnCount(2)
+        self.legend.setOffset((10, -10))
         item.vb.sigResized.connect(self._sync_boxes)
 
     def set_epochs(self, epochs: list[dict]) -> None:
