@@ -106,7 +106,9 @@ def train_one(name: str, seed: int, minutes: float, home: str) -> dict:
 
 
 def train(args) -> None:
-    jobs = [(name, seed) for seed in args.seeds for name in CANDIDATES]
+    # the plain candidates first, seed by seed; the ones with a decay after them
+    jobs = sorted(((name, seed) for seed in args.seeds for name in CANDIDATES),
+                  key=lambda job: (CANDIDATES[job[0]][1].get("lr_decay", "none") != "none", job[1]))
     done = {(r["candidate"], r["seed"]) for r in records(args.home) if r["epochs"]}
     jobs = [job for job in jobs if job not in done]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:

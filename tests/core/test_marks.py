@@ -62,6 +62,9 @@ def test_the_shipped_mnist_marks_load_as_package_data_and_belong_to_the_shipped_
     assert ids[0] == "real" and "noise" in ids and len(marks) == 8
     score = {m.id: m.score for m in marks}
     assert score["real"] < score["blur-0.5"] < score["blur-1"] < score["blur-2"] < score["noise"]
+    # features that keep the layout read a quarter of another digit and broken strokes as worse
+    # than a slight blur (pooled features, version 2, read the quadrant as better)
+    assert score["blur-0.5"] < score["quadrant"] < score["erased"] < score["blur-1"]
     assert marks_for("mnist-v1-0000-unknown") == [] and marks_for(None) == []
 
 
