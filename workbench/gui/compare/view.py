@@ -137,7 +137,7 @@ class CompareView(QWidget):
         for d, color in zip(self.data, self.colors):
             self._plot_curves(d, color)
         self.plots = splitter(self, Qt.Orientation.Horizontal, [self.loss_plot, self.quality_plot], [1, 1],
-                              name="comparePlotsSplitter")
+                              [500, 500], name="comparePlotsSplitter")
         self.ranking_label = QLabel(self)
         self.ranking_label.setObjectName("qualityRanking")
         self.ranking_label.setTextFormat(Qt.TextFormat.RichText)

@@ -17,6 +17,7 @@ from workbench.core.evaluation.class_balance import (
     collapse_reason,
 )
 from workbench.core.evaluation.marks import around, marks_for_epochs
+from workbench.gui.plots.axes import plot_widget
 from workbench.gui.plots.colours import BALANCE_COLOR, QUALITY_COLOR
 from workbench.gui.plots.loss_plot import LossPlot
 
@@ -98,7 +99,7 @@ class ClassHistogram(QWidget):
     def __init__(self, parent=None, dataset: str = "mnist"):
         super().__init__(parent)
         self.dataset = dataset
-        self.plot_widget = pg.PlotWidget(self, background="w")
+        self.plot_widget = plot_widget(self)
         item = self.plot_widget.getPlotItem()
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()

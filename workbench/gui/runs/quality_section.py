@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from workbench.core.evaluation.stored import stored_discriminator_report
 from workbench.core.store.runs import Run
+from workbench.gui.plots.axes import plot_widget
 from workbench.gui.plots.colours import FAKE_COLOR, REAL_COLOR
 from workbench.gui.plots.quality_widgets import (
     ClassHistogram,
@@ -34,7 +35,7 @@ class DiscriminatorReportView(QWidget):
         self.summary.setObjectName("discriminatorSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.plot_widget = pg.PlotWidget(self, background="w")
+        self.plot_widget = plot_widget(self)
         item = self.plot_widget.getPlotItem()
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
