@@ -39,6 +39,7 @@ from workbench.gui.layout import splitter
 from workbench.gui.plots.colours import STATUS_COLORS
 from workbench.gui.runs.actions import MAX_COMPARE
 from workbench.gui.sweeps.editor import SweepEditor
+from workbench.gui.sweeps.messages import problem_text
 from workbench.gui.sweeps.worker import SweepWorker
 
 #: the scores at the best epoch, as columns: metrics.jsonl key → header
@@ -147,7 +148,8 @@ class SweepsView(QWidget):
         try:
             sweep = self.sweeps.create(base, axes, name=self.editor.name(), preset=preset)
         except ConfigError as e:
-            self._say(f"The sweep is not valid:\n{e}")
+            fields = {name for name, _values in self.editor.rows()}
+            self._say("The sweep is not valid:\n" + "\n".join(problem_text(error, fields) for error in e.errors))
             return False
         except OSError as e:
             self._say(describe_write_error(e, getattr(e, "filename", None)))
