@@ -57,3 +57,25 @@ class ElidedLabel(QLabel):
         super().setText(shown)
         self.setToolTip(self._full if shown != self._full else "")
 
+
+class Panel(QWidget):
+    """A QWidget whose minimum height counts its wrapped labels at its present width: splitters
+    and stacked widgets ask only for the minimum size hint, so without this a label that wraps to
+    more lines pushes the widgets under it out of the panel."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        # only once laid out: a hidden page's stale width would wrap into lines it will never show
+        if layout is not None and layout.hasHeightForWidth() and self.isVisible() and self.width() > 0:
+            hint.setHeight(max(hint.height(), layout.totalMinimumHeightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # the wrapped labels' height changes with the width
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.updateGeometry()

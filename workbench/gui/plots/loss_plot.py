@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from workbench.core.evaluation.marks import format_score
 from workbench.core.outputs.smoothing import ema
-from workbench.gui.layout import ElidedLabel
+from workbench.gui.layout import ElidedLabel, Panel
 from workbench.gui.plots.axes import plot_widget
 
 FAINT_ALPHA = 70
@@ -32,7 +32,7 @@ class _Series:
         self.item, self.x, self.y, self.faint, self.name, self.color = item, x, y, faint, name, color
 
 
-class LossPlot(QWidget):
+class LossPlot(Panel):
     """A pyqtgraph plot of series keyed by name; x is in (fractional) epochs. The title is a label
     above the plot (`title_label`), shortened with "…" when the plot is narrow; the legend hides
     when the plot is too small to show it beside the curves (the hover read-out names them too)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from workbench.core.evaluation.class_balance import (
     CollapseThresholds,
@@ -17,6 +17,7 @@ from workbench.core.evaluation.class_balance import (
     collapse_reason,
 )
 from workbench.core.evaluation.marks import around, marks_for_epochs
+from workbench.gui.layout import Panel
 from workbench.gui.plots.axes import plot_widget
 from workbench.gui.plots.colours import BALANCE_COLOR, QUALITY_COLOR
 from workbench.gui.plots.loss_plot import LossPlot
@@ -93,7 +94,7 @@ class QualityPlot(LossPlot):
         self._balance_box.setGeometry(self.plot_widget.getPlotItem().vb.sceneBoundingRect())
 
 
-class ClassHistogram(QWidget):
+class ClassHistogram(Panel):
     """Bars of how often each class was predicted for the generated samples of one epoch."""
 
     def __init__(self, parent=None, dataset: str = "mnist"):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from workbench.core.evaluation.stored import stored_discriminator_report
 from workbench.core.store.runs import Run
+from workbench.gui.layout import Panel
 from workbench.gui.plots.axes import plot_widget
 from workbench.gui.plots.colours import FAKE_COLOR, REAL_COLOR
 from workbench.gui.plots.quality_widgets import (
@@ -25,7 +26,7 @@ from workbench.gui.plots.quality_widgets import (
 NOT_EVALUATED = "Not evaluated yet — press Evaluate"
 
 
-class DiscriminatorReportView(QWidget):
+class DiscriminatorReportView(Panel):
     """D's outputs on real test images and on as many generated ones, as side-by-side bars per
     bin, under the line "precision · recall · F1 at threshold 0.5"."""
 

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from workbench.core.config import ConfigError, TrainConfig, field_specs
@@ -32,6 +31,7 @@ from workbench.core.store.status import RunStatus
 from workbench.core.sweeps import expand, parse_axes, run_count, scored_base
 from workbench.core.sweeps.grid import MAX_RUNS
 from workbench.gui.formatting import escape_html, format_duration
+from workbench.gui.layout import Panel
 from workbench.gui.sweeps.messages import (
     plan_hint,
     problem_text,
@@ -50,7 +50,7 @@ class _EstimateBridge(QObject):
     done = Signal(int, object, str)  # generation, seconds or None, how
 
 
-class SweepEditor(QWidget):
+class SweepEditor(Panel):
     """`changed` fires whenever the plan (base, fields, values) changes; `plan()` is then the
     validated (base, axes, points), or None with `errors()` saying why."""
 

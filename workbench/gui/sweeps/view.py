@@ -35,7 +35,7 @@ from workbench.core.store.runs import Run, RunStore
 from workbench.core.sweeps import SweepStatus, SweepStore
 from workbench.gui import workers
 from workbench.gui.formatting import format_duration, format_loss
-from workbench.gui.layout import splitter
+from workbench.gui.layout import Panel, splitter
 from workbench.gui.plots.colours import STATUS_COLORS
 from workbench.gui.runs.actions import MAX_COMPARE
 from workbench.gui.sweeps.editor import SweepEditor
@@ -113,7 +113,7 @@ class SweepsView(QWidget):
         for button in (self.stop_button, self.resume_button, self.compare_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        table_box = QWidget(self)
+        table_box = Panel(self)
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.title)
@@ -220,6 +220,7 @@ class SweepsView(QWidget):
 
     def refresh_table(self) -> None:
         sweep = self._current
+        self.progress.setVisible(sweep is not None)  # an empty bar under the hint reads as stuck
         if sweep is None:
             self.table.setRowCount(0)
             self.title.setText("Plan a sweep on the left, or pick one from the list.")
