@@ -39,6 +39,11 @@ def test_an_empty_plan_shows_a_hint_and_problems_name_the_columns_not_flags(qtbo
     assert not view.start_button.isEnabled()
     editor.add_field("lr_g")  # a field without values yet is still a hint
     assert editor.errors() == [] and "Type the values of lr_g in the Values column" in editor.summary_label.text()
+    editor.add_field("batch_size", "0")  # the rows typed so far are checked meanwhile
+    assert editor.errors() == ["Values of batch_size: “0” is not allowed: expected a whole number >= 1 and <= 4096"]
+    assert "Type the values of lr_g" in editor.summary_label.text() and not view.start_button.isEnabled()
+    editor.fields_table.selectRow(1)
+    editor.remove_selected_field()
     editor.add_field("lr_g", "1e-4")
     assert editor.errors() == ["Field lr_g is chosen in 2 rows: choose it in one row and list all its values there."]
     editor.fields_table.selectRow(1)

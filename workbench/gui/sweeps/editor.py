@@ -209,8 +209,11 @@ class SweepEditor(Panel):
         rows = self.rows()
         hint = plan_hint(rows)
         self._plan, self._errors = None, row_problems(rows)
-        if not hint and not self._errors:
-            self._check(rows)
+        filled = [(name, values) for name, values in rows if values.strip()]
+        if filled and not self._errors:
+            self._check(filled)  # the rows typed so far are checked while others still wait for values
+            if hint:
+                self._plan = None
         self.errors_label.setText("<br>".join(escape_html(e) for e in self._errors))
         self.errors_label.setVisible(bool(self._errors))
         if self._plan:
