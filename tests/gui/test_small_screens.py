@@ -139,7 +139,8 @@ def test_a_window_is_pulled_back_onto_the_screen(qtbot):
 
 
 #: runs in a child process whose offscreen screen is 1280×720: a fresh window, then windows
-#: restoring a geometry saved larger than the screen and one saved on a screen no longer there
+#: restoring a geometry that fits (as saved), one saved larger than the screen and one saved on a
+#: screen no longer there
 GEOMETRY_CHILD = """
 import json
 from PySide6.QtCore import QRect
@@ -160,7 +161,8 @@ def place(window):
 out = {"available": app.primaryScreen().availableGeometry().getRect()}
 window = opened()
 out["fresh"] = place(window)
-for name, rect in (("larger", QRect(200, 150, 1900, 1150)), ("elsewhere", QRect(3000, 2000, 1000, 600))):
+for name, rect in (("fits", QRect(100, 80, 1000, 600)), ("larger", QRect(200, 150, 1900, 1150)),
+                   ("elsewhere", QRect(3000, 2000, 1000, 600))):
     window.setGeometry(rect)
     app.processEvents()
     window.save_state()
@@ -182,9 +184,11 @@ def test_the_window_opens_within_the_screen_and_restored_geometry_is_clamped(tmp
     out = json.loads(done.stdout.splitlines()[-1])
     available = QRect(*out["available"])
     assert available.size() == QSize(1280, 720)
-    for case in ("fresh", "larger", "elsewhere"):
+    for case in ("fresh", "fits", "larger", "elsewhere"):
         assert available.contains(QRect(*out[case]["frame"])), (case, out[case], out["available"])
+    assert QRect(*out["fits"]["inside"]) == QRect(100, 80, 1000, 600)  # the saved state is what opens
     assert QRect(*out["larger"]["inside"]).height() > 600  # shrunk to the screen, not to nothing
+    assert QRect(*out["elsewhere"]["inside"]).size() == QSize(1000, 600)  # moved, not resized
 
 
 def test_window_state_lives_in_workbench_home(qtbot, tmp_path, monkeypatch, isolated_home):
