@@ -27,12 +27,44 @@ def wait_idle(qtbot, view, timeout=120_000):
     qtbot.waitUntil(lambda: not view.is_running(), timeout=timeout)
 
 
+def test_an_empty_plan_shows_a_hint_and_problems_name_the_columns_not_flags(qtbot, isolated_home):
+    view = make_view(qtbot)
+    editor = view.editor
+
+    def said() -> str:
+        return editor.errors_label.text() + editor.summary_label.text()
+
+    assert editor.errors() == [] and editor.errors_label.isHidden()  # nothing done yet: no red error
+    assert "Add a field" in editor.summary_label.text() and "Values column" in editor.summary_label.text()
+    assert not view.start_button.isEnabled()
+    editor.add_field("lr_g")  # a field without values yet is still a hint
+    assert editor.errors() == [] and "Type the values of lr_g in the Values column" in editor.summary_label.text()
+    editor.add_field("batch_size", "0")  # the rows typed so far are checked meanwhile
+    assert editor.errors() == ["Values of batch_size: “0” is not allowed: expected a whole number >= 1 and <= 4096"]
+    assert "Type the values of lr_g" in editor.summary_label.text() and not view.start_button.isEnabled()
+    editor.fields_table.selectRow(1)
+    editor.remove_selected_field()
+    editor.add_field("lr_g", "1e-4")
+    assert editor.errors() == ["Field lr_g is chosen in 2 rows: choose it in one row and list all its values there."]
+    editor.fields_table.selectRow(1)
+    editor.remove_selected_field()
+    editor.set_values(0, "1e-4, 2e-4, 3e-4, 4e-4, 5e-4")
+    editor.add_field("lr_d", "1e-4, 2e-4, 3e-4, 4e-4, 5e-4")
+    editor.add_field("batch_size", "8, 16, 32, 64, 128")
+    assert editor.errors() == ["These values make 125 runs; a sweep has at most 100. Remove some values."]
+    editor.set_values(2, "8, 0")
+    assert editor.errors() == ["Values of batch_size: “0” is not allowed: expected a whole number >= 1 and <= 4096"]
+    assert not view.start_button.isEnabled()
+    for text in (said(), *editor.errors()):
+        assert "--set" not in text and "FIELD=" not in text
+
+
 def test_values_are_validated_and_counted_like_the_form(qtbot, isolated_home):
     view = make_view(qtbot)
     assert not view.start_button.isEnabled()
     plan(view, ("batch_size", "64, 0, x"), ("lr_g", "1e-4, 2e-4"))
     errors = view.editor.errors()
-    assert len(errors) == 2 and all(e.startswith("batch_size") for e in errors)
+    assert len(errors) == 2 and all(e.startswith("Values of batch_size: ") for e in errors)
     assert "whole number &gt;= 1" in view.editor.errors_label.text()  # rich text, escaped
     assert not view.start_button.isEnabled()
     view.editor.set_values(0, "64, 128, 256")

@@ -1,4 +1,4 @@
-"""How run values read in the GUI: durations, losses, dates, escaped text.
+"""How run values read in the GUI: durations, losses, dates, escaped text, a field's bad value.
 
 Plain functions (no widgets), shared by the Runs tab and the compare view so a run's numbers
 read the same wherever it is shown.
@@ -31,3 +31,13 @@ def format_created(text: str) -> str:
 def escape_html(text: str) -> str:
     """Names, notes and paths are the user's text; rich-text labels must not read them as markup."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def field_problem(error) -> str:
+    """A config FieldError as the window says it: "“abc” is not allowed: expected a number …"
+    (the field itself is named by whoever shows it: beside its editor, in its table row)."""
+    value = error.value if not isinstance(error.value, str) else error.value.strip()
+    shown = f"“{value}”" if isinstance(value, str) else repr(value)
+    if isinstance(value, list):
+        shown = ", ".join(str(v) for v in value)
+    return f"{shown or 'empty'} is not allowed: expected {error.allowed}"

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtCore import QByteArray, QSize, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 import workbench
+from workbench.gui.screen_fit import clamp_to_screen, open_fitted
 from workbench.gui.training.view import TrainingView
 from workbench.gui.ui_settings import ui_settings
 
 STOP_AND_SAVE, KEEP_TRAINING = "stop", "keep"
+PREFERRED_SIZE = QSize(1400, 860)  # at most the screen's available geometry
 
 _torch_state: dict = {"thread": None, "device": None, "error": None}
 
@@ -79,7 +81,8 @@ class MainWindow(QMainWindow):
         self._device_poll = QTimer(self)
         self._device_poll.setInterval(200)
         self._device_poll.timeout.connect(self._poll_torch)
-        self.resize(1400, 860)
+        self._fitted_on_screen = False
+        open_fitted(self, PREFERRED_SIZE)
         self.restore_state()
 
     # ---- public API -------------------------------------------------------------------
@@ -142,12 +145,21 @@ class MainWindow(QMainWindow):
     def restore_state(self) -> None:
         settings = ui_settings()
         geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            clamp_to_screen(self)  # saved on a larger or a since unplugged screen
         state = settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
         self.training_view.restore_state(settings)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted_on_screen:  # the window manager's frame is known once shown
+            self._fitted_on_screen = True
+            QTimer.singleShot(0, self, self._clamp_to_screen)
+
+    def _clamp_to_screen(self) -> None:
+        clamp_to_screen(self)
 
     def closeEvent(self, event) -> None:
         if self.training_view.is_training():

@@ -39,7 +39,7 @@ from workbench.core.outputs.compare import (
 from workbench.core.store.best_epoch import RECORD_NAME
 from workbench.core.store.runs import Run
 from workbench.gui.compare.tables import ConfigTable, SummaryTable, ranking_text
-from workbench.gui.layout import splitter
+from workbench.gui.layout import Panel, splitter
 from workbench.gui.plots.colours import RunPalette, swatch_icon
 from workbench.gui.plots.grid_view import EpochGridView
 from workbench.gui.plots.loss_plot import LossPlot, SmoothingControl
@@ -137,13 +137,13 @@ class CompareView(QWidget):
         for d, color in zip(self.data, self.colors):
             self._plot_curves(d, color)
         self.plots = splitter(self, Qt.Orientation.Horizontal, [self.loss_plot, self.quality_plot], [1, 1],
-                              name="comparePlotsSplitter")
+                              [500, 500], name="comparePlotsSplitter")
         self.ranking_label = QLabel(self)
         self.ranking_label.setObjectName("qualityRanking")
         self.ranking_label.setTextFormat(Qt.TextFormat.RichText)
         self.ranking_label.setWordWrap(True)
         self.ranking_label.setToolTip("Runs by their best Fréchet score over the evaluated epochs")
-        curves_panel = QWidget(self)
+        curves_panel = Panel(self)
         curves_layout = QVBoxLayout(curves_panel)
         curves_layout.setContentsMargins(0, 0, 0, 0)
         curves_layout.addLayout(toggles_row)
@@ -182,7 +182,7 @@ class CompareView(QWidget):
         self.best_button.toggled.connect(lambda _on: self.set_epoch(self.slider.value()))
         self.slider.actionTriggered.connect(lambda _action: self.best_button.setChecked(False))
         slider_row.addWidget(self.best_button)
-        grids_panel = QWidget(self)
+        grids_panel = Panel(self)
         grids_layout = QVBoxLayout(grids_panel)
         grids_layout.setContentsMargins(0, 0, 0, 0)
         grids_layout.addLayout(grids_row, 1)

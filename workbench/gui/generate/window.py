@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,6 +39,7 @@ from workbench.gui.generate.worker import (
     RenderWorker,
 )
 from workbench.gui.plots.grid_view import PixelView, array_to_image
+from workbench.gui.screen_fit import open_fitted
 from workbench.gui.ui_settings import read_str, ui_settings
 
 DEBOUNCE_MS = 150
@@ -47,6 +48,7 @@ MAX_STEPS = 64
 MAX_ROWS = 16
 SAVE_KINDS = {"png": ("Save grid PNG", "PNG image (*.png)"), "npy": ("Save NumPy array", "NumPy array (*.npy)")}
 LAST_DIR_KEY = "generate/last_dir"
+PREFERRED_SIZE = QSize(980, 640)  # at most the screen's available geometry
 
 
 def epoch_text(checkpoint, latest: bool) -> str:
@@ -152,7 +154,7 @@ class GenerateWindow(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(panel)
         layout.addLayout(right, 1)
-        self.resize(980, 640)
+        open_fitted(self, PREFERRED_SIZE)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)

@@ -16,8 +16,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from workbench.core.evaluation.marks import format_score
 from workbench.core.outputs.smoothing import ema
+from workbench.gui.layout import ElidedLabel, Panel
+from workbench.gui.plots.axes import plot_widget
 
 FAINT_ALPHA = 70
+LEGEND_MAX_SHARE = 0.35  # a legend covering more of the plot area than this would bury the curves: hidden
+TITLE_STYLE = "background: white; color: #333; font-size: 10pt; padding: 3px 2px 0 2px;"
 MARK_COLOR = QColor(110, 110, 110, 120)  # reference marks: faint grey, dashed
 MARK_POINT_SIZE = 7.5
 MARK_LABEL_FILL = (255, 255, 255, 170)  # words stay legible over a curve or the grid
@@ -30,8 +34,10 @@ class _Series:
         self.item, self.x, self.y, self.faint, self.name, self.color = item, x, y, faint, name, color
 
 
-class LossPlot(QWidget):
-    """A pyqtgraph plot of series keyed by name; x is in (fractional) epochs."""
+class LossPlot(Panel):
+    """A pyqtgraph plot of series keyed by name; x is in (fractional) epochs. The title is a label
+    above the plot (`title_label`), shortened with "…" when the plot is narrow; the legend hides
+    when the plot is too small to show it beside the curves (the hover read-out names them too)."""
 
     def __init__(self, parent=None, y_label: str = "loss", title: str | None = None, log_y: bool = False):
         super().__init__(parent)
@@ -39,17 +45,21 @@ class LossPlot(QWidget):
         self._mark_lines: list[pg.InfiniteLine] = []
         self._weight = 0.0
         self._log_y = log_y
-        self.plot_widget = pg.PlotWidget(self, background="w")
+        self.plot_widget = plot_widget(self)
+        self.title_label = ElidedLabel(title or "", self)
+        self.title_label.setObjectName("plotTitle")
+        self.title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title_label.setStyleSheet(TITLE_STYLE)
+        self.title_label.setVisible(bool(title))
         item = self.plot_widget.getPlotItem()
         item.setLogMode(y=log_y)
-        if title:
-            item.setTitle(title, color="#333", size="10pt")
         item.setLabel("bottom", "epoch")
         item.setLabel("left", y_label)
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
         self.legend = item.addLegend(offset=(-10, 10), labelTextColor="#222")
+        item.vb.sigResized.connect(self.fit_legend)
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", style=Qt.PenStyle.DotLine))
         self._cursor.setVisible(False)
         item.addItem(self._cursor, ignoreBounds=True)
@@ -58,9 +68,11 @@ class LossPlot(QWidget):
         self.hover_label.setObjectName("hoverLabel")
         self.hover_label.setTextFormat(Qt.TextFormat.RichText)
         self.hover_label.setStyleSheet("color: #444;")
+        self.hover_label.setWordWrap(True)  # many series: wrap, never widen the window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        layout.setSpacing(0)
+        layout.addWidget(self.title_label)
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.hover_label)
         self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -86,6 +98,7 @@ class LossPlot(QWidget):
                 item.setZValue(-10)
             series = _Series(item, x, y, faint, name, qcolor)
             self._series[key] = series
+            self.fit_legend()
         series.x, series.y = x, y
         self._redraw(series)
 
@@ -93,11 +106,19 @@ class LossPlot(QWidget):
         series = self._series.pop(key, None)
         if series is not None:
             self.plot_widget.getPlotItem().removeItem(series.item)
+            self.fit_legend()
 
     def set_series_visible(self, key: str, visible: bool) -> None:
         series = self._series.get(key)
         if series is not None:
             series.item.setVisible(visible)
+
+    def fit_legend(self) -> None:
+        """Show the legend only when it leaves most of the plot area to the curves."""
+        area = self.plot_widget.getPlotItem().vb.size()
+        legend = self.legend.boundingRect().size()
+        self.legend.setVisible(legend.height() <= 0.9 * area.height() and legend.width() <= 0.9 * area.width()
+                               and legend.width() * legend.height() <= LEGEND_MAX_SHARE * area.width() * area.height())
 
     def series_keys(self) -> list[str]:
         return list(self._series)

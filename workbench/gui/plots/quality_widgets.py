@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from workbench.core.evaluation.class_balance import (
     CollapseThresholds,
@@ -17,6 +17,8 @@ from workbench.core.evaluation.class_balance import (
     collapse_reason,
 )
 from workbench.core.evaluation.marks import around, marks_for_epochs
+from workbench.gui.layout import Panel
+from workbench.gui.plots.axes import plot_widget
 from workbench.gui.plots.colours import BALANCE_COLOR, QUALITY_COLOR
 from workbench.gui.plots.loss_plot import LossPlot
 
@@ -96,7 +98,7 @@ class QualityPlot(LossPlot):
         self._balance_box.setGeometry(self.plot_widget.getPlotItem().vb.sceneBoundingRect())
 
 
-class ClassHistogram(QWidget):
+class ClassHistogram(Panel):
     """Bars of how often each class was predicted for the generated samples of one epoch. A click
     on a bar's column emits `class_clicked(class index)`."""
 
@@ -105,7 +107,7 @@ class ClassHistogram(QWidget):
     def __init__(self, parent=None, dataset: str = "mnist"):
         super().__init__(parent)
         self.dataset = dataset
-        self.plot_widget = pg.PlotWidget(self, background="w")
+        self.plot_widget = plot_widget(self)
         item = self.plot_widget.getPlotItem()
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()

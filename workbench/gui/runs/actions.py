@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtCore import QPoint, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,6 +30,7 @@ from workbench.core.store.runs import Run, RunLocked, RunSummary
 from workbench.core.store.status import RunStatus
 from workbench.gui.runs.dialogs import ResumeDialog
 from workbench.gui.runs.evaluation import EvaluationStatus
+from workbench.gui.screen_fit import open_fitted
 
 MAX_COMPARE = 8
 
@@ -333,7 +334,7 @@ class RunActions:
         view = CompareView(runs, palette=self.palette_)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         view.setWindowTitle(f"Compare {len(runs)} runs")
-        view.resize(1400, 900)
+        open_fitted(view, QSize(1400, 900))
         view.destroyed.connect(lambda *_: self._compare_windows.remove(view) if view in self._compare_windows else None)
         self._compare_windows.append(view)
         view.show()

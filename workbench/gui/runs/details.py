@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from workbench.core.config import field_specs
 from workbench.core.store.runs import Run, RunSummary
 from workbench.gui.formatting import escape_html
-from workbench.gui.layout import splitter
+from workbench.gui.layout import Panel, splitter
 from workbench.gui.plots.colours import D_COLOR, G_COLOR, STATUS_COLORS, RunPalette
 from workbench.gui.plots.grid_view import EpochGridView
 from workbench.gui.plots.loss_plot import LossPlot
@@ -30,7 +30,7 @@ from workbench.gui.runs.neighbours import NeighboursStrip, StripRequest
 from workbench.gui.runs.quality_section import QualitySection
 
 
-class RunDetails(QWidget):
+class RunDetails(Panel):
     """One run: header (status, problem, folder), collapse badge, loss curves over quality
     curves, grid per epoch over its class histogram, and tabs: config, notes, discriminator."""
 

@@ -18,6 +18,8 @@ from workbench.core.evaluation.stored import (
     stored_memorisation,
 )
 from workbench.core.store.runs import Run
+from workbench.gui.layout import Panel
+from workbench.gui.plots.axes import plot_widget
 from workbench.gui.plots.colours import FAKE_COLOR, REAL_COLOR
 from workbench.gui.plots.quality_widgets import (
     ClassHistogram,
@@ -32,7 +34,7 @@ NEAR_COPIES_TIP = ("A click on a grid sample or a class bar shows that class's s
                    "are is then stored with the epoch (also `gan-workbench evaluate RUN --neighbours`).")
 
 
-class DiscriminatorReportView(QWidget):
+class DiscriminatorReportView(Panel):
     """D's outputs on real test images and on as many generated ones, as side-by-side bars per
     bin, under the line "precision · recall · F1 at threshold 0.5"."""
 
@@ -42,7 +44,7 @@ class DiscriminatorReportView(QWidget):
         self.summary.setObjectName("discriminatorSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.plot_widget = pg.PlotWidget(self, background="w")
+        self.plot_widget = plot_widget(self)
         item = self.plot_widget.getPlotItem()
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()

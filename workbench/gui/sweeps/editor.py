@@ -22,15 +22,23 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from workbench.core.config import ConfigError, TrainConfig, field_specs
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, preset_config
 from workbench.core.store.runs import RunStore
 from workbench.core.store.status import RunStatus
-from workbench.core.sweeps import expand, parse_axes, scored_base
+from workbench.core.sweeps import expand, parse_axes, run_count, scored_base
+from workbench.core.sweeps.grid import MAX_RUNS
 from workbench.gui.formatting import escape_html, format_duration
+from workbench.gui.layout import Panel
+from workbench.gui.sweeps.messages import (
+    plan_hint,
+    problem_text,
+    row_problems,
+    too_many_runs,
+    values_placeholder,
+)
 
 RECENT_RUNS = 30  # runs offered as a base, newest first
 ESTIMATE_DELAY_MS = 400  # wait for typing to pause before measuring
@@ -42,7 +50,7 @@ class _EstimateBridge(QObject):
     done = Signal(int, object, str)  # generation, seconds or None, how
 
 
-class SweepEditor(QWidget):
+class SweepEditor(Panel):
     """`changed` fires whenever the plan (base, fields, values) changes; `plan()` is then the
     validated (base, axes, points), or None with `errors()` saying why."""
 
@@ -154,10 +162,12 @@ class SweepEditor(QWidget):
         used = {self.field_name(r) for r in range(row)}
         name = name or next(n for n in ("batch_size", "lr_g", "lr_d", "latent_size", *self.specs) if n not in used)
         combo.setCurrentIndex(max(combo.findData(name), 0))
-        combo.currentIndexChanged.connect(self.revalidate)
         edit = QLineEdit(values, self.fields_table)
         edit.setObjectName(f"sweepValues{row}")
-        edit.setPlaceholderText("e.g. 64, 128, 256")
+        edit.setPlaceholderText(values_placeholder(self.specs[combo.currentData()].kind))
+        combo.currentIndexChanged.connect(
+            lambda _index: edit.setPlaceholderText(values_placeholder(self.specs[combo.currentData()].kind)))
+        combo.currentIndexChanged.connect(self.revalidate)
         edit.textChanged.connect(self.revalidate)
         self.fields_table.setCellWidget(row, 0, combo)
         self.fields_table.setCellWidget(row, 1, edit)
@@ -180,8 +190,9 @@ class SweepEditor(QWidget):
     def set_values(self, row: int, text: str) -> None:
         self.values_edit(row).setText(text)
 
-    def axis_texts(self) -> list[str]:
-        return [f"{self.field_name(r)}={self.values_edit(r).text()}" for r in range(self.fields_table.rowCount())]
+    def rows(self) -> list[tuple[str, str]]:
+        """(field, values text) of every row of the table."""
+        return [(self.field_name(r), self.values_edit(r).text()) for r in range(self.fields_table.rowCount())]
 
     # ---- validation --------------------------------------------------------------------------
     def plan(self):
@@ -195,16 +206,14 @@ class SweepEditor(QWidget):
         return self.name_edit.text().strip() or None
 
     def revalidate(self, *_args) -> None:
-        self._plan, self._errors = None, []
-        try:
-            base, preset = self.base()
-            axes = parse_axes(self.axis_texts())
-            base = scored_base(base, axes)
-            self._plan = (base, preset, axes, expand(base, axes))
-        except ConfigError as e:
-            self._errors = [str(error) for error in e.errors]
-        except (OSError, ValueError, LookupError) as e:
-            self._errors = [f"base: {e}"]
+        rows = self.rows()
+        hint = plan_hint(rows)
+        self._plan, self._errors = None, row_problems(rows)
+        filled = [(name, values) for name, values in rows if values.strip()]
+        if filled and not self._errors:
+            self._check(filled)  # the rows typed so far are checked while others still wait for values
+            if hint:
+                self._plan = None
         self.errors_label.setText("<br>".join(escape_html(e) for e in self._errors))
         self.errors_label.setVisible(bool(self._errors))
         if self._plan:
@@ -215,9 +224,26 @@ class SweepEditor(QWidget):
             self.estimate_label.setText("Estimating time…")
             self._estimate_timer.start()
         else:
-            self.summary_label.setText("Add fields and their values to sweep over." if not self._errors else "")
+            self.summary_label.setText(escape_html(hint))
             self.estimate_label.setText("")
         self.changed.emit()
+
+    def _check(self, rows: list[tuple[str, str]]) -> None:
+        """The plan from the base and the rows, or the problems with it, in the tab's words."""
+        try:
+            base, preset = self.base()
+        except (ConfigError, OSError, ValueError, LookupError) as e:
+            self._errors = [f"Base: {e}"]
+            return
+        try:
+            axes = parse_axes([f"{name}={values}" for name, values in rows])
+            if run_count(axes) > MAX_RUNS:
+                self._errors = [too_many_runs(run_count(axes))]
+                return
+            base = scored_base(base, axes)
+            self._plan = (base, preset, axes, expand(base, axes))
+        except ConfigError as e:
+            self._errors = [problem_text(error, {name for name, _values in rows}) for error in e.errors]
 
     # ---- time estimate -------------------------------------------------------------------
     def _start_estimate(self) -> None:

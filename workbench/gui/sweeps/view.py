@@ -35,10 +35,11 @@ from workbench.core.store.runs import Run, RunStore
 from workbench.core.sweeps import SweepStatus, SweepStore
 from workbench.gui import workers
 from workbench.gui.formatting import format_duration, format_loss
-from workbench.gui.layout import splitter
+from workbench.gui.layout import Panel, splitter
 from workbench.gui.plots.colours import STATUS_COLORS
 from workbench.gui.runs.actions import MAX_COMPARE
 from workbench.gui.sweeps.editor import SweepEditor
+from workbench.gui.sweeps.messages import problem_text
 from workbench.gui.sweeps.worker import SweepWorker
 
 #: the scores at the best epoch, as columns: metrics.jsonl key → header
@@ -112,7 +113,7 @@ class SweepsView(QWidget):
         for button in (self.stop_button, self.resume_button, self.compare_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        table_box = QWidget(self)
+        table_box = Panel(self)
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addWidget(self.title)
@@ -147,7 +148,8 @@ class SweepsView(QWidget):
         try:
             sweep = self.sweeps.create(base, axes, name=self.editor.name(), preset=preset)
         except ConfigError as e:
-            self._say(f"The sweep is not valid:\n{e}")
+            fields = {name for name, _values in self.editor.rows()}
+            self._say("The sweep is not valid:\n" + "\n".join(problem_text(error, fields) for error in e.errors))
             return False
         except OSError as e:
             self._say(describe_write_error(e, getattr(e, "filename", None)))
@@ -218,6 +220,7 @@ class SweepsView(QWidget):
 
     def refresh_table(self) -> None:
         sweep = self._current
+        self.progress.setVisible(sweep is not None)  # an empty bar under the hint reads as stuck
         if sweep is None:
             self.table.setRowCount(0)
             self.title.setText("Plan a sweep on the left, or pick one from the list.")

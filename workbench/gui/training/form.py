@@ -31,6 +31,7 @@ from workbench.core.presets import (
     matching_preset,
     preset_config,
 )
+from workbench.gui.formatting import field_problem
 
 ERROR_STYLE = "border: 1px solid #d33; border-radius: 2px; background: #fff4f4;"
 #: where data lives and logging are the user's, not the preset's
@@ -345,20 +346,13 @@ class ConfigForm(QWidget):
             try:
                 values[name] = coerce(name, text)
             except FieldError as e:
-                errors[name] = self._message(e)
+                errors[name] = field_problem(e)
         if errors:
             return None, errors
         config = TrainConfig(**values)
         for e in config.validate():
-            errors.setdefault(e.field, self._message(e))
+            errors.setdefault(e.field, field_problem(e))
         return (None if errors else config), errors
-
-    def _message(self, error: FieldError) -> str:
-        value = error.value if not isinstance(error.value, str) else error.value.strip()
-        shown = f"“{value}”" if isinstance(value, str) else repr(value)
-        if isinstance(value, list):
-            shown = ", ".join(str(v) for v in value)
-        return f"{shown or 'empty'} is not allowed: expected {error.allowed}"
 
     def _on_edited(self, *_args) -> None:
         if not self._loading:

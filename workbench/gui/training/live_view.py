@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from workbench.gui.layout import splitter
+from workbench.gui.layout import Panel, splitter
 from workbench.gui.plots.colours import D_COLOR, FAKE_COLOR, G_COLOR, REAL_COLOR
 from workbench.gui.plots.grid_view import EpochGridView
 from workbench.gui.plots.loss_plot import LossPlot, SmoothingControl
@@ -48,7 +48,6 @@ class LiveView(QWidget):
         self.quality_plot.plot_widget.setObjectName("qualityPlot")
         self.class_histogram = ClassHistogram(self)
         self.class_histogram.setObjectName("classHistogram")
-        self.class_histogram.setMinimumHeight(120)
         self.collapse_badge = CollapseBadge(self)
         self.grid_view.epoch_changed.connect(self._show_epoch_scores)
         self.dataset = "mnist"
@@ -60,7 +59,7 @@ class LiveView(QWidget):
         plots_layout.addWidget(self.prob_plot, 2)
         plots_layout.addWidget(self.quality_plot, 2)
         plots_layout.addWidget(self.smoothing)
-        samples = QWidget(self)
+        samples = Panel(self)
         samples_layout = QVBoxLayout(samples)
         samples_layout.setContentsMargins(0, 0, 0, 0)
         samples_layout.addWidget(self.samples_title)

@@ -13,7 +13,6 @@ import time
 
 from PySide6.QtCore import QByteArray, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -30,6 +29,7 @@ from workbench.core.presets import matching_preset
 from workbench.core.store.runs import RunStore
 from workbench.gui import workers
 from workbench.gui.layout import splitter
+from workbench.gui.training.banner import MessageBanner
 from workbench.gui.training.form import ConfigForm
 from workbench.gui.training.live_view import LiveView
 from workbench.gui.training.worker import TrainingWorker
@@ -38,13 +38,6 @@ from workbench.gui.ui_settings import read_float, read_str
 #: failures whose message already says how to go on (where the data goes, free space, resume)
 SAYS_WHAT_TO_DO = (FailureReason.DATA_MISSING, FailureReason.DISK_FULL, FailureReason.LOST_RANK)
 
-BANNER_STYLES = {
-    "error": "background: #fdecea; border: 1px solid #e0a8a2; color: #611a15;",
-    "warning": "background: #fff4e5; border: 1px solid #e8c48e; color: #663c00;",
-    "info": "background: #e8f4fd; border: 1px solid #9cc7ea; color: #0d3c61;",
-}
-
-
 def format_duration(seconds: float) -> str:
     if not math.isfinite(seconds) or seconds < 0:
         return "–"
@@ -52,34 +45,6 @@ def format_duration(seconds: float) -> str:
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-class MessageBanner(QFrame):
-    """An inline message with a dismiss button: errors are read, not clicked away."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("messageBanner")
-        self.text_label = QLabel(self)
-        self.text_label.setObjectName("messageText")
-        self.text_label.setWordWrap(True)
-        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.close_button = QPushButton("Dismiss", self)
-        self.close_button.setObjectName("dismissButton")
-        self.close_button.clicked.connect(self.hide)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 6, 6, 6)
-        row.addWidget(self.text_label, 1)
-        row.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
-        self.kind = ""
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "error") -> None:
-        self.kind = kind
-        self.setStyleSheet(f"#messageBanner {{ {BANNER_STYLES.get(kind, BANNER_STYLES['info'])} border-radius: 4px; }}"
-                           f" #messageText {{ border: none; background: transparent; }}")
-        self.text_label.setText(text)
-        self.show()
 
 
 class TrainingView(QWidget):
