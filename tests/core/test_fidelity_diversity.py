@@ -67,9 +67,14 @@ def test_blurred_digits_have_lower_precision_than_sharp_ones(mnist_scoring, trai
 
     sharp_images = picked(training_digits[0])
     sharp = image_scores(sharp_images, mnist_scoring)
-    blurred = image_scores(gaussian_blur(sharp_images.float() / 255, [7, 7], [1.0, 1.0]), mnist_scoring)
-    assert blurred["precision"] < 0.5 * sharp["precision"], (sharp, blurred)
-    assert blurred["density"] < 0.5 * sharp["density"]
+    unit = sharp_images.float() / 255
+    blurred = image_scores(gaussian_blur(unit, [7, 7], [1.0, 1.0]), mnist_scoring)
+    more = image_scores(gaussian_blur(unit, [13, 13], [2.0, 2.0]), mnist_scoring)
+    # the layout-keeping features (classifier version 3) read a σ 1 blur mostly as lost variety
+    # and density, and lose precision with the blur's strength
+    assert more["precision"] < 0.9 * blurred["precision"] < 0.9 * 0.99 * sharp["precision"], (sharp, blurred, more)
+    assert blurred["recall"] < 0.05 and blurred["density"] < 0.75 * sharp["density"]
+    assert more["density"] < 0.5 * sharp["density"]
 
 
 def test_an_old_metrics_line_reads_its_coverage_as_the_class_balance():
