@@ -2,7 +2,7 @@
 for as long as 10 minutes of training on an idle 2-core machine, keep a checkpoint every epoch,
 then score every epoch and compare the best epoch reached within 5 and within 10 minutes.
 
-    python benchmarks/default_screen.py train [--home DIR] [--seeds 0 1 2] [--jobs 2] [--candidates …]
+    python benchmarks/default_screen.py train [--home DIR] [--minutes 10] [--seeds 0 1 2] [--jobs 2] [--candidates …]
     python benchmarks/default_screen.py report [--home DIR] [--at 5 10] [--samples 2000]
 
 Runs train side by side on one thread each (`--jobs`), so the machine's other work changes how
@@ -48,7 +48,6 @@ MAX_EPOCHS = 40
 #: epoch at batch 64 costs 1.43 times a `cpu-fast` one (CPU time of the two side by side in
 #: this screen; `report` prints the ratio it measured)
 QUIET_EPOCH_SECONDS = {"cpu-fast": 25.0, "dcgan-small b64 r0": 36.0, "dcgan-small b64 r0 decay": 36.0}
-EPOCHS_FOR_10_MINUTES = {name: round(600 / seconds) for name, seconds in QUIET_EPOCH_SECONDS.items()}
 KEPT_SCORES = ("quality", "precision", "recall", "density", "coverage", "class_balance")
 
 
@@ -111,7 +110,8 @@ def train(args) -> None:
     names = args.candidates or [n for n in CANDIDATES if CANDIDATES[n][1].get("lr_decay", "none") == "none"]
     jobs = [(name, seed) for seed in args.seeds for name in names]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(train_one, name, seed, EPOCHS_FOR_10_MINUTES[name], args.home) for name, seed in jobs]
+        futures = [pool.submit(train_one, name, seed, round(args.minutes * 60 / QUIET_EPOCH_SECONDS[name]), args.home)
+                   for name, seed in jobs]
         for future in futures:
             r = future.result()
             print(f"  {r['candidate']} seed {r['seed']}: {len(r['epochs'])} epochs, run {r['run']}", flush=True)
@@ -235,6 +235,8 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train")
     t.add_argument("--candidates", nargs="*", help="default: every candidate without a decay")
+    t.add_argument("--minutes", type=float, default=10.0,
+                   help="train to the epochs of this many idle minutes (5 first, then 10: every seed at 5 soon)")
     t.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     t.add_argument("--jobs", type=int, default=2)
     r = sub.add_parser("report")
