@@ -4,6 +4,7 @@ then score every epoch and compare the best epoch reached within 5 and within 10
 
     python benchmarks/default_screen.py train [--home DIR] [--minutes 10] [--seeds 0 1 2] [--jobs 2] [--candidates …]
     python benchmarks/default_screen.py report [--home DIR] [--at 5 10] [--samples 2000]
+    python benchmarks/default_screen.py grids OLD NEW [--seed 0] [--out FILE]   (the README's picture)
 
 Runs train side by side on one thread each (`--jobs`), so the machine's other work changes how
 long they take but not what they reach: the budget is a number of epochs, what a candidate trains
@@ -190,6 +191,7 @@ def report(args) -> None:
                 best = best_within(by_epoch, int(minutes * 60 / QUIET_EPOCH_SECONDS[name] + 0.5))
                 if best:
                     rows.setdefault(label, {}).setdefault(minutes, []).append(best | {"seed": record["seed"]})
+    print_spread(done, args.samples, scoring)
     per_epoch = cpu_seconds_per_epoch(done)
     print("\nCPU seconds of an epoch on one thread (median): " +
           ", ".join(f"{name} {seconds:.1f}" for name, seconds in sorted(per_epoch.items())))
@@ -208,6 +210,17 @@ def report(args) -> None:
             cells = [f"{mean_sd([b[k] for b in bests])[0]:.3f}" for k in ("class_balance", "precision", "recall")]
             print(f"| {label} | {len(bests)} | {q:.2f} ± {qs:.2f} | {seeds} | {' | '.join(cells)} |")
     pick(rows, args.at[0])
+
+
+def print_spread(done: list[dict], samples: int, scoring, epoch: int = 6) -> None:
+    """The score's spread between `cpu-fast` and `dcgan-small` at batch 64 without rotation, both
+    as trained, at one epoch of each seed: how far apart it puts two grids a person sees apart."""
+    by = {(r["candidate"], r["seed"]): epoch_scores(r, samples, scoring)["as trained"] for r in done}
+    pairs = [(seed, by[("cpu-fast", seed)][epoch]["quality"], by[("dcgan-small b64 r0", seed)][epoch]["quality"])
+             for (name, seed) in by if name == "cpu-fast" and epoch in by[(name, seed)]
+             and epoch in by.get(("dcgan-small b64 r0", seed), {})]
+    for seed, a, b in sorted(pairs):
+        print(f"epoch {epoch}, seed {seed}: cpu-fast {a:.2f}, dcgan-small b64 r0 {b:.2f}: {a / b:.2f}× apart")
 
 
 def pick(rows: dict, minutes: float) -> None:
@@ -230,6 +243,53 @@ def pick(rows: dict, minutes: float) -> None:
           f"{eligible[winner]['quality'][0]:.2f}); eligible: {', '.join(eligible)}")
 
 
+def grids(args) -> None:
+    """The grids of the old and the new default side by side: each one's best epoch within the
+    first budget for `--seed`, 64 samples of the evaluation's fixed latent points, captioned
+    with the score and the reference marks it lies between."""
+    os.environ["WORKBENCH_HOME"] = args.home
+    from PIL import Image, ImageDraw
+
+    from workbench.core import paths
+    from workbench.core.evaluation.marks import describe
+    from workbench.core.evaluation.registry import scoring_model
+    from workbench.core.evaluation.scoring import GeneratorEvaluator
+    from workbench.core.nets.models import build_generator, with_weights
+    from workbench.core.nets.sampling import grid_array
+    from workbench.core.store.checkpoints import load_checkpoint
+    from workbench.core.store.epoch_checkpoints import epoch_checkpoints
+    from workbench.core.store.runs import RunStore
+
+    scoring = scoring_model("mnist", paths.data_dir(None))
+    panels = []
+    for label in args.show:
+        name, _, variant = label.partition(", ")
+        record = next(r for r in records(args.home) if r["candidate"] == name and r["seed"] == args.seed)
+        by_epoch = epoch_scores(record, args.samples, scoring)["averaged" if variant else "as trained"]
+        best = best_within(by_epoch, int(args.at[0] * 60 / QUIET_EPOCH_SECONDS[name] + 0.5))
+        run = RunStore().get(record["run"])
+        state = load_checkpoint(epoch_checkpoints(run)[best["epoch"]].path, "cpu")
+        weights = state["generator_ema"]["weights"] if variant else state["generator"]
+        config = run.config()
+        evaluator = GeneratorEvaluator(config, scoring, 64)
+        grid = grid_array(evaluator.images(with_weights(build_generator, config, weights)))
+        image = Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST)
+        caption = [f"{label}, seed {args.seed}", f"best epoch within {args.at[0]:g} minutes: {best['epoch']}",
+                   describe(best["quality"], scoring.marks)]
+        panels.append((image, caption))
+    width = sum(p[0].width for p in panels) + 20 * (len(panels) + 1)
+    height = max(p[0].height for p in panels) + 90
+    sheet = Image.new("RGB", (width, height), "white")
+    draw, x = ImageDraw.Draw(sheet), 20
+    for image, caption in panels:
+        sheet.paste(image.convert("RGB"), (x, 20))
+        for i, line in enumerate(caption):
+            draw.text((x, image.height + 28 + 16 * i), line, fill="black")
+        x += image.width + 20
+    sheet.save(args.out)
+    print(f"wrote {args.out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -240,13 +300,18 @@ def main() -> None:
     t.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     t.add_argument("--jobs", type=int, default=2)
     r = sub.add_parser("report")
-    r.add_argument("--at", type=float, nargs="*", default=[5.0, 10.0])
-    r.add_argument("--samples", type=int, default=2000)
-    for p in (t, r):
+    g = sub.add_parser("grids")
+    g.add_argument("show", nargs=2, metavar="CANDIDATE", help='e.g. "cpu-fast" "dcgan-small b64 r0, averaged G"')
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--out", default="default-grids.png")
+    for p in (r, g):
+        p.add_argument("--at", type=float, nargs="*", default=[5.0, 10.0])
+        p.add_argument("--samples", type=int, default=2000)
+    for p in (t, r, g):
         p.add_argument("--home", default=os.environ.get("WORKBENCH_HOME", "screen-home"))
     args = parser.parse_args()
     args.home = str(Path(args.home).resolve())
-    train(args) if args.command == "train" else report(args)
+    {"train": train, "report": report, "grids": grids}[args.command](args)
 
 
 if __name__ == "__main__":
