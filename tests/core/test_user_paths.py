@@ -70,7 +70,7 @@ def test_sample_into_a_read_only_place(trained, capsys, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(atomic, "_new_temporary", refuse)
     target = tmp_path / "ro" / "x.png"
     code, err = run_cli(capsys, "sample", "p", "--out", str(target))
     assert code == 1 and err == f"Cannot write {target}: {target.parent} is read-only or not writable by you " \
