@@ -7,8 +7,8 @@ import os
 import stat
 
 import pytest
-from helpers.colour_runs import train_folder_run
 
+from helpers.colour_runs import train_folder_run
 from workbench.core.outputs.animation import write_gif
 from workbench.core.outputs.export import export_run
 from workbench.core.sweeps import SweepStore, parse_axes
