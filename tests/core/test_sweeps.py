@@ -236,7 +236,7 @@ def test_cli_reports_every_bad_value_with_exit_status_2(sweeps, capsys):
                    "--epochs", "0"])
     err = capsys.readouterr().err
     assert status == 2
-    assert "batch_size: 'x'" in err and "lr_d: '5'" in err and "epochs:" in err
+    assert "batch_size (--batch-size): 'x'" in err and "lr_d (--lr-d): '5'" in err and "epochs (--epochs):" in err
     assert SweepStore().sweeps() == [] and RunStore().runs() == []
 
 

@@ -22,7 +22,7 @@ from workbench.cli.common import (
     EXIT_USAGE,
     CliError,
 )
-from workbench.cli.parser import build_parser
+from workbench.cli.parser import build_parser, with_flag
 from workbench.core.config import ConfigError
 
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print("Invalid configuration:", file=sys.stderr)
         for error in e.errors:
-            print(f"  {error}", file=sys.stderr)
+            print(f"  {with_flag(error)}", file=sys.stderr)
         return EXIT_USAGE
     except CliError as e:
         print(e, file=sys.stderr)

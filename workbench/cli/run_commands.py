@@ -18,6 +18,7 @@ from workbench.cli.common import (
 )
 from workbench.cli.training import (
     describe_devices,
+    refuse_unusable_data,
     train_config_from_args,
     train_prepared,
 )
@@ -38,6 +39,7 @@ def cmd_presets(args) -> int:
 
 def cmd_train(args) -> int:
     config, preset = train_config_from_args(args)
+    refuse_unusable_data([config], download=not args.dry_run)
     if args.dry_run:
         return _dry_run(config, preset)
 

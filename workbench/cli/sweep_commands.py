@@ -17,7 +17,7 @@ from workbench.cli.common import (
 )
 from workbench.cli.parser import config_overrides
 from workbench.cli.progress import ProgressReporter
-from workbench.cli.training import run_stoppable, train_config_from_args
+from workbench.cli.training import refuse_unusable_data, run_stoppable, train_config_from_args
 from workbench.core.config import ConfigError, FieldError, TrainConfig
 
 
@@ -63,7 +63,7 @@ def sweep_plan(args) -> tuple[TrainConfig, list, dict]:
     base = None
     try:
         if args.study:
-            base = TrainConfig.from_dict(base_values | overrides)
+            base = TrainConfig.from_changes(base_values, overrides)
         else:
             base, _ = train_config_from_args(args)
     except ConfigError as e:
@@ -89,6 +89,7 @@ def cmd_sweep(args) -> int:
 
     base, axes, labels = sweep_plan(args)
     points = expand(base, axes)
+    refuse_unusable_data([p.config for p in points], download=not args.dry_run)
     print(f"{len(points)} runs: {' × '.join(a.text() for a in axes)}")
     for point in points:
         print(f"  {point.index + 1:>3}. {point.label}")
