@@ -132,6 +132,7 @@ class TrainingView(QWidget):
         self.progress_bar.setTextVisible(True)
         self.status_label = QLabel("Ready. Choose a preset, adjust it, press Start.", self)
         self.status_label.setObjectName("statusLabel")
+        self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         controls = QHBoxLayout()
@@ -175,6 +176,12 @@ class TrainingView(QWidget):
             fields = ", ".join(self.form.specs[n].label for n in self.form.errors())
             self.show_message(f"The form has invalid values ({fields}). Fix the fields marked in red, "
                               f"then press Start.", "error")
+            return False
+        from workbench.core.data.training_data import data_problem  # torch: loaded by now, or needed now
+
+        problem = data_problem(config)  # said beside Start, as `train` says it, before a run is made
+        if problem:
+            self._set_status(problem, error=True)
             return False
         try:
             run = RunStore().create(config, name=self.form.run_name() or None, notes=self.form.run_notes(),
@@ -433,5 +440,6 @@ class TrainingView(QWidget):
         self.pause_button.setEnabled(training and self._worker is not None)
         self.stop_button.setEnabled(training and self._worker is not None and self._stop_requested_at is None)
 
-    def _set_status(self, text: str) -> None:
+    def _set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
+        self.status_label.setStyleSheet("color: #c22;" if error else "")
