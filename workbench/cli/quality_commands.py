@@ -10,6 +10,7 @@ from workbench.cli.common import (
     EXIT_USAGE,
     SCORES_NOTE,
     CliError,
+    collapse_judge,
     score_columns,
     scores_header,
     store_get,
@@ -56,6 +57,9 @@ def cmd_evaluate(args) -> int:
     finally:
         reporter.clear_bar()
     older = _older_scores(run)
+    judge, dataset = collapse_judge(), run.config().dataset
+    for r in results:
+        r["collapse"] = judge(r.get("class_hist"), dataset)  # the reason in words, or None
     if args.json:
         out = dict(results[-1]) if len(results) == 1 else {"epochs": results}
         if report is not None:
@@ -75,11 +79,8 @@ def cmd_evaluate(args) -> int:
     if older:
         print(f"{describe_older(older, run.config().dataset)} `gan-workbench evaluate {run.id} --all-epochs` "
               f"scores again those with a checkpoint.")
-    from workbench.core.evaluation.class_balance import CollapseThresholds, collapse_reason
-
-    reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)
-    if reason:
-        print(f"Possible mode collapse: {reason}.")
+    if results[-1]["collapse"]:
+        print(f"Possible mode collapse: {results[-1]['collapse']}.")
     if report is not None:
         print()
         print(format_report(report))

@@ -11,6 +11,7 @@ from workbench.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     CliError,
+    collapse_judge,
     fmt,
     score_columns,
     scores_header,
@@ -23,6 +24,7 @@ from workbench.cli.training import (
     train_prepared,
 )
 from workbench.core.config import ConfigError
+from workbench.core.words import count
 
 LISTED_SCORES = ("precision", "recall", "class_balance")  # `runs` stays narrow; `show` has them all
 
@@ -100,12 +102,18 @@ def cmd_runs(args) -> int:
         print("No runs yet. Start one with `gan-workbench train`.")
         return EXIT_OK
     print(f"{'id':<20}  {'name':<24}  {'status':<8}  {'preset':<11}  {'epochs':>9}  "
-          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {scores_header(LISTED_SCORES)}  created")
+          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {scores_header(LISTED_SCORES)}  collapse  created")
+    collapsed, judge = 0, collapse_judge()
     for s in summaries:
+        flag = "-" if not s.class_hist else "possible" if judge(s.class_hist, s.dataset) else "no"
+        collapsed += flag == "possible"
         print(f"{s.id:<20}  {s.name[:24]:<24}  {s.status:<8}  {(s.preset or 'custom'):<11}  "
               f"{f'{s.epochs_done}/{s.epochs_total}':>9}  {fmt(s.last_d_loss)}  {fmt(s.last_g_loss)}  "
-              f"{fmt(s.quality, '8.3f')}  {score_columns(vars(s), LISTED_SCORES)}  "
+              f"{fmt(s.quality, '8.3f')}  {score_columns(vars(s), LISTED_SCORES)}  {flag:<8}  "
               f"{s.created[:19].replace('T', ' ')}")
+    if collapsed:
+        print(f"\ncollapse: possible mode collapse at the last scored epoch ({count(collapsed, 'run')}); "
+              f"`gan-workbench show RUN` says why, epoch by epoch.")
     return EXIT_OK
 
 
@@ -133,13 +141,15 @@ def cmd_show(args) -> int:
     except ConfigError as e:
         print(f"  (unreadable: {e})")
     log = run.metrics()
+    judge = collapse_judge()
     print(f"\n{'epoch':>5}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}  {'sec':>6}"
-          f"  {'quality':>8}  {scores_header()}")
+          f"  {'quality':>8}  {scores_header()}  possible mode collapse")
     for m in log.epochs:
+        reason = judge(m.get("class_hist"), s.dataset) or ""
         print(f"{m['epoch']:>5}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
               f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  "
-              f"{fmt(m.get('seconds'), '6.1f')}"
-              f"  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}")
+              f"{fmt(m.get('seconds'), '6.1f')}  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}  "
+              f"{reason}".rstrip())
     _show_older_scores(run, log.epochs)
     return EXIT_OK
 

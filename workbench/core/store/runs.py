@@ -88,6 +88,7 @@ class RunSummary:
     thumbnail: Path | None
     problem: str | None
     path: Path
+    class_hist: list | None = None  # the last evaluated epoch's classes of samples, for the collapse flag
 
 
 class Run:
@@ -245,6 +246,7 @@ class Run:
             last_g_loss=last.get("g_loss"),
             **scores_of(scored),
             best=read_best(self.checkpoints_dir),
+            class_hist=scored.get("class_hist") if isinstance(scored.get("class_hist"), list) else None,
             created=created,
             duration=duration if duration is not None else (end - start if start and end else None),
             thumbnail=self.sample_file(epochs[-1]) if epochs else None,
