@@ -244,7 +244,7 @@ def test_cli_sweep_show_and_list(sweeps, capsys):
     assert main(["sweep", "--preset", "mlp-small", "--set", "lr_g=1e-4,1e-3", "--epochs", "1",
                  "--max-batches", "20", "--eval-samples", "256", "--name", "two"]) == 0
     out = capsys.readouterr().out
-    assert "Estimated time" in out and "Sweep finished" in out
+    assert "Estimated time" in out and "Sweep finished: 2 runs done." in out and "Finished: 1 epoch." in out
     assert main(["sweeps"]) == 0
     listing = capsys.readouterr().out
     assert "two" in listing and "2/2" in listing and "finished" in listing

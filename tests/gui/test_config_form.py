@@ -153,12 +153,12 @@ def test_disk_space_estimate_follows_keep_checkpoint_every(form, qtbot):
 
     form.choose_preset("dcgan")
     label = form.findChild(type(form.disk_label), "diskEstimate")
-    assert label is form.disk_label and "2 checkpoint file(s)" in label.text()
+    assert label is form.disk_label and "2 checkpoint files" in label.text()
     editor = form.editors["keep_checkpoint_every"]
     editor.setText("1")
     editor.textEdited.emit("1")
     expected = estimate_for_config(preset_config("dcgan").with_changes(keep_checkpoint_every=1))
-    assert label.text() == f"Disk space: {expected.describe()}" and "12 checkpoint file(s)" in label.text()
+    assert label.text() == f"Disk space: {expected.describe()}" and "12 checkpoint files" in label.text()
     editor.setText("x")
     editor.textEdited.emit("x")
     assert label.text() == ""

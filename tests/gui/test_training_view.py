@@ -108,7 +108,7 @@ def test_pause_resume_stop_quickly_and_resume_run(qtbot, view, data_dir):
     assert isinstance(final, Finished) and final.epochs_done == 1
     assert view.live_view.grid_view.epochs() == [1]
     assert not view.resume_run(run), "nothing left to train without extra epochs"
-    assert "already trained all 1 epochs" in view.message_text()
+    assert "already trained all its epochs (1)" in view.message_text()
     assert view.resume_run(run, extra_epochs=1)
     final = wait_done(qtbot, view)
     assert isinstance(final, Finished) and final.epochs_done == 2

@@ -16,6 +16,7 @@ from workbench.cli.common import (
     store_get,
 )
 from workbench.cli.progress import ProgressReporter
+from workbench.core import words
 
 
 def cmd_evaluate(args) -> int:
@@ -107,7 +108,7 @@ def cmd_check(args) -> int:
     for run in runs:
         result = check_run(run)
         if result.ok:
-            print(f"{run.id}: ok ({result.checkpoint_epoch or 0} epochs)")
+            print(f"{run.id}: ok ({words.count(result.checkpoint_epoch or 0, 'epoch')})")
             continue
         print(f"{run.id}:")
         for problem in result.problems + result.unfixable:

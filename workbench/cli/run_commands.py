@@ -23,8 +23,8 @@ from workbench.cli.training import (
     train_config_from_args,
     train_prepared,
 )
+from workbench.core import words
 from workbench.core.config import ConfigError
-from workbench.core.words import count
 
 LISTED_SCORES = ("precision", "recall", "class_balance")  # `runs` stays narrow; `show` has them all
 
@@ -80,11 +80,11 @@ def cmd_resume(args) -> int:
         done = len(run.metrics().epochs)
         if args.epochs is not None:
             if args.epochs <= done:
-                raise CliError(f"epochs: {args.epochs} is not more than the {done} epochs already done; "
+                raise CliError(f"epochs: {args.epochs} is not more than the {words.count(done, 'epoch')} already done; "
                                f"give a larger total.", EXIT_USAGE)
             config = config.with_changes(epochs=args.epochs).check()
         elif done >= config.epochs and run.summary().status is RunStatus.FINISHED:
-            raise CliError(f"Run {run.id} already finished {done}/{config.epochs} epochs; pass --epochs N "
+            raise CliError(f"Run {run.id} already finished its {words.count(config.epochs, 'epoch')}; pass --epochs N "
                            f"with N > {done} to train longer.", EXIT_USAGE)
         if args.device:
             config = config.with_changes(device=args.device)
@@ -112,7 +112,7 @@ def cmd_runs(args) -> int:
               f"{fmt(s.quality, '8.3f')}  {score_columns(vars(s), LISTED_SCORES)}  {flag:<8}  "
               f"{s.created[:19].replace('T', ' ')}")
     if collapsed:
-        print(f"\ncollapse: possible mode collapse at the last scored epoch ({count(collapsed, 'run')}); "
+        print(f"\ncollapse: possible mode collapse at the last scored epoch ({words.count(collapsed, 'run')}); "
               f"`gan-workbench show RUN` says why, epoch by epoch.")
     return EXIT_OK
 
@@ -176,7 +176,7 @@ def _trained_on(segments) -> str:
             continue
         processes, devices = seg.get("processes") or 1, seg.get("devices") or []
         how = (f"1 process ({describe_devices(devices)})" if processes == 1 else
-               f"{processes} processes on {seg.get('nodes') or 1} node(s), {seg.get('backend')} "
+               f"{processes} processes on {words.count(seg.get('nodes') or 1, 'node')}, {seg.get('backend')} "
                f"({describe_devices(devices)})")
         parts.append(f"{how} from epoch {int(seg.get('from_epoch') or 0) + 1}")
     return "; ".join(parts) or "-"
@@ -200,7 +200,7 @@ def cmd_export(args) -> int:
             frames = write_gif([run], args.gif)
         except ValueError as e:
             raise CliError(f"Run {run.id}: {e}") from None
-        print(f"{args.gif} ({frames} frames, one per epoch)")
+        print(f"{args.gif} ({words.count(frames, 'frame')}, one per epoch)")
     return EXIT_OK
 
 
@@ -216,7 +216,7 @@ def _export_tensorboard(run, folder: Path) -> None:
     except TensorBoardMissing as e:
         raise CliError(f"--tensorboard needs TensorBoard, which is not available ({e.reason}): "
                        f"{INSTALL_HINT}.") from None
-    print(f"{folder} ({written} new epochs; view with: tensorboard --logdir {folder})")
+    print(f"{folder} ({words.count(written, 'new epoch')}; view with: tensorboard --logdir {folder})")
 
 
 def cmd_delete(args) -> int:

@@ -18,6 +18,7 @@ from workbench.cli.common import (
 from workbench.cli.parser import config_overrides
 from workbench.cli.progress import ProgressReporter
 from workbench.cli.training import refuse_unusable_data, run_stoppable, train_config_from_args
+from workbench.core import words
 from workbench.core.config import ConfigError, FieldError, TrainConfig
 
 
@@ -90,7 +91,7 @@ def cmd_sweep(args) -> int:
     base, axes, labels = sweep_plan(args)
     points = expand(base, axes)
     refuse_unusable_data([p.config for p in points], download=not args.dry_run)
-    print(f"{len(points)} runs: {' × '.join(a.text() for a in axes)}")
+    print(f"{words.count(len(points), 'run')}: {' × '.join(a.text() for a in axes)}")
     for point in points:
         print(f"  {point.index + 1:>3}. {point.label}")
     seconds, how = sweep_seconds([p.config for p in points], _sweep_store().run_store)
@@ -109,10 +110,10 @@ def resume_sweep(args) -> int:
                        "single runs.", EXIT_USAGE)
     done, total = sweep.progress(_sweep_store().run_store)
     if done == total:
-        print(f"Sweep {sweep.id}: all {total} runs are done.")
+        print(f"Sweep {sweep.id}: every run is done ({words.count(total, 'run')}).")
         _print_table(sweep)
         return EXIT_OK
-    print(f"Resuming sweep {sweep.id}: {done} of {total} runs done.")
+    print(f"Resuming sweep {sweep.id}: {done} of {words.count(total, 'run')} done.")
     return _run(sweep)
 
 
@@ -166,7 +167,7 @@ def _print_table(sweep) -> None:
     store = _sweep_store().run_store
     rows = sweep.rows(store)
     done, total = sweep.progress(store)
-    print(f"Sweep {sweep.id}: {sweep.name} — {sweep.status(store)}, {done}/{total} runs done "
+    print(f"Sweep {sweep.id}: {sweep.name} — {sweep.status(store)}, {done} of {words.count(total, 'run')} done "
           f"(ranked by best quality, lower is better)")
     width = max([len(r.label) for r in rows] + [6])
     print(f"{'rank':>4}  {'config':<{width}}  {'status':<9}  {'epochs':>7}  {'best':>8}  {'@ep':>4}  "

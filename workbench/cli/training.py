@@ -18,6 +18,7 @@ from workbench.cli.common import (
 )
 from workbench.cli.parser import config_overrides
 from workbench.cli.progress import ProgressReporter
+from workbench.core import words
 from workbench.core.config import TrainConfig
 
 
@@ -143,7 +144,8 @@ def _train_rank(group, prepare) -> int:
             print(problem, file=sys.stderr)
         return EXIT_FAILED
     if group.writes:
-        print(f"{group.world_size} processes on {len({h for h, _ in group.places})} node(s), {group.backend}: "
+        nodes = words.count(len({h for h, _ in group.places}), "node")
+        print(f"{group.world_size} processes on {nodes}, {group.backend}: "
               f"{describe_devices(d for _, d in group.places)}; each trains on {config.batch_size // group.world_size} "
               f"images of every batch of {config.batch_size}")
         reporter = ProgressReporter()

@@ -54,8 +54,8 @@ def free_bytes(folder: Path) -> int | None:
 
 def describe_write_error(error: OSError, path=None) -> str:
     """One sentence for a failed write to a path the user chose (or the app's home): the path
-    and the reason in words — a full disk, a file in the way, a read-only place, a folder that
-    takes no new files."""
+    and the reason in plain words — a full disk, a file in the way, a read-only disk, no
+    permission, a folder where nothing new can be made."""
     path = Path(path if path is not None else (error.filename or "?"))
     if error.errno == errno.ENOSPC:
         return str(error) if isinstance(error, DiskFull) else (
@@ -67,12 +67,14 @@ def describe_write_error(error: OSError, path=None) -> str:
         reason = f"{probe} is a file, where a folder should be"
     elif error.errno == errno.EEXIST or (path.exists() and path.is_file() and error.errno == errno.ENOTDIR):
         reason = f"a file is in the way: {path} exists and is not a folder"
-    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        reason = f"{probe} is read-only or not writable by you ({error.strerror})"
-    elif error.errno == errno.ENOENT:
-        reason = f"the folder {probe} does not take new files or folders ({error.strerror})"
+    elif error.errno == errno.EROFS:
+        reason = f"{probe} is on a read-only disk"
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        reason = f"you do not have permission to write in {probe}"
+    elif error.errno == errno.ENOENT:  # the folder exists, yet nothing can be made in it (/proc, /sys)
+        reason = f"no new files or folders can be made in {probe}"
     else:
-        reason = error.strerror or str(error)
+        reason = f"the system refused it ({error.strerror or error})"
     return f"Cannot write {path}: {reason}."
 
 

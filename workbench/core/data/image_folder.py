@@ -22,9 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from workbench.core import paths
+from workbench.core import paths, words
 from workbench.core.data.datasets import DatasetMissing
-from workbench.core.words import count
 
 CACHE_VERSION = 1  # bump when preparation changes what the tensor holds
 CHUNK = 256  # images decoded between progress reports and cancel checks
@@ -65,7 +64,7 @@ class PreparedFolder:
             return None
         total = len(self.skipped) + self.images.shape[0]
         names = ", ".join(self.skipped[:SHOWN_SKIPPED]) + (", …" if len(self.skipped) > SHOWN_SKIPPED else "")
-        return (f"{len(self.skipped)} of {count(total, 'file')} in the image folder {folder} could not be read "
+        return (f"{len(self.skipped)} of {words.count(total, 'file')} in the image folder {folder} could not be read "
                 f"as images and {'was' if len(self.skipped) == 1 else 'were'} skipped: {names}")
 
 
@@ -75,7 +74,7 @@ def no_images_message(folder) -> str:
 
 
 def too_few_message(folder, images: int, batch_size: int) -> str:
-    return (f"The image folder {folder} has {count(images, 'image')}, fewer than one batch of {batch_size}: "
+    return (f"The image folder {folder} has {words.count(images, 'image')}, fewer than one batch of {batch_size}: "
             f"add images or lower the batch size.")
 
 
@@ -199,7 +198,7 @@ def prepare(folder: str | os.PathLike | FolderScan, channels: int, size: int,
     prepared = _decode_all(found, channels, size, progress, cancel)
     if prepared.images.shape[0] == 0:
         raise ImageFolderError(f"The image folder {found.folder} holds no readable images: none of its "
-                               f"{count(len(prepared.skipped), 'image file')} opened.")
+                               f"{words.count(len(prepared.skipped), 'image file')} opened.")
     problem = _store(target, prepared)
     if problem and on_cache_problem:
         on_cache_problem(problem)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from workbench.core import paths
+from workbench.core import paths, words
 from workbench.core.atomic import append_line, write_bytes, write_json
 from workbench.core.config import TrainConfig
 from workbench.core.events import FailureReason
@@ -298,7 +298,7 @@ class Run:
             if dropped:
                 changed.append(f"removed metrics of epochs {_span(dropped)} (beyond the checkpoint's epoch {epoch})")
             if log.repeated:
-                changed.append(f"removed {log.repeated} repeated metrics line(s)")
+                changed.append(f"removed {words.count(log.repeated, 'repeated metrics line')}")
             if log.problem:
                 changed.append(f"dropped the unreadable rest of metrics.jsonl ({log.problem})")
         extra = [e for e in self.sample_epochs() if e > epoch]

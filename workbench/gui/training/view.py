@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import words
 from workbench.core.atomic import describe_write_error
 from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.events import Failed, FailureReason, Finished, Stopped
@@ -221,10 +222,10 @@ class TrainingView(QWidget):
             try:
                 config.check()
             except ConfigError as e:
-                self.show_message(f"Can't add {extra_epochs} epochs: {e}", "error")
+                self.show_message(f"Can't add {words.count(extra_epochs, 'epoch')}: {e}", "error")
                 return False
         elif done >= config.epochs:
-            self.show_message(f"Run “{info.name or run.id}” already trained all {config.epochs} epochs. "
+            self.show_message(f"Run “{info.name or run.id}” already trained all its epochs ({config.epochs}). "
                               f"Resume it with more epochs to continue.", "info")
             return False
         self.form.set_config(config, preset=info.preset)
@@ -355,7 +356,7 @@ class TrainingView(QWidget):
         self.device_changed.emit(event.device)
         what = "Resumed" if event.epochs_done else "Training"
         self._set_status(f"{what} run {event.run_id} on {event.device}: epoch {event.epochs_done + 1}/"
-                         f"{event.epochs_total}, {event.batches_per_epoch} batches per epoch.")
+                         f"{event.epochs_total}, {words.count(event.batches_per_epoch, 'batch', 'batches')} per epoch.")
 
     def _on_progress(self, event) -> None:
         self.live_view.add_progress(event)
@@ -399,7 +400,7 @@ class TrainingView(QWidget):
         self._worker = None
         name = self._run.id if self._run else "?"
         if isinstance(final, Finished):
-            self._set_status(f"Finished run {name}: {final.epochs_done} epochs.")
+            self._set_status(f"Finished run {name}: {words.count(final.epochs_done, 'epoch')}.")
             if self._started is not None:
                 self.progress_bar.setValue(self.progress_bar.maximum())
         elif isinstance(final, Stopped):
