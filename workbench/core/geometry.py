@@ -107,9 +107,9 @@ def problems(config) -> list[tuple[str, object, str]]:
             value = getattr(config, name)
             if isinstance(value, (list, tuple)) and len(value) != needed:
                 where = f" at image_size {size}" if arch == "dcgan" else ""
-                example = ",".join(str(w) for w in fitted_widths(value, arch, size, generator))
-                out.append((name, value, f"exactly {needed} values for architecture {arch}{where}, "
-                                         f"e.g. {example}"))
+                whole = bool(value) and all(type(w) is int for w in value)
+                example = f", e.g. {','.join(map(str, fitted_widths(value, arch, size, generator)))}" if whole else ""
+                out.append((name, value, f"exactly {needed} values for architecture {arch}{where}{example}"))
     if dataset == FOLDER_DATASET and not str(config.image_folder or "").strip():
         hint = " (data_dir is the root of the built-in datasets, not your images)" if config.data_dir else ""
         out.append(("image_folder", config.image_folder,
