@@ -18,6 +18,7 @@ from collections.abc import Callable
 import torch
 
 import workbench
+from workbench.core.atomic import describe_write_error
 from workbench.core.config import TrainConfig
 from workbench.core.data.datasets import BatchSource, DatasetMissing
 from workbench.core.data.training_data import PreparationCancelled, training_images
@@ -103,7 +104,8 @@ class Trainer:
         except RunLocked as e:
             final = Failed(run.id, str(e), reason=FailureReason.LOCKED)
         except OSError as e:  # the run folder itself could not be written (full, read-only, gone)
-            final = Failed(run.id, f"Training could not write to its run folder: {e}", reason=write_reason(e))
+            final = Failed(run.id, f"Training could not write to its run folder. {describe_write_error(e)}",
+                           reason=write_reason(e))
         emit(final)
         return final
 
