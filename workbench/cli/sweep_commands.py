@@ -4,6 +4,7 @@ and `resume` on a sweep id."""
 from __future__ import annotations
 
 import json
+import time
 
 from workbench.cli.common import (
     EXIT_FAILED,
@@ -95,7 +96,11 @@ def cmd_sweep(args) -> int:
     for point in points:
         print(f"  {point.index + 1:>3}. {point.label}")
     seconds, how = sweep_seconds([p.config for p in points], _sweep_store().run_store)
-    print(f"Estimated time: {_duration(seconds)} ({how})." if seconds is not None else f"No time estimate: {how}.")
+    if seconds is None:
+        print(f"No time estimate: {how}.")
+    else:  # from the command's start, as the clock sees it: its start-up and the probe are behind it
+        so_far = time.monotonic() - getattr(args, "started", time.monotonic())
+        print(f"Estimated time: {_duration(so_far + seconds)} ({_duration(seconds)} from now; {how}).")
     if args.dry_run:
         return EXIT_OK
     sweep = _sweep_store().create(base, axes, name=args.name, study=labels["study"], preset=labels["preset"])
