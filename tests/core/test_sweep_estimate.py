@@ -15,7 +15,7 @@ from workbench.core.presets import preset_config
 from workbench.core.sweeps import SweepRunner, SweepStore, expand, parse_axes
 from workbench.core.sweeps.estimate import sweep_seconds
 
-BASE = dict(epochs=2, max_batches=20, eval_samples=256, device="cpu")
+BASE = dict(epochs=2, max_batches=40, eval_samples=256, device="cpu")
 
 
 def a_new_process() -> None:

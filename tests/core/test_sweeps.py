@@ -155,7 +155,7 @@ def test_a_write_fault_while_moving_to_the_next_run_stops_the_sweep_and_loses_no
 
     monkeypatch.setattr(Run, "save_config", full_disk)
     ended = SweepRunner(sweep, sweeps.run_store).run()
-    assert ended.status == "failed" and second.id in ended.message and "No space left" in ended.message
+    assert ended.status == "failed" and second.id in ended.message and "the disk is full" in ended.message
     assert epochs_of(first) == [1] and epochs_of(second) == [] and epochs_of(third) == []
     assert sweep.status(sweeps.run_store) == "stopped"
     monkeypatch.setattr(Run, "save_config", real_save)

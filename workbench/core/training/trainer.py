@@ -20,6 +20,7 @@ import torch
 import workbench
 from workbench.core.atomic import describe_write_error
 from workbench.core.config import TrainConfig
+from workbench.core.data import placement
 from workbench.core.data.datasets import BatchSource, DatasetMissing
 from workbench.core.data.training_data import PreparationCancelled, training_images
 from workbench.core.events import (
@@ -112,7 +113,7 @@ class Trainer:
     # ---- the loop ------------------------------------------------------------------------
     def _fit_locked(self, emit, control) -> FinalEvent:
         run, cfg = self.run, self.config
-        setup_start, cold = time.perf_counter(), _loads_data(cfg)
+        setup_start, loaded_before = time.perf_counter(), placement.loads()
         try:
             device = resolve_device(self.device_name)
             images = training_images(cfg, device, emit, lambda: control.stopped)
@@ -140,7 +141,8 @@ class Trainer:
                         versions=_versions(), epochs_done=state.epochs_done,
                         training=self.group.trained_on(info.training, device, state.epochs_done),
                         batches_per_epoch=source.batches_per_epoch,
-                        setup_seconds=round(time.perf_counter() - setup_start, 3), setup_cold=cold)
+                        setup_seconds=round(time.perf_counter() - setup_start, 3),
+                        setup_cold=placement.loads() > loaded_before)
         recorders = epoch_recorders(cfg, run, emit) if self.group.writes else []
         emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
         segment_start = time.perf_counter()
@@ -383,18 +385,6 @@ def _placed(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> t
     third more images/s for `cpu-fast` on 2 cores; the same arithmetic up to rounding order)."""
     model = model.to(device)
     return model if cfg.architecture == "mlp" else model.to(memory_format=torch.channels_last)
-
-
-_last_data: list[tuple] = []  # the data the last start in this process trained on
-
-
-def _loads_data(cfg: TrainConfig) -> bool:
-    """Whether this start loads its images and scoring model (a sweep's estimate counts that once
-    per process): the first start in the process, or on other data than the last."""
-    data = (cfg.dataset, cfg.data_dir, cfg.image_folder, cfg.channels, cfg.image_size, bool(cfg.eval_samples))
-    cold = _last_data != [data]
-    _last_data[:] = [data]
-    return cold
 
 
 def _stopped(run: Run, epochs_done: int, message: str, **changes) -> Stopped:
