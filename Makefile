@@ -2,13 +2,16 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Extra options for every pip install, e.g. the CPU-only PyTorch build:
+#   make run PIP_EXTRA="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple"
+PIP_EXTRA ?=
 
 .PHONY: run test lint benchmarks
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[test]'
+	$(BIN)/python -m pip install $(PIP_EXTRA) -e '.[test]'
 	touch $@
 
 run: $(BIN)/.installed
@@ -33,5 +36,5 @@ wheel-check: $(BIN)/.installed
 
 # The standalone app (PyInstaller, one folder) in dist/gan-workbench/, then started as a check.
 bundle: $(BIN)/.installed
-	$(BIN)/python -m pip install -e '.[packaging]'
+	$(BIN)/python -m pip install $(PIP_EXTRA) -e '.[packaging]'
 	PYTHON=$(BIN)/python packaging/build.sh

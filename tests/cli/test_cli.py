@@ -32,7 +32,8 @@ def test_invalid_flags_print_every_error_and_exit_2(capsys):
     code = main(["train", "--preset", "mlp-small", "--lr-g", "-1", "--image-range", "x", "--g-widths", "a"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "lr_g: '-1'" in err and "image_range: 'x'" in err and "g_widths: 'a'" in err
+    assert "lr_g (--lr-g): '-1'" in err and "image_range (--image-range): 'x'" in err
+    assert "g_widths (--g-widths): 'a'" in err
     assert "one of symmetric, unit" in err
     assert RunStore().summaries() == []
 
@@ -91,7 +92,7 @@ def test_missing_run_is_a_message(capsys):
 def test_missing_dataset_is_a_message_not_a_traceback(tmp_path, capsys):
     code = main(["train", "--preset", "mlp-small", "--data-dir", str(tmp_path / "none"), "--epochs", "1"])
     err = capsys.readouterr().err
-    assert code == 1 and "Traceback" not in err and "MNIST/raw" in err
+    assert code == 2 and "Traceback" not in err and "MNIST/raw" in err and RunStore().runs() == []
 
 
 def test_ctrl_c_stops_after_the_batch_saves_and_marks_the_run_stopped(data):
@@ -140,7 +141,10 @@ def test_settings_saves_the_default_data_folder(tmp_path, monkeypatch, capsys):
 
 
 def test_a_folder_dataset_takes_its_images_from_data_dir_as_the_issue_example_writes(tmp_path, capsys):
-    args = ["train", "--preset", "folder-dcgan64", "--dataset", "folder", "--dry-run"]
+    from helpers.image_files import write_images
+
+    write_images(tmp_path, 1, modes=("RGB",))
+    args = ["train", "--preset", "folder-dcgan64", "--dataset", "folder", "--batch-size", "1", "--dry-run"]
     assert main(args + ["--data-dir", str(tmp_path)]) in (0, 1)  # 1 only when the disk is short
     out = capsys.readouterr().out
     assert f"image_folder: {tmp_path}" in out and "data_dir: \n" in out

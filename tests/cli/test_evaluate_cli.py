@@ -49,7 +49,7 @@ def test_evaluate_scores_and_stores_epochs_prints_json_and_the_discriminator_rep
     assert all("quality" not in m for m in run.metrics().epochs)  # evaluation off in that preset
     assert main(["runs"]) == 0
     row = [line for line in capsys.readouterr().out.splitlines() if line.startswith(run.id)][0]
-    assert row.split()[-6:-2] == ["-"] * 4  # quality, precision, recall and class balance empty before
+    assert row.split()[-7:-2] == ["-"] * 5  # quality, precision, recall, class balance and collapse empty before
 
     assert main(["evaluate", "scored", "--json", "--samples", "300"]) == 0
     result = json.loads(capsys.readouterr().out)

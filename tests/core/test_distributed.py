@@ -125,7 +125,7 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason=
 def test_two_processes_train_one_run_as_one_process_does(data, capsys):
     args = [*SMALL, "--epochs", "2", "--max-batches", "20"]
     out, err = finish(torchrun("train", *args, "--name", "two"))
-    assert "2 processes on 1 node(s), gloo: cpu ×2; each trains on 64 images of every batch of 128" in out, err
+    assert "2 processes on 1 node, gloo: cpu ×2; each trains on 64 images of every batch of 128" in out, err
     assert "Finished: 2 epochs" in out and out.count("Finished") == 1  # rank 0 alone reports
     run = only_run()  # one run folder, made by rank 0
     info = run.info()
@@ -137,7 +137,7 @@ def test_two_processes_train_one_run_as_one_process_does(data, capsys):
     assert_close_metrics(run.metrics().epochs, one_process_reference(args))
 
     assert main(["show", run.id]) == 0
-    assert "trained on: 2 processes on 1 node(s), gloo (cpu ×2) from epoch 1" in capsys.readouterr().out
+    assert "trained on: 2 processes on 1 node, gloo (cpu ×2) from epoch 1" in capsys.readouterr().out
 
 
 @needs_gloo
@@ -198,7 +198,7 @@ def test_the_batch_must_split_evenly_over_the_processes():
     message = split_problem(60000, 100, 0, 3)
     assert "batch_size: 100" in message and "multiple of 3" in message and "99 or 102" in message
     message = split_problem(60000, 64, 0, 64)  # the last batch holds 32 images
-    assert "32 image(s), fewer than the 64 processes" in message and "max_batches to 937" in message
+    assert "32 images, fewer than the 64 processes" in message and "max_batches to 937" in message
     assert split_problem(60000, 64, 100, 64) is None  # capped: every batch is whole
 
 

@@ -44,7 +44,7 @@ def test_folders_without_class_subfolders_say_why(tmp_path):
     write_class_folders(few, classes=2, per_class=60)
     for path in sorted((few / "class-b").glob("*.png"))[5:]:
         path.unlink()
-    for folder, detail in ((loose, "15 image(s) lie directly in it"), (one, "it has 1 class subfolder(s)"),
+    for folder, detail in ((loose, "15 images lie directly in it"), (one, "it has 1 class subfolder"),
                            (few, "fewer than 50 image files: class-b (5)")):
         with pytest.raises(NotScorable) as info:
             scoring_for(config_for(folder))

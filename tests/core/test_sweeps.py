@@ -155,7 +155,7 @@ def test_a_write_fault_while_moving_to_the_next_run_stops_the_sweep_and_loses_no
 
     monkeypatch.setattr(Run, "save_config", full_disk)
     ended = SweepRunner(sweep, sweeps.run_store).run()
-    assert ended.status == "failed" and second.id in ended.message and "No space left" in ended.message
+    assert ended.status == "failed" and second.id in ended.message and "the disk is full" in ended.message
     assert epochs_of(first) == [1] and epochs_of(second) == [] and epochs_of(third) == []
     assert sweep.status(sweeps.run_store) == "stopped"
     monkeypatch.setattr(Run, "save_config", real_save)
@@ -220,8 +220,12 @@ def test_time_estimate_probes_when_nothing_is_stored(sweeps, monkeypatch):
                         estimate.Speed(1000.0, 0.5, "probe"))
     seconds, how = sweep_seconds(configs, sweeps.run_store)
     assert probed == [64, 128] and "probed" in how
-    # 30 batches per epoch (max_batches) at 1000 images/s, plus 0.5 s of evaluation, one epoch each
-    assert seconds == pytest.approx((30 * 64 / 1000 + 0.5) + (30 * 128 / 1000 + 0.5))
+    # one epoch each: 30 batches (max_batches) at 1000 images/s, 0.5 s of evaluation and the epoch's
+    # writes; the first run loads the images and the scoring model, the second only builds its networks
+    epoch_overhead = 0.5 + estimate.WRITE_SECONDS
+    assert seconds == pytest.approx(estimate.COLD_START_SECONDS + (30 * 64 / 1000 + epoch_overhead)
+                                    + estimate.WARM_START_SECONDS + (30 * 128 / 1000 + epoch_overhead))
+    assert "typical start-up times" in how
     seconds, how = sweep_seconds(configs[:1], sweeps.run_store, probe=False)
     assert seconds is None and "no stored run" in how
 
@@ -232,7 +236,7 @@ def test_cli_reports_every_bad_value_with_exit_status_2(sweeps, capsys):
                    "--epochs", "0"])
     err = capsys.readouterr().err
     assert status == 2
-    assert "batch_size: 'x'" in err and "lr_d: '5'" in err and "epochs:" in err
+    assert "batch_size (--batch-size): 'x'" in err and "lr_d (--lr-d): '5'" in err and "epochs (--epochs):" in err
     assert SweepStore().sweeps() == [] and RunStore().runs() == []
 
 
@@ -240,7 +244,7 @@ def test_cli_sweep_show_and_list(sweeps, capsys):
     assert main(["sweep", "--preset", "mlp-small", "--set", "lr_g=1e-4,1e-3", "--epochs", "1",
                  "--max-batches", "20", "--eval-samples", "256", "--name", "two"]) == 0
     out = capsys.readouterr().out
-    assert "Estimated time" in out and "Sweep finished" in out
+    assert "Estimated time" in out and "Sweep finished: 2 runs done." in out and "Finished: 1 epoch." in out
     assert main(["sweeps"]) == 0
     listing = capsys.readouterr().out
     assert "two" in listing and "2/2" in listing and "finished" in listing

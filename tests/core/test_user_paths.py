@@ -47,7 +47,7 @@ def special_folder():
 def test_sample_into_a_folder_that_takes_no_files(trained, capsys):
     target = os.path.join(special_folder(), "x.png")
     code, err = run_cli(capsys, "sample", "p", "--out", target)
-    assert code == 1 and err.startswith(f"Cannot write {target}: the folder") and "does not take new files" in err
+    assert code == 1 and err == f"Cannot write {target}: no new files or folders can be made in /proc."
 
 
 def test_sample_where_a_file_is_in_the_way(trained, capsys, a_file):
@@ -70,11 +70,10 @@ def test_sample_into_a_read_only_place(trained, capsys, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(atomic, "_new_temporary", refuse)
     target = tmp_path / "ro" / "x.png"
     code, err = run_cli(capsys, "sample", "p", "--out", str(target))
-    assert code == 1 and err == f"Cannot write {target}: {target.parent} is read-only or not writable by you " \
-                                "(Permission denied)."
+    assert code == 1 and err == f"Cannot write {target}: you do not have permission to write in {target.parent}."
 
 
 def test_sample_onto_a_full_disk(trained, capsys, tmp_path, monkeypatch):
@@ -108,6 +107,8 @@ def test_train_with_a_home_that_cannot_be_created(capsys, a_file, monkeypatch, h
     assert code == 1 and err.startswith("Cannot write ") and str(place) in err
     if home == "file":
         assert err.endswith(f"{a_file} is a file, where a folder should be.")
+    else:  # a folder that exists, where the system makes nothing new
+        assert err == f"Cannot write {place}: no new files or folders can be made in {os.path.dirname(place)}."
 
 
 def test_settings_warns_about_a_data_folder_that_does_not_exist_and_saves_it(capsys, tmp_path):

@@ -75,6 +75,39 @@ def test_cross_field_error_shown_at_the_widths(form):
     assert "list of whole numbers" in form.errors()["g_widths"]
 
 
+def test_the_widths_follow_the_size_and_architecture_and_the_channels_the_dataset(form):
+    form.choose_preset("cpu-fast")
+    form.set_field("image_size", "32")
+    assert (form.editors["g_widths"].text(), form.editors["d_widths"].text()) == ("128, 64, 32", "32, 64, 128")
+    form.set_field("image_size", "64")
+    assert form.config().g_widths == [256, 128, 64, 32] and form.config().d_widths == [32, 64, 128, 256]
+    form.set_field("image_size", "28")
+    assert form.config().g_widths == [64, 32] and form.config().d_widths == [32, 64]
+    form.set_field("architecture", "dcgan-small")
+    assert form.config().g_widths == [128, 64, 32]
+    form.set_field("dataset", "cifar10")
+    assert form.editors["channels"].currentText() == "3" and form.is_valid()
+    form.set_field("architecture", "dcgan")
+    form.set_field("image_size", "32")
+    assert form.config().g_widths == [128, 64, 32]
+    form.set_field("g_widths", "64, 32")  # typed by the user: refused with an example, not changed
+    assert form.errors()["g_widths"] == ("64, 32 is not allowed: expected exactly 3 values for architecture dcgan "
+                                         "at image_size 32, e.g. 128,64,32")
+
+
+def test_a_chosen_folder_of_colour_images_makes_a_colour_run(form, monkeypatch, tmp_path):
+    from helpers.image_files import write_images
+
+    write_images(tmp_path / "grey", 3, modes=("L",))
+    write_images(tmp_path / "colour", 3, modes=("L", "RGB"))
+    form.choose_preset("cpu-fast")
+    form.set_field("dataset", "folder")
+    for folder, channels in (("colour", "3"), ("grey", "1")):
+        monkeypatch.setattr(form, "ask_folder", lambda start, f=folder: str(tmp_path / f))
+        form.findChild(type(form.reset_button), "browse_image_folder").click()
+        assert form.editors["channels"].currentText() == channels, folder
+
+
 def test_read_only_locks_every_editor(form):
     form.set_read_only(True)
     for editor in form.editors.values():
@@ -120,12 +153,12 @@ def test_disk_space_estimate_follows_keep_checkpoint_every(form, qtbot):
 
     form.choose_preset("dcgan")
     label = form.findChild(type(form.disk_label), "diskEstimate")
-    assert label is form.disk_label and "2 checkpoint file(s)" in label.text()
+    assert label is form.disk_label and "2 checkpoint files" in label.text()
     editor = form.editors["keep_checkpoint_every"]
     editor.setText("1")
     editor.textEdited.emit("1")
     expected = estimate_for_config(preset_config("dcgan").with_changes(keep_checkpoint_every=1))
-    assert label.text() == f"Disk space: {expected.describe()}" and "12 checkpoint file(s)" in label.text()
+    assert label.text() == f"Disk space: {expected.describe()}" and "12 checkpoint files" in label.text()
     editor.setText("x")
     editor.textEdited.emit("x")
     assert label.text() == ""

@@ -108,31 +108,40 @@ def test_pause_resume_stop_quickly_and_resume_run(qtbot, view, data_dir):
     assert isinstance(final, Finished) and final.epochs_done == 1
     assert view.live_view.grid_view.epochs() == [1]
     assert not view.resume_run(run), "nothing left to train without extra epochs"
-    assert "already trained all 1 epochs" in view.message_text()
+    assert "already trained all its epochs (1)" in view.message_text()
     assert view.resume_run(run, extra_epochs=1)
     final = wait_done(qtbot, view)
     assert isinstance(final, Finished) and final.epochs_done == 2
     assert run.config().epochs == 2 and view.live_view.epochs_shown() == [1, 2]
 
 
-def test_missing_dataset_is_shown_and_view_stays_usable(qtbot, view, tmp_path, data_dir):
+def test_missing_dataset_is_said_beside_start_before_a_run_is_made(qtbot, view, tmp_path, data_dir):
+    from workbench.core.data.training_data import data_problem
+
     empty = tmp_path / "no-data"
     empty.mkdir()
-    view.form.set_config(short("mlp-small", str(empty), epochs=1, max_batches=2))
-    assert view.start()
-    final = wait_done(qtbot, view)
-    assert isinstance(final, Failed)
-    text = view.message_text()
-    assert "mnist dataset was not found" in text and "Data folder" in text
-    assert view.banner.kind == "error"
-    run = view.current_run()
-    assert run.info()["status"] == "failed"
+    config = short("mlp-small", str(empty), epochs=1, max_batches=2)
+    view.form.set_config(config)
+    assert not view.start()  # the tests never download: the files cannot be had
+    text = view.status_label.text()
+    assert text == data_problem(config) and "mnist dataset was not found" in text and "Data folder" in text
+    assert RunStore().runs() == [] and not view.is_training()
     assert view.start_button.isEnabled() and not view.form.is_read_only()
     # usable: fix the folder and train
     view.form.set_field("data_dir", data_dir)
     assert view.start()
-    assert view.message_text() == ""
+    assert view.message_text() == "" and "not found" not in view.status_label.text()
     assert isinstance(wait_done(qtbot, view), Finished)
+
+
+def test_a_folder_smaller_than_a_batch_is_said_beside_start(qtbot, view, tmp_path):
+    from helpers.image_files import write_images
+
+    write_images(tmp_path / "few", 3)
+    view.form.set_config(preset_config("cpu-fast").with_changes(dataset="folder", image_folder=str(tmp_path / "few")))
+    assert not view.start() and RunStore().runs() == []
+    assert view.status_label.text() == (f"The image folder {tmp_path / 'few'} has 3 images, fewer than one batch of "
+                                        f"64: add images or lower the batch size.")
 
 
 def test_worker_exception_becomes_a_message(qtbot, view, monkeypatch):

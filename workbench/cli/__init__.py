@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from workbench.cli import generate_commands as generate
 from workbench.cli import quality_commands as quality
@@ -22,7 +23,7 @@ from workbench.cli.common import (
     EXIT_USAGE,
     CliError,
 )
-from workbench.cli.parser import build_parser
+from workbench.cli.parser import build_parser, with_flag
 from workbench.core.config import ConfigError
 
 
@@ -46,6 +47,7 @@ __all__ = ["main", "main_gui", "build_parser", "CliError", "EXIT_OK", "EXIT_FAIL
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.started = time.monotonic()  # what a command's own time estimate counts from
     if args.command is None:
         return main_gui()
     if args.command not in DISTRIBUTED_COMMANDS and "RANK" in os.environ and _under_torchrun():
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print("Invalid configuration:", file=sys.stderr)
         for error in e.errors:
-            print(f"  {error}", file=sys.stderr)
+            print(f"  {with_flag(error)}", file=sys.stderr)
         return EXIT_USAGE
     except CliError as e:
         print(e, file=sys.stderr)

@@ -46,3 +46,12 @@ def scores_header(keys=tuple(SCORE_HEADERS)) -> str:
 def score_columns(scores: dict, keys=tuple(SCORE_HEADERS)) -> str:
     """The scores of `keys` under `scores_header(keys)`; '-' where a score is missing."""
     return "  ".join(fmt(scores.get(k), f"{max(len(SCORE_HEADERS[k]), 5)}.3f") for k in keys)
+
+
+def collapse_judge():
+    """`judge(class_hist, dataset)`: the "possible mode collapse" reason in words, or None, by
+    the user's thresholds (`settings --collapse-…`), read once."""
+    from workbench.core.evaluation.class_balance import CollapseThresholds, collapse_reason
+
+    thresholds = CollapseThresholds.from_settings()
+    return lambda hist, dataset: collapse_reason(hist, thresholds, dataset) if hist else None

@@ -5,6 +5,7 @@ latent dimension; a grid PNG, a NumPy array or one PNG per image."""
 from __future__ import annotations
 
 from workbench.cli.common import EXIT_OK, EXIT_USAGE, CliError, store_get
+from workbench.core import words
 
 MAX_STEPS = 256
 
@@ -69,13 +70,14 @@ def cmd_sample(args) -> int:
             latents, what = (walk_latents(config, args.seed, args.walk, *args.range, args.steps),
                              f"a walk along dimension {args.walk} from {args.range[0]:g} to {args.range[1]:g}")
         else:
-            latents, what = seed_latents(config, args.count, args.seed), f"{args.count} samples from seed {args.seed}"
+            latents = seed_latents(config, args.count, args.seed)
+            what = f"{words.count(args.count, 'sample')} from seed {args.seed}"
     except ValueError as e:
         raise CliError(str(e), EXIT_USAGE) from None
     images = loaded.render(latents)
     nrow = len(images) if (args.interpolate or args.walk is not None) else None
     save_images(images, args.out, args.out_dir, nrow)
     where = args.out if args.out is not None else args.out_dir
-    print(f"Wrote {what} (epoch {loaded.epoch}{which}, {len(images)} images) to {where}"
+    print(f"Wrote {what} (epoch {loaded.epoch}{which}, {words.count(len(images), 'image')}) to {where}"
           + (f" and {args.out_dir}" if args.out is not None and args.out_dir is not None else ""))
     return EXIT_OK

@@ -24,6 +24,15 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def with_flag(error) -> str:
+    """A config field's error as the command line says it, naming the flag that sets the field:
+    "g_widths (--g-widths): [64, 32] is not allowed; …"."""
+    text = str(error)
+    if error.field not in field_specs():
+        return text
+    return f"{error.field} ({_flag(error.field)})" + text[len(error.field):]
+
+
 def add_config_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per TrainConfig field, typed and described by its FieldSpec."""
     groups = {}

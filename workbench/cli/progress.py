@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from workbench.cli.common import score_columns, scores_header
+from workbench.core import words
 
 
 class ProgressReporter:
@@ -39,7 +40,7 @@ class ProgressReporter:
         kind = type(event).__name__
         if kind == "Started":
             print(f"Training on {event.device}: epoch {event.epochs_done + 1} to {event.epochs_total}, "
-                  f"{event.batches_per_epoch} batches per epoch", flush=True)
+                  f"{words.count(event.batches_per_epoch, 'batch', 'batches')} per epoch", flush=True)
             print(f"{'epoch':>9}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}"
                   + (f"  {'quality':>8}  {scores_header()}" if self.evaluating else ""), flush=True)
         elif kind == "BatchProgress" and self.tty:
@@ -69,7 +70,7 @@ class ProgressReporter:
             print(f"Sweep {event.status}: {event.message}", flush=True)
         elif kind == "Finished":
             self.clear_bar()
-            print(f"Finished: {event.epochs_done} epochs. Run {event.run_id}.", flush=True)
+            print(f"Finished: {words.count(event.epochs_done, 'epoch')}. Run {event.run_id}.", flush=True)
         elif kind == "Stopped":
             self.clear_bar()
             print(f"Stopped: {event.message} Resume with `gan-workbench resume {event.run_id}`.", flush=True)

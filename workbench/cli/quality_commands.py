@@ -10,11 +10,13 @@ from workbench.cli.common import (
     EXIT_USAGE,
     SCORES_NOTE,
     CliError,
+    collapse_judge,
     score_columns,
     scores_header,
     store_get,
 )
 from workbench.cli.progress import ProgressReporter
+from workbench.core import words
 
 
 def cmd_evaluate(args) -> int:
@@ -67,6 +69,9 @@ def cmd_evaluate(args) -> int:
     if args.neighbours:
         _near_copies(run, results, samples, reporter)
     older = _older_scores(run)
+    judge, dataset = collapse_judge(), run.config().dataset
+    for r in results:
+        r["collapse"] = judge(r.get("class_hist"), dataset)  # the reason in words, or None
     if args.json:
         out = dict(results[-1]) if len(results) == 1 else {"epochs": results}
         if report is not None:
@@ -86,11 +91,8 @@ def cmd_evaluate(args) -> int:
     if older:
         print(f"{describe_older(older, run.config().dataset)} `gan-workbench evaluate {run.id} --all-epochs` "
               f"scores again those with a checkpoint.")
-    from workbench.core.evaluation.class_balance import CollapseThresholds, collapse_reason
-
-    reason = collapse_reason(results[-1]["class_hist"], CollapseThresholds.from_settings(), run.config().dataset)
-    if reason:
-        print(f"Possible mode collapse: {reason}.")
+    if results[-1]["collapse"]:
+        print(f"Possible mode collapse: {results[-1]['collapse']}.")
     if args.neighbours:
         from workbench.core.evaluation.stored import describe_memorisation
 
@@ -145,7 +147,7 @@ def cmd_check(args) -> int:
     for run in runs:
         result = check_run(run)
         if result.ok:
-            print(f"{run.id}: ok ({result.checkpoint_epoch or 0} epochs)")
+            print(f"{run.id}: ok ({words.count(result.checkpoint_epoch or 0, 'epoch')})")
             continue
         print(f"{run.id}:")
         for problem in result.problems + result.unfixable:

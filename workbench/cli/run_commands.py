@@ -11,6 +11,7 @@ from workbench.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     CliError,
+    collapse_judge,
     fmt,
     score_columns,
     scores_header,
@@ -18,9 +19,11 @@ from workbench.cli.common import (
 )
 from workbench.cli.training import (
     describe_devices,
+    refuse_unusable_data,
     train_config_from_args,
     train_prepared,
 )
+from workbench.core import words
 from workbench.core.config import ConfigError
 
 LISTED_SCORES = ("precision", "recall", "class_balance")  # `runs` stays narrow; `show` has them all
@@ -38,6 +41,7 @@ def cmd_presets(args) -> int:
 
 def cmd_train(args) -> int:
     config, preset = train_config_from_args(args)
+    refuse_unusable_data([config], download=not args.dry_run)
     if args.dry_run:
         return _dry_run(config, preset)
 
@@ -76,11 +80,11 @@ def cmd_resume(args) -> int:
         done = len(run.metrics().epochs)
         if args.epochs is not None:
             if args.epochs <= done:
-                raise CliError(f"epochs: {args.epochs} is not more than the {done} epochs already done; "
+                raise CliError(f"epochs: {args.epochs} is not more than the {words.count(done, 'epoch')} already done; "
                                f"give a larger total.", EXIT_USAGE)
             config = config.with_changes(epochs=args.epochs).check()
         elif done >= config.epochs and run.summary().status is RunStatus.FINISHED:
-            raise CliError(f"Run {run.id} already finished {done}/{config.epochs} epochs; pass --epochs N "
+            raise CliError(f"Run {run.id} already finished its {words.count(config.epochs, 'epoch')}; pass --epochs N "
                            f"with N > {done} to train longer.", EXIT_USAGE)
         if args.device:
             config = config.with_changes(device=args.device)
@@ -98,12 +102,18 @@ def cmd_runs(args) -> int:
         print("No runs yet. Start one with `gan-workbench train`.")
         return EXIT_OK
     print(f"{'id':<20}  {'name':<24}  {'status':<8}  {'preset':<11}  {'epochs':>9}  "
-          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {scores_header(LISTED_SCORES)}  created")
+          f"{'D loss':>8}  {'G loss':>8}  {'quality':>8}  {scores_header(LISTED_SCORES)}  collapse  created")
+    collapsed, judge = 0, collapse_judge()
     for s in summaries:
+        flag = "-" if not s.class_hist else "possible" if judge(s.class_hist, s.dataset) else "no"
+        collapsed += flag == "possible"
         print(f"{s.id:<20}  {s.name[:24]:<24}  {s.status:<8}  {(s.preset or 'custom'):<11}  "
               f"{f'{s.epochs_done}/{s.epochs_total}':>9}  {fmt(s.last_d_loss)}  {fmt(s.last_g_loss)}  "
-              f"{fmt(s.quality, '8.3f')}  {score_columns(vars(s), LISTED_SCORES)}  "
+              f"{fmt(s.quality, '8.3f')}  {score_columns(vars(s), LISTED_SCORES)}  {flag:<8}  "
               f"{s.created[:19].replace('T', ' ')}")
+    if collapsed:
+        print(f"\ncollapse: possible mode collapse at the last scored epoch ({words.count(collapsed, 'run')}); "
+              f"`gan-workbench show RUN` says why, epoch by epoch.")
     return EXIT_OK
 
 
@@ -131,13 +141,15 @@ def cmd_show(args) -> int:
     except ConfigError as e:
         print(f"  (unreadable: {e})")
     log = run.metrics()
+    judge = collapse_judge()
     print(f"\n{'epoch':>5}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}  {'sec':>6}"
-          f"  {'quality':>8}  {scores_header()}")
+          f"  {'quality':>8}  {scores_header()}  possible mode collapse")
     for m in log.epochs:
+        reason = judge(m.get("class_hist"), s.dataset) or ""
         print(f"{m['epoch']:>5}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
               f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  "
-              f"{fmt(m.get('seconds'), '6.1f')}"
-              f"  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}")
+              f"{fmt(m.get('seconds'), '6.1f')}  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}  "
+              f"{reason}".rstrip())
     _show_older_scores(run, log.epochs)
     return EXIT_OK
 
@@ -164,7 +176,7 @@ def _trained_on(segments) -> str:
             continue
         processes, devices = seg.get("processes") or 1, seg.get("devices") or []
         how = (f"1 process ({describe_devices(devices)})" if processes == 1 else
-               f"{processes} processes on {seg.get('nodes') or 1} node(s), {seg.get('backend')} "
+               f"{processes} processes on {words.count(seg.get('nodes') or 1, 'node')}, {seg.get('backend')} "
                f"({describe_devices(devices)})")
         parts.append(f"{how} from epoch {int(seg.get('from_epoch') or 0) + 1}")
     return "; ".join(parts) or "-"
@@ -188,7 +200,7 @@ def cmd_export(args) -> int:
             frames = write_gif([run], args.gif)
         except ValueError as e:
             raise CliError(f"Run {run.id}: {e}") from None
-        print(f"{args.gif} ({frames} frames, one per epoch)")
+        print(f"{args.gif} ({words.count(frames, 'frame')}, one per epoch)")
     return EXIT_OK
 
 
@@ -204,7 +216,7 @@ def _export_tensorboard(run, folder: Path) -> None:
     except TensorBoardMissing as e:
         raise CliError(f"--tensorboard needs TensorBoard, which is not available ({e.reason}): "
                        f"{INSTALL_HINT}.") from None
-    print(f"{folder} ({written} new epochs; view with: tensorboard --logdir {folder})")
+    print(f"{folder} ({words.count(written, 'new epoch')}; view with: tensorboard --logdir {folder})")
 
 
 def cmd_delete(args) -> int:

@@ -4,6 +4,7 @@ and `resume` on a sweep id."""
 from __future__ import annotations
 
 import json
+import time
 
 from workbench.cli.common import (
     EXIT_FAILED,
@@ -17,7 +18,8 @@ from workbench.cli.common import (
 )
 from workbench.cli.parser import config_overrides
 from workbench.cli.progress import ProgressReporter
-from workbench.cli.training import run_stoppable, train_config_from_args
+from workbench.cli.training import refuse_unusable_data, run_stoppable, train_config_from_args
+from workbench.core import words
 from workbench.core.config import ConfigError, FieldError, TrainConfig
 
 
@@ -63,7 +65,7 @@ def sweep_plan(args) -> tuple[TrainConfig, list, dict]:
     base = None
     try:
         if args.study:
-            base = TrainConfig.from_dict(base_values | overrides)
+            base = TrainConfig.from_changes(base_values, overrides)
         else:
             base, _ = train_config_from_args(args)
     except ConfigError as e:
@@ -89,11 +91,16 @@ def cmd_sweep(args) -> int:
 
     base, axes, labels = sweep_plan(args)
     points = expand(base, axes)
-    print(f"{len(points)} runs: {' × '.join(a.text() for a in axes)}")
+    refuse_unusable_data([p.config for p in points], download=not args.dry_run)
+    print(f"{words.count(len(points), 'run')}: {' × '.join(a.text() for a in axes)}")
     for point in points:
         print(f"  {point.index + 1:>3}. {point.label}")
     seconds, how = sweep_seconds([p.config for p in points], _sweep_store().run_store)
-    print(f"Estimated time: {_duration(seconds)} ({how})." if seconds is not None else f"No time estimate: {how}.")
+    if seconds is None:
+        print(f"No time estimate: {how}.")
+    else:  # from the command's start, as the clock sees it: its start-up and the probe are behind it
+        so_far = time.monotonic() - getattr(args, "started", time.monotonic())
+        print(f"Estimated time: {_duration(so_far + seconds)} ({_duration(seconds)} from now; {how}).")
     if args.dry_run:
         return EXIT_OK
     sweep = _sweep_store().create(base, axes, name=args.name, study=labels["study"], preset=labels["preset"])
@@ -108,10 +115,10 @@ def resume_sweep(args) -> int:
                        "single runs.", EXIT_USAGE)
     done, total = sweep.progress(_sweep_store().run_store)
     if done == total:
-        print(f"Sweep {sweep.id}: all {total} runs are done.")
+        print(f"Sweep {sweep.id}: every run is done ({words.count(total, 'run')}).")
         _print_table(sweep)
         return EXIT_OK
-    print(f"Resuming sweep {sweep.id}: {done} of {total} runs done.")
+    print(f"Resuming sweep {sweep.id}: {done} of {words.count(total, 'run')} done.")
     return _run(sweep)
 
 
@@ -165,7 +172,7 @@ def _print_table(sweep) -> None:
     store = _sweep_store().run_store
     rows = sweep.rows(store)
     done, total = sweep.progress(store)
-    print(f"Sweep {sweep.id}: {sweep.name} — {sweep.status(store)}, {done}/{total} runs done "
+    print(f"Sweep {sweep.id}: {sweep.name} — {sweep.status(store)}, {done} of {words.count(total, 'run')} done "
           f"(ranked by best quality, lower is better)")
     width = max([len(r.label) for r in rows] + [6])
     print(f"{'rank':>4}  {'config':<{width}}  {'status':<9}  {'epochs':>7}  {'best':>8}  {'@ep':>4}  "

@@ -18,6 +18,7 @@ from workbench.cli.common import (
 )
 from workbench.cli.parser import config_overrides
 from workbench.cli.progress import ProgressReporter
+from workbench.core import words
 from workbench.core.config import TrainConfig
 
 
@@ -44,8 +45,29 @@ def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
     if (overrides.get("dataset", base.get("dataset")) == "folder" and "data_dir" in overrides
             and not overrides.get("image_folder")):
         overrides["image_folder"] = overrides.pop("data_dir")  # `--dataset folder --data-dir DIR`: DIR holds the images
-    config = TrainConfig.from_dict(base | overrides)  # flags are strings; from_dict coerces
+    if overrides.get("dataset", base.get("dataset")) == "folder":
+        from workbench.core.data.training_data import with_images_channels
+
+        overrides = with_images_channels(base, overrides)
+    config = TrainConfig.from_changes(base, overrides)  # flags are strings, coerced; the widths follow them
     return config, matching_preset(config)  # an edited preset is "custom", as in the window
+
+
+def refuse_unusable_data(configs, download: bool = True) -> None:
+    """Data that cannot train (an image folder missing, empty or smaller than a batch, a
+    dataset's files missing where they cannot be downloaded) is refused, exit status 2, before
+    a run or sweep is made; with `download`, missing files are downloaded now when they can be."""
+    from workbench.core.data.training_data import data_problem
+    from workbench.core.training.distributed import launched
+
+    seen = set()
+    for config in configs:
+        data = (config.dataset, config.data_dir, config.image_folder, config.batch_size)
+        if data not in seen:
+            seen.add(data)
+            problem = data_problem(config, download and not launched())  # one download, not one per process
+            if problem:
+                raise CliError(problem, EXIT_USAGE)
 
 
 def run_stoppable(work, reporter: ProgressReporter):
@@ -122,7 +144,8 @@ def _train_rank(group, prepare) -> int:
             print(problem, file=sys.stderr)
         return EXIT_FAILED
     if group.writes:
-        print(f"{group.world_size} processes on {len({h for h, _ in group.places})} node(s), {group.backend}: "
+        nodes = words.count(len({h for h, _ in group.places}), "node")
+        print(f"{group.world_size} processes on {nodes}, {group.backend}: "
               f"{describe_devices(d for _, d in group.places)}; each trains on {config.batch_size // group.world_size} "
               f"images of every batch of {config.batch_size}")
         reporter = ProgressReporter()

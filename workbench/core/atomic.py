@@ -1,6 +1,8 @@
 """Atomic file writes: write a temporary file beside the target, flush, then rename.
 
 A reader (or a process killed mid-write) sees the old file or the new one, never half of one.
+The file gets the mode any other new file gets, 0666 less the umask (0644 under umask 022, 0600
+under 077): the temporary file is created that way, not with `mkstemp`'s private 0600.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ import errno
 import io
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -52,8 +54,8 @@ def free_bytes(folder: Path) -> int | None:
 
 def describe_write_error(error: OSError, path=None) -> str:
     """One sentence for a failed write to a path the user chose (or the app's home): the path
-    and the reason in words — a full disk, a file in the way, a read-only place, a folder that
-    takes no new files."""
+    and the reason in plain words — a full disk, a file in the way, a read-only disk, no
+    permission, a folder where nothing new can be made."""
     path = Path(path if path is not None else (error.filename or "?"))
     if error.errno == errno.ENOSPC:
         return str(error) if isinstance(error, DiskFull) else (
@@ -65,12 +67,14 @@ def describe_write_error(error: OSError, path=None) -> str:
         reason = f"{probe} is a file, where a folder should be"
     elif error.errno == errno.EEXIST or (path.exists() and path.is_file() and error.errno == errno.ENOTDIR):
         reason = f"a file is in the way: {path} exists and is not a folder"
-    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        reason = f"{probe} is read-only or not writable by you ({error.strerror})"
-    elif error.errno == errno.ENOENT:
-        reason = f"the folder {probe} does not take new files or folders ({error.strerror})"
+    elif error.errno == errno.EROFS:
+        reason = f"{probe} is on a read-only disk"
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        reason = f"you do not have permission to write in {probe}"
+    elif error.errno == errno.ENOENT:  # the folder exists, yet nothing can be made in it (/proc, /sys)
+        reason = f"no new files or folders can be made in {probe}"
     else:
-        reason = error.strerror or str(error)
+        reason = f"the system refused it ({error.strerror or error})"
     return f"Cannot write {path}: {reason}."
 
 
@@ -95,7 +99,7 @@ def write_streamed(path: Path, write: Callable[[BinaryIO], None], size: int) -> 
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = _new_temporary(path)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -110,6 +114,22 @@ def write_streamed(path: Path, write: Callable[[BinaryIO], None], size: int) -> 
         if isinstance(e, OSError):
             raise _named(e, path, size) from e
         raise
+
+
+NEW_FILE_MODE = 0o666  # what open() asks for; the kernel takes the umask off
+
+
+def _new_temporary(path: Path) -> tuple[int, str]:
+    """A new, empty temporary file beside `path`, opened for writing, with the mode the umask
+    gives (read without changing the umask, which other threads share)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(name, flags, NEW_FILE_MODE), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "No free temporary name", str(path))
 
 
 def _named(error: OSError, path: Path, needed: int) -> OSError:

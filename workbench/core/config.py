@@ -105,12 +105,12 @@ class TrainConfig:
                                   "choice", choices=LATENT_DISTRIBUTIONS)
     g_widths: list = _f([128, 64], "Generator widths", "Model",
                         "Hidden sizes (mlp) or channels (dcgan: 2 values at 28 px, 3 at 32, 4 at 64; "
-                        "dcgan-small: 3) of the generator.",
-                        "int_list", minimum=1, maximum=4096)
+                        "dcgan-small: 3) of the generator; they follow a new size or architecture unless given.",
+                        "int_list", minimum=1, maximum=geometry.MAX_WIDTH)
     d_widths: list = _f([64, 128], "Discriminator widths", "Model",
                         "Hidden sizes (mlp) or channels (dcgan: 2 values at 28 px, 3 at 32, 4 at 64; "
-                        "dcgan-small: 3) of the discriminator.",
-                        "int_list", minimum=1, maximum=4096)
+                        "dcgan-small: 3) of the discriminator; they follow a new size or architecture unless given.",
+                        "int_list", minimum=1, maximum=geometry.MAX_WIDTH)
     d_norm: str = _f("batch", "Discriminator norm", "Model",
                      "batch: batch norm between D's convolution blocks (as the DCGAN paper); spectral: "
                      "spectral norm on every D layer and no batch norm, which keeps D's slope bounded.",
@@ -205,6 +205,20 @@ class TrainConfig:
         config = cls(**values)
         config.check()
         return config
+
+    @classmethod
+    def from_changes(cls, base: dict, changes: dict) -> TrainConfig:
+        """`base` (a preset's or a saved config's fields) with the user's `changes` (values or
+        their text) and what those carry along (`geometry.follow`): the widths follow a new
+        size or architecture, the channels a dataset of one kind, unless `changes` gives them.
+        Raises ConfigError as `from_dict` does."""
+        values = dict(base)
+        for name, value in changes.items():
+            try:
+                values[name] = coerce(name, value) if name in _SPECS else value
+            except FieldError:
+                values[name] = value  # from_dict reports it
+        return cls.from_dict(geometry.follow(values, changes))
 
     @classmethod
     def load(cls, path: str | Path) -> TrainConfig:

@@ -14,7 +14,7 @@ try:
     import fcntl
 
     def acquire_lock(path: Path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -28,7 +28,7 @@ try:
 
     @contextmanager
     def blocking_lock(path: Path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
     def acquire_lock(path: Path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
@@ -54,7 +54,7 @@ except ImportError:  # pragma: no cover - Windows
 
     @contextmanager
     def blocking_lock(path: Path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # less the umask
         try:
             msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
             yield

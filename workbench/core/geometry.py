@@ -19,6 +19,9 @@ NATIVE = {**{name: (1, 28) for name in GREYSCALE_DATASETS}, "cifar10": (3, 32)}
 #: DCGAN paper's projection) and double three or four times; one width per doubling
 DCGAN_WIDTHS = {28: 2, 32: 3, 64: 4}
 SMALL_SIZES = (28,)  # dcgan-small's kernels (3, 4, 3, 4 with strides 2, 1, 2, 2) land on 28 only
+MAX_WIDTH = 4096
+#: what the widths follow when it changes and they are not given: the blocks a size needs
+WIDTHS_FOLLOW = ("dataset", "channels", "image_size", "architecture")
 
 
 def image_shape(config) -> tuple[int, int, int]:
@@ -47,6 +50,39 @@ def widths_needed(architecture: str, image_size: int) -> int | None:
     return None
 
 
+def fitted_widths(widths, architecture: str, image_size: int, generator: bool) -> list:
+    """`widths` extended or trimmed to the blocks `architecture` has at `image_size`: the blocks
+    nearest the image stay (G's last widths, D's first), a block added at the deep end is twice
+    as wide as its neighbour (the DCGAN paper's layout), so cpu-fast's G 64,32 becomes 128,64,32
+    at 32 px. Unchanged when the count fits or any count does (mlp)."""
+    needed = widths_needed(architecture, image_size)
+    widths = list(widths)
+    if not needed or not widths or len(widths) == needed:
+        return widths
+    outward = (widths[::-1] if generator else widths)[:needed]  # from the image to the deepest block
+    while len(outward) < needed:
+        outward.append(min(outward[-1] * 2, MAX_WIDTH))
+    return outward[::-1] if generator else outward
+
+
+def follow(values: dict, changed) -> dict:
+    """A config's field values after the user changed the `changed` fields, with what those
+    carry along, unless the user changed it too: the channels follow a dataset of one kind
+    (cifar10 is colour, MNIST-like sets greyscale), the widths the dataset, channels, size and
+    architecture (`fitted_widths`). A value that is not a valid one is left for validation."""
+    out, changed = dict(values), set(changed)
+    if "dataset" in changed and "channels" not in changed:
+        kinds = allowed_channels(out.get("dataset"))
+        if len(kinds) == 1:
+            out["channels"] = kinds[0]
+    if changed & set(WIDTHS_FOLLOW):
+        for name, generator in (("g_widths", True), ("d_widths", False)):
+            widths = out.get(name)
+            if name not in changed and isinstance(widths, list) and all(type(w) is int for w in widths):
+                out[name] = fitted_widths(widths, out.get("architecture"), out.get("image_size"), generator)
+    return out
+
+
 def dcgan_first_kernel(image_size: int) -> int:
     """The kernel between the 1×1 latent and the first feature map (7×7 or 4×4)."""
     return 7 if image_size == 28 else 4
@@ -67,11 +103,13 @@ def problems(config) -> list[tuple[str, object, str]]:
                                          f"(dcgan and mlp take {', '.join(map(str, IMAGE_SIZES))})"))
     needed = widths_needed(arch, size) if size in sizes else None
     if needed:
-        for name in ("g_widths", "d_widths"):
+        for name, generator in (("g_widths", True), ("d_widths", False)):
             value = getattr(config, name)
             if isinstance(value, (list, tuple)) and len(value) != needed:
                 where = f" at image_size {size}" if arch == "dcgan" else ""
-                out.append((name, value, f"exactly {needed} values for architecture {arch}{where}"))
+                whole = bool(value) and all(type(w) is int for w in value)
+                example = f", e.g. {','.join(map(str, fitted_widths(value, arch, size, generator)))}" if whole else ""
+                out.append((name, value, f"exactly {needed} values for architecture {arch}{where}{example}"))
     if dataset == FOLDER_DATASET and not str(config.image_folder or "").strip():
         hint = " (data_dir is the root of the built-in datasets, not your images)" if config.data_dir else ""
         out.append(("image_folder", config.image_folder,

@@ -67,6 +67,24 @@ def _missing_message(name: str, root: Path, reason: str) -> str:
     )
 
 
+def missing_problem(name: str, root: str | os.PathLike, download: bool | None = None) -> str | None:
+    """What loading the dataset would stop with, found before anything is loaded: its files are
+    missing and downloading is off (`WORKBENCH_OFFLINE`), or, with `download`, the download
+    failed. None when the files are there, or may still be downloaded."""
+    root = Path(root).expanduser()
+    folder = raw_folder(name, root)
+    if all((folder / file_name).is_file() for file_name in expected_files(name)):
+        return None
+    if os.environ.get(OFFLINE_ENV):
+        return _missing_message(name, root, "downloading is turned off")
+    if download:
+        try:
+            load_split(name, root, train=True, download=True)
+        except DatasetMissing as e:
+            return str(e)
+    return None
+
+
 def load_images(name: str, root: str | os.PathLike, device: torch.device | str = "cpu",
                 download: bool | None = None, size: int | None = None) -> torch.Tensor:
     """The training split as a uint8 tensor (N, C, S, S) placed for training on `device`

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from workbench.core import paths
+from workbench.core import paths, words
 from workbench.core.data.datasets import DatasetMissing
 
 CACHE_VERSION = 1  # bump when preparation changes what the tensor holds
@@ -64,8 +64,18 @@ class PreparedFolder:
             return None
         total = len(self.skipped) + self.images.shape[0]
         names = ", ".join(self.skipped[:SHOWN_SKIPPED]) + (", …" if len(self.skipped) > SHOWN_SKIPPED else "")
-        return (f"{len(self.skipped)} of {total} files in the image folder {folder} could not be read as "
-                f"images and were skipped: {names}")
+        return (f"{len(self.skipped)} of {words.count(total, 'file')} in the image folder {folder} could not be read "
+                f"as images and {'was' if len(self.skipped) == 1 else 'were'} skipped: {names}")
+
+
+def no_images_message(folder) -> str:
+    return (f"The image folder {folder} holds no images (searched its subfolders too; any file Pillow opens "
+            f"counts: PNG, JPEG, BMP, GIF, WebP, TIFF, …).")
+
+
+def too_few_message(folder, images: int, batch_size: int) -> str:
+    return (f"The image folder {folder} has {words.count(images, 'image')}, fewer than one batch of {batch_size}: "
+            f"add images or lower the batch size.")
 
 
 def image_extensions() -> set[str]:
@@ -98,6 +108,34 @@ def scan(folder: str | os.PathLike) -> FolderScan:
             files.append((Path(path).relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns))
     files.sort()
     return FolderScan(root, files)
+
+
+GREY_MODES = ("1", "L", "LA", "La", "I", "F")  # and the 16-bit "I;16…" modes
+
+
+def stored_channels(found: FolderScan) -> int:
+    """3 when any image file is stored in colour, else 1: what a folder run trains in unless
+    its channels are chosen. Reads headers only (a palette's colours), stops at the first
+    colour file; an unreadable file counts as neither."""
+    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
+        for start in range(0, len(found.files), CHUNK):
+            chunk = found.files[start:start + CHUNK]
+            if any(pool.map(lambda entry: _stored_in_colour(found.folder / entry[0]), chunk)):
+                return 3
+    return 1
+
+
+def _stored_in_colour(path) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            if image.mode in ("P", "PA"):
+                rgb = image.getpalette("RGB") or []
+                return any(len({*rgb[i:i + 3]}) > 1 for i in range(0, len(rgb) - 2, 3))
+            return not (image.mode in GREY_MODES or image.mode.startswith("I;16"))
+    except Exception:  # a corrupt or unsupported file: preparation skips it too
+        return False
 
 
 def read_image(path, channels: int, size: int) -> np.ndarray:
@@ -152,16 +190,15 @@ def prepare(folder: str | os.PathLike | FolderScan, channels: int, size: int,
     progress, cancellable between chunks). Raises ImageFolderError when no file is readable."""
     found = folder if isinstance(folder, FolderScan) else scan(folder)
     if not found.files:
-        raise ImageFolderError(f"The image folder {found.folder} holds no images (searched its subfolders too; "
-                               f"any file Pillow opens counts: PNG, JPEG, BMP, GIF, WebP, TIFF, …).")
+        raise ImageFolderError(no_images_message(found.folder))
     target = cache_file(found, channels, size)
     cached = _load_cached(target)
     if cached is not None:
         return cached
     prepared = _decode_all(found, channels, size, progress, cancel)
     if prepared.images.shape[0] == 0:
-        raise ImageFolderError(f"The image folder {found.folder} holds no readable images: all "
-                               f"{len(prepared.skipped)} image files failed to open.")
+        raise ImageFolderError(f"The image folder {found.folder} holds no readable images: none of its "
+                               f"{words.count(len(prepared.skipped), 'image file')} opened.")
     problem = _store(target, prepared)
     if problem and on_cache_problem:
         on_cache_problem(problem)

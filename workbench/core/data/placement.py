@@ -52,6 +52,7 @@ def place(images: torch.Tensor, device: torch.device | str) -> torch.Tensor:
 
 
 _resident: dict[tuple, object] = {}
+_made = [0]  # how many times `resident` made its value: loads, as against reuses
 
 
 def resident(key: tuple, make: Callable[[], T]) -> T:
@@ -60,7 +61,14 @@ def resident(key: tuple, make: Callable[[], T]) -> T:
     if key not in _resident:
         _resident.clear()
         _resident[key] = make()
+        _made[0] += 1
     return _resident[key]  # type: ignore[return-value]
+
+
+def loads() -> int:
+    """How many datasets this process has loaded (not found kept): a start that raises it loaded
+    its images, the cold start a sweep's time estimate counts once."""
+    return _made[0]
 
 
 def kept(key: tuple):

@@ -9,20 +9,67 @@ import torch
 
 from workbench.core import paths
 from workbench.core.config import TrainConfig
-from workbench.core.data.datasets import load_images
+from workbench.core.data.datasets import load_images, missing_problem
 from workbench.core.data.image_folder import (
     FolderScan,
     ImageFolderError,
     PreparationCancelled,
     PreparedFolder,
+    no_images_message,
     prepare,
     scan,
+    stored_channels,
+    too_few_message,
 )
 from workbench.core.data.placement import kept, place, resident
 from workbench.core.events import Notice, Preparing
 from workbench.core.geometry import FOLDER_DATASET
 
-__all__ = ["training_images", "prepared_folder", "PreparationCancelled", "ImageFolderError"]
+__all__ = ["training_images", "prepared_folder", "data_problem", "images_channels", "with_images_channels",
+           "PreparationCancelled", "ImageFolderError"]
+
+
+def data_problem(config: TrainConfig, download: bool = False) -> str | None:
+    """Why the config's images cannot train, found before a run is made, in the words training
+    would stop with: an image folder missing, empty or holding fewer images than one batch;
+    a built-in dataset's files missing where they cannot be downloaded (with `download`, the
+    download is tried now). None when training can start; files that turn out unreadable are
+    found while preparing."""
+    if config.dataset != FOLDER_DATASET:
+        return missing_problem(config.dataset, paths.data_dir(config.data_dir or None), download)
+    if not config.image_folder.strip():
+        return None  # the config's validation says what to give
+    try:
+        found = scan(config.image_folder)
+    except ImageFolderError as e:
+        return str(e)
+    if not found.files:
+        return no_images_message(found.folder)
+    if len(found.files) < config.batch_size:
+        return too_few_message(found.folder, len(found.files), config.batch_size)
+    return None
+
+
+def images_channels(image_folder: str) -> int | None:
+    """3 when any image of the folder is stored in colour, else 1; None when it holds none."""
+    if not image_folder.strip():
+        return None
+    try:
+        found = scan(image_folder)
+    except ImageFolderError:
+        return None
+    return stored_channels(found) if found.files else None
+
+
+def with_images_channels(base: dict, changes: dict) -> dict:
+    """The user's `changes` to a config, with the channels of the folder's images when they make
+    it a folder run (the dataset or the image folder changed) and leave the channels unchosen."""
+    values = base | changes
+    if (values.get("dataset") != FOLDER_DATASET or "channels" in changes
+            or not {"dataset", "image_folder"} & changes.keys()):
+        return changes
+    channels = images_channels(str(values.get("image_folder") or ""))
+    return changes | {"channels": channels} if channels else changes
 
 
 def training_images(config: TrainConfig, device: torch.device, emit: Callable[[object], None] | None = None,
@@ -39,10 +86,9 @@ def training_images(config: TrainConfig, device: torch.device, emit: Callable[[o
     message = prepared.skipped_message(found.folder)
     if message:
         emit(Notice(message))
-    count = prepared.images.shape[0]
-    if count < config.batch_size:
-        raise ImageFolderError(f"The image folder {found.folder} has {count} readable image(s), fewer than one "
-                               f"batch of {config.batch_size}: add images or lower the batch size.")
+    readable = prepared.images.shape[0]
+    if readable < config.batch_size:
+        raise ImageFolderError(too_few_message(found.folder, readable, config.batch_size))
     return prepared.images
 
 

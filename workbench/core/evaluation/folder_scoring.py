@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import torch
 
+from workbench.core import words
 from workbench.core.evaluation.classifier import (
     EvaluationCancelled,
     save_classifier,
@@ -56,10 +57,11 @@ def class_layout(found) -> tuple[list[str], list[int]]:
     scan; NotScorable when the files are not laid out by class."""
     loose = [name for name, _, _ in found.files if "/" not in name]
     if loose:
-        raise _not_scorable(found.folder, f"{len(loose)} image(s) lie directly in it (e.g. {loose[0]})")
+        raise _not_scorable(found.folder, f"{words.count(len(loose), 'image')} {'lies' if len(loose) == 1 else 'lie'} "
+                                             f"directly in it (e.g. {loose[0]})")
     names = sorted({name.split("/", 1)[0] for name, _, _ in found.files})
     if len(names) < MIN_CLASSES:
-        raise _not_scorable(found.folder, f"it has {len(names)} class subfolder(s)")
+        raise _not_scorable(found.folder, f"it has {words.count(len(names), 'class subfolder')}")
     index = {name: i for i, name in enumerate(names)}
     return names, [index[name.split("/", 1)[0]] for name, _, _ in found.files]
 

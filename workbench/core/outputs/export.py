@@ -14,6 +14,7 @@ import io
 import shutil
 from pathlib import Path
 
+from workbench.core import words
 from workbench.core.atomic import write_bytes
 from workbench.core.store.best_epoch import CHECKPOINT_NAME, RECORD_NAME, read_best, write_record
 from workbench.core.store.scores import SCORE_KEYS
@@ -62,7 +63,8 @@ def export_run(run, out_dir) -> list[Path]:
     write_bytes(out / "metrics.csv", metrics_csv(log.epochs).encode("utf-8"))
     written.append(out / "metrics.csv")
     if log.problem:
-        written.notes.append(f"metrics.csv has the {len(log.epochs)} readable epochs only: {log.problem}.")
+        readable = words.count(len(log.epochs), "readable epoch")
+        written.notes.append(f"metrics.csv has the {readable} only: {log.problem}.")
 
     epochs = run.sample_epochs()
     if epochs:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workbench.core import words
 from workbench.core.config import ConfigError
 from workbench.core.store.best_checkpoint import examine_best, settle_best
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
@@ -48,7 +49,7 @@ def check_run(run: Run) -> RunCheck:
     if log.problem:
         result.problems.append(log.problem)
     if log.repeated:
-        result.problems.append(f"metrics.jsonl repeats {log.repeated} epoch line(s)")
+        result.problems.append(f"metrics.jsonl repeats {words.count(log.repeated, 'epoch line')}")
     recorded = [m["epoch"] for m in log.epochs]
     beyond = [e for e in recorded if e > epoch]
     if beyond:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from workbench.core import words
 from workbench.core.atomic import format_size, free_bytes
 from workbench.core.config import TrainConfig
 
@@ -25,7 +26,7 @@ class SpaceEstimate:
         return self.checkpoint * self.checkpoints + self.per_epoch * self.epochs
 
     def describe(self) -> str:
-        return (f"about {format_size(self.total)}: {self.checkpoints} checkpoint file(s) of "
+        return (f"about {format_size(self.total)}: {words.count(self.checkpoints, 'checkpoint file')} of "
                 f"{format_size(self.checkpoint)} and {format_size(self.per_epoch)} per epoch for grids and metrics")
 
 

@@ -30,6 +30,8 @@ class RunInfo:
     train_seconds: float | None = None  # summed over every start; None in a file without it
     training: list | None = None  # one entry per way it was trained (distributed.with_segment)
     batches_per_epoch: int | None = None
+    setup_seconds: float | None = None  # the last start's time before its first batch
+    setup_cold: bool | None = None  # whether that start loaded its images (not kept from a run before)
     sweep: str | None = None  # the sweep's id, on a sweep's runs
     sweep_index: int | None = None
     extra: dict = field(default_factory=dict)  # keys this release does not know

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from workbench.core import paths
+from workbench.core import paths, words
 from workbench.core.atomic import append_line, write_bytes, write_json
 from workbench.core.config import TrainConfig
 from workbench.core.events import FailureReason
@@ -88,6 +88,7 @@ class RunSummary:
     thumbnail: Path | None
     problem: str | None
     path: Path
+    class_hist: list | None = None  # the last evaluated epoch's classes of samples, for the collapse flag
 
 
 class Run:
@@ -245,6 +246,7 @@ class Run:
             last_g_loss=last.get("g_loss"),
             **scores_of(scored),
             best=read_best(self.checkpoints_dir),
+            class_hist=scored.get("class_hist") if isinstance(scored.get("class_hist"), list) else None,
             created=created,
             duration=duration if duration is not None else (end - start if start and end else None),
             thumbnail=self.sample_file(epochs[-1]) if epochs else None,
@@ -296,7 +298,7 @@ class Run:
             if dropped:
                 changed.append(f"removed metrics of epochs {_span(dropped)} (beyond the checkpoint's epoch {epoch})")
             if log.repeated:
-                changed.append(f"removed {log.repeated} repeated metrics line(s)")
+                changed.append(f"removed {words.count(log.repeated, 'repeated metrics line')}")
             if log.problem:
                 changed.append(f"dropped the unreadable rest of metrics.jsonl ({log.problem})")
         extra = [e for e in self.sample_epochs() if e > epoch]

@@ -158,7 +158,7 @@ def expand(base: TrainConfig, axes: list[Axis]) -> list[Point]:
         for axis, i in zip(axes, choice):
             changes.update(axis.changes(i))
         try:
-            config = TrainConfig.from_dict(base_values | changes)
+            config = TrainConfig.from_changes(base_values, changes)  # a new size carries its widths along
         except ConfigError as e:
             for error in e.errors:
                 seen.setdefault(str(error), error)

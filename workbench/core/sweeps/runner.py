@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from workbench.core import words
 from workbench.core.atomic import describe_write_error
 from workbench.core.events import Failed, FailureReason, Stopped, TrainingControl, TrainingEvent
 from workbench.core.store.runs import RunStore
@@ -90,8 +91,8 @@ class SweepRunner:
         done, total = sweep.progress(self.store)
         if done < total:
             sweep.write(status=SweepStatus.STOPPED)
-            return SweepEnded(sweep.id, SweepStatus.STOPPED, f"Stopped with {done} of {total} runs done; "
-                              f"`gan-workbench resume {sweep.id}` continues.", trained)
+            return SweepEnded(sweep.id, SweepStatus.STOPPED, f"Stopped with {done} of {words.count(total, 'run')} "
+                              f"done; `gan-workbench resume {sweep.id}` continues.", trained)
         sweep.write(status=SweepStatus.FINISHED)
         note = f" Diverged (NaN): {'; '.join(diverged)}." if diverged else ""
-        return SweepEnded(sweep.id, SweepStatus.FINISHED, f"All {total} runs done.{note}", trained)
+        return SweepEnded(sweep.id, SweepStatus.FINISHED, f"{words.count(total, 'run')} done.{note}", trained)

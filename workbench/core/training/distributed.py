@@ -25,6 +25,7 @@ from datetime import timedelta
 
 import torch
 
+from workbench.core import words
 from workbench.core.store.run_info import RunInfo
 
 TIMEOUT_ENV = "WORKBENCH_DDP_TIMEOUT"
@@ -107,7 +108,7 @@ def split_problem(count: int, batch_size: int, max_batches: int, world_size: int
     batches = min(full, max_batches) if max_batches else full
     last = count - (batches - 1) * batch_size if batches == full else batch_size
     if last < world_size:
-        return (f"The epoch's last batch holds {last} image(s), fewer than the {world_size} processes: "
+        return (f"The epoch's last batch holds {words.count(last, 'image')}, fewer than the {world_size} processes: "
                 f"set max_batches to {batches - 1} to leave it out, or start fewer processes.")
     return None
 
@@ -168,7 +169,7 @@ class ProcessGroup(SingleProcess):
         if name in ("auto", "cuda") and torch.cuda.is_available():
             count = torch.cuda.device_count()
             if self.local_rank >= count:
-                raise ValueError(f"this node starts more processes than its {count} CUDA GPU(s); "
+                raise ValueError(f"this node starts more processes than its {words.count(count, 'CUDA GPU')}; "
                                  f"give --nproc-per-node {count} or less.")
             torch.cuda.set_device(self.local_rank)
             return torch.device("cuda", self.local_rank)

@@ -18,7 +18,9 @@ from collections.abc import Callable
 import torch
 
 import workbench
+from workbench.core.atomic import describe_write_error
 from workbench.core.config import TrainConfig
+from workbench.core.data import placement
 from workbench.core.data.datasets import BatchSource, DatasetMissing
 from workbench.core.data.training_data import PreparationCancelled, training_images
 from workbench.core.events import (
@@ -103,13 +105,15 @@ class Trainer:
         except RunLocked as e:
             final = Failed(run.id, str(e), reason=FailureReason.LOCKED)
         except OSError as e:  # the run folder itself could not be written (full, read-only, gone)
-            final = Failed(run.id, f"Training could not write to its run folder: {e}", reason=write_reason(e))
+            final = Failed(run.id, f"Training could not write to its run folder. {describe_write_error(e)}",
+                           reason=write_reason(e))
         emit(final)
         return final
 
     # ---- the loop ------------------------------------------------------------------------
     def _fit_locked(self, emit, control) -> FinalEvent:
         run, cfg = self.run, self.config
+        setup_start, loaded_before = time.perf_counter(), placement.loads()
         try:
             device = resolve_device(self.device_name)
             images = training_images(cfg, device, emit, lambda: control.stopped)
@@ -136,7 +140,9 @@ class Trainer:
         run.update_info(status=RunStatus.RUNNING, device=str(device), finished=None, message=None, reason=None,
                         versions=_versions(), epochs_done=state.epochs_done,
                         training=self.group.trained_on(info.training, device, state.epochs_done),
-                        batches_per_epoch=source.batches_per_epoch)
+                        batches_per_epoch=source.batches_per_epoch,
+                        setup_seconds=round(time.perf_counter() - setup_start, 3),
+                        setup_cold=placement.loads() > loaded_before)
         recorders = epoch_recorders(cfg, run, emit) if self.group.writes else []
         emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
         segment_start = time.perf_counter()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import words
 from workbench.core.atomic import describe_write_error
 from workbench.core.evaluation.marks import around, common_marks
 from workbench.core.outputs.compare import (
@@ -418,7 +419,7 @@ class CompareView(QWidget):
         except (OSError, ValueError) as e:
             self.show_message("Export failed", describe_write_error(e) if isinstance(e, OSError) else f"{e}.")
             return 0
-        self.show_message("Animation exported", f"Wrote {frames} frames (one per epoch) to {path}.")
+        self.show_message("Animation exported", f"Wrote {words.count(frames, 'frame')} (one per epoch) to {path}.")
         return frames
 
     def _on_export_clicked(self) -> None:

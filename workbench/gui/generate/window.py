@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import words
 from workbench.core.atomic import describe_write_error
 from workbench.gui import workers
 from workbench.gui.generate.worker import (
@@ -351,7 +352,7 @@ class GenerateWindow(QWidget):
             return []
         folder = Path(target) if kind == "folder" else Path(target).parent
         ui_settings().setValue(LAST_DIR_KEY, str(folder))
-        self.status.setText(f"Saved {len(self.images)} images to {target}")
+        self.status.setText(f"Saved {words.count(len(self.images), 'image')} to {target}")
         return written
 
     def default_name(self, ext: str) -> str:

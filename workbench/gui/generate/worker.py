@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
+from workbench.core import words
 from workbench.gui.workers import Worker
 
 MODES = ("samples", "interpolation", "walk")
@@ -44,10 +45,10 @@ class GenerateRequest:
             how = "spherical" if self.spherical else "linear"
             seeds = f"seed {self.seed} → {self.seed_b}" + (
                 f" … {self.seed + self.rows - 1} → {self.seed_b + self.rows - 1}" if self.rows > 1 else "")
-            return f"{self.rows} interpolation(s), {seeds}, {self.steps} steps ({how})"
+            return f"{words.count(self.rows, 'interpolation')}, {seeds}, {self.steps} steps ({how})"
         if self.mode == "walk":
             return f"dimension {self.dim} of seed {self.seed} from {self.low:g} to {self.high:g}, {self.steps} steps"
-        return f"{self.count} samples from seed {self.seed}"
+        return f"{words.count(self.count, 'sample')} from seed {self.seed}"
 
     def slug(self) -> str:
         """A default file name part."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
+from workbench.core import words
 from workbench.core.atomic import describe_write_error
 from workbench.core.store.runs import Run, RunLocked, RunSummary
 from workbench.core.store.status import RunStatus
@@ -246,8 +247,8 @@ class RunActions:
         name = summary.name if summary else run_id
         if outcome["status"] is EvaluationStatus.CANCELLED:
             kept = len(outcome.get("scores") or [])
-            self.show_message("Evaluation cancelled", f"Evaluating {name} was cancelled"
-                              + (f"; the scores of {kept} epoch(s) already evaluated are kept." if kept else "."))
+            kept_text = f"; the scores of the {words.count(kept, 'epoch')} already evaluated are kept."
+            self.show_message("Evaluation cancelled", f"Evaluating {name} was cancelled" + (kept_text if kept else "."))
         elif outcome["status"] is not EvaluationStatus.DONE:
             self.show_error("Cannot evaluate", f"{name}: {outcome.get('message') or 'the evaluation failed.'}")
 
@@ -270,7 +271,7 @@ class RunActions:
         finally:
             QGuiApplication.restoreOverrideCursor()
         notes = getattr(written, "notes", [])
-        text = f"Wrote {len(written)} files to {out}." + ("\n\n" + "\n".join(notes) if notes else "")
+        text = f"Wrote {words.count(len(written), 'file')} to {out}." + ("\n\n" + "\n".join(notes) if notes else "")
         self.show_message("Exported", text)
         return written
 
@@ -292,7 +293,7 @@ class RunActions:
         except ValueError as e:
             self.show_error("Export failed", f"{s.name}: {e}.")
             return None
-        self.show_message("Animation exported", f"Wrote {frames} frames (one per epoch) to {path}.")
+        self.show_message("Animation exported", f"Wrote {words.count(frames, 'frame')} (one per epoch) to {path}.")
         return Path(path)
 
     def delete_selected(self) -> list[str]:
@@ -368,11 +369,12 @@ class RunActions:
         return folder or None
 
     def confirm_delete(self, summaries: list[RunSummary]) -> bool:
-        names = "\n".join(f"• {s.name} ({s.epochs_done} epochs)" for s in summaries[:10])
+        names = "\n".join(f"• {s.name} ({words.count(s.epochs_done, 'epoch')})" for s in summaries[:10])
         if len(summaries) > 10:
             names += f"\n… and {len(summaries) - 10} more"
         answer = QMessageBox.question(
-            self, "Delete runs", f"Delete {len(summaries)} run(s) and all their files?\n\n{names}",
+            self, "Delete runs", f"Delete {words.count(len(summaries), 'run')} and all "
+                                 f"{'its' if len(summaries) == 1 else 'their'} files?\n\n{names}",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 

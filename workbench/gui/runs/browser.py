@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import words
 from workbench.core.store.runs import Run, RunStore, RunSummary
 from workbench.gui.layout import splitter
 from workbench.gui.plots.colours import RunPalette
@@ -231,7 +232,8 @@ class RunBrowser(QWidget, RunActions):
 
     def _update_count(self, *_args) -> None:
         total, shown = self.model.rowCount(), self.proxy.rowCount()
-        self.count_label.setText(f"{total} runs" if shown == total else f"{shown} of {total} runs")
+        runs = words.count(total, "run")
+        self.count_label.setText(runs if shown == total else f"{shown} of {runs}")
 
     def _on_notes_saved(self, run_id: str) -> None:
         self.model.forget(run_id)

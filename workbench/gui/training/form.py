@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import geometry
 from workbench.core.config import GROUPS, FieldError, TrainConfig, coerce, field_specs
 from workbench.core.presets import (
     DEFAULT_PRESET,
@@ -36,6 +37,8 @@ from workbench.gui.formatting import field_problem
 ERROR_STYLE = "border: 1px solid #d33; border-radius: 2px; background: #fff4f4;"
 #: where data lives and logging are the user's, not the preset's
 KEEP_ON_PRESET = ("data_dir", "image_folder", "tensorboard")
+#: fields whose change carries others along (`_follow`); the image folder's when chosen with Browse…
+CARRY_ALONG = geometry.WIDTHS_FOLLOW
 
 
 def _text_of(kind: str, value) -> str:
@@ -171,6 +174,8 @@ class ConfigForm(QWidget):
         if spec.kind == "choice" or spec.choices:  # numbers with a few allowed values too
             editor = QComboBox(self)
             editor.addItems(list(spec.choices))
+            if name in CARRY_ALONG:  # first, so the form is validated once, with what follows
+                editor.currentTextChanged.connect(lambda _text, n=name: self._follow(n))
             editor.currentTextChanged.connect(self._on_edited)
         elif spec.kind == "bool":
             editor = QCheckBox(self)
@@ -199,6 +204,7 @@ class ConfigForm(QWidget):
         folder = self.ask_folder(self.editors[name].text())
         if folder:
             self.editors[name].setText(folder)
+            self._follow(name)
             self._on_edited()
 
     def ask_folder(self, start: str) -> str:
@@ -353,6 +359,32 @@ class ConfigForm(QWidget):
         for e in config.validate():
             errors.setdefault(e.field, field_problem(e))
         return (None if errors else config), errors
+
+    def _follow(self, name: str) -> None:
+        """After an edit of `name`, show what it carries along (`geometry.follow`): the widths a
+        new size or architecture needs, the channels of a dataset of one kind or of the chosen
+        folder's images (colour when any is)."""
+        if self._loading:
+            return
+        values = {}
+        for field_name, text in self.raw_values().items():
+            try:
+                values[field_name] = coerce(field_name, text)
+            except FieldError:
+                pass
+        changes = {name: values.get(name)}
+        if values.get("dataset") == geometry.FOLDER_DATASET and name in ("dataset", "image_folder"):
+            from workbench.core.data.training_data import with_images_channels
+
+            changes = with_images_channels(values, changes)
+        followed = geometry.follow(values | changes, changes)
+        self._loading = True
+        try:
+            for field_name in ("channels", "g_widths", "d_widths"):
+                if followed.get(field_name) != values.get(field_name):
+                    self._put(field_name, _text_of(self.specs[field_name].kind, followed[field_name]))
+        finally:
+            self._loading = False
 
     def _on_edited(self, *_args) -> None:
         if not self._loading:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import words
 from workbench.core.atomic import describe_write_error
 from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.events import Failed, FailureReason, Finished, Stopped
@@ -97,6 +98,7 @@ class TrainingView(QWidget):
         self.progress_bar.setTextVisible(True)
         self.status_label = QLabel("Ready. Choose a preset, adjust it, press Start.", self)
         self.status_label.setObjectName("statusLabel")
+        self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         controls = QHBoxLayout()
@@ -141,6 +143,12 @@ class TrainingView(QWidget):
             self.show_message(f"The form has invalid values ({fields}). Fix the fields marked in red, "
                               f"then press Start.", "error")
             return False
+        from workbench.core.data.training_data import data_problem  # torch: loaded by now, or needed now
+
+        problem = data_problem(config)  # said beside Start, as `train` says it, before a run is made
+        if problem:
+            self._set_status(problem, error=True)
+            return False
         try:
             run = RunStore().create(config, name=self.form.run_name() or None, notes=self.form.run_notes(),
                                     preset=matching_preset(config))
@@ -179,10 +187,10 @@ class TrainingView(QWidget):
             try:
                 config.check()
             except ConfigError as e:
-                self.show_message(f"Can't add {extra_epochs} epochs: {e}", "error")
+                self.show_message(f"Can't add {words.count(extra_epochs, 'epoch')}: {e}", "error")
                 return False
         elif done >= config.epochs:
-            self.show_message(f"Run “{info.name or run.id}” already trained all {config.epochs} epochs. "
+            self.show_message(f"Run “{info.name or run.id}” already trained all its epochs ({config.epochs}). "
                               f"Resume it with more epochs to continue.", "info")
             return False
         self.form.set_config(config, preset=info.preset)
@@ -313,7 +321,7 @@ class TrainingView(QWidget):
         self.device_changed.emit(event.device)
         what = "Resumed" if event.epochs_done else "Training"
         self._set_status(f"{what} run {event.run_id} on {event.device}: epoch {event.epochs_done + 1}/"
-                         f"{event.epochs_total}, {event.batches_per_epoch} batches per epoch.")
+                         f"{event.epochs_total}, {words.count(event.batches_per_epoch, 'batch', 'batches')} per epoch.")
 
     def _on_progress(self, event) -> None:
         self.live_view.add_progress(event)
@@ -357,7 +365,7 @@ class TrainingView(QWidget):
         self._worker = None
         name = self._run.id if self._run else "?"
         if isinstance(final, Finished):
-            self._set_status(f"Finished run {name}: {final.epochs_done} epochs.")
+            self._set_status(f"Finished run {name}: {words.count(final.epochs_done, 'epoch')}.")
             if self._started is not None:
                 self.progress_bar.setValue(self.progress_bar.maximum())
         elif isinstance(final, Stopped):
@@ -398,5 +406,6 @@ class TrainingView(QWidget):
         self.pause_button.setEnabled(training and self._worker is not None)
         self.stop_button.setEnabled(training and self._worker is not None and self._stop_requested_at is None)
 
-    def _set_status(self, text: str) -> None:
+    def _set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
+        self.status_label.setStyleSheet("color: #c22;" if error else "")
