@@ -12,15 +12,20 @@ COUNTS = {
     "dcgan": (759_680, 138_624),
     "dcgan-small": (747_841, 64_545),
 }
-DEFAULT_COUNTS = (347_072, 36_544)  # cpu-fast: the dcgan family at half width
+CPU_FAST_COUNTS = (347_072, 36_544)  # the previous default: the dcgan family at half width
 
 
-def test_default_preset_is_a_narrow_dcgan_that_evaluates():
+def test_default_preset_is_the_small_dcgan_at_batch_64_without_rotation_that_evaluates():
     config = preset_config(DEFAULT_PRESET)
-    assert DEFAULT_PRESET == "cpu-fast" and config.eval_samples == 2000
-    assert (parameter_count(build_generator(config)), parameter_count(build_discriminator(config))) == DEFAULT_COUNTS
-    assert (config.batch_size, config.lr_g, config.lr_d, config.rotation_degrees) == (64, 0.0005, 0.0005, 0.0)
-    assert (config.beta1_g, config.beta1_d, config.epochs, config.lr_decay) == (0.0, 0.0, 12, "none")
+    assert DEFAULT_PRESET == "cpu-quality" and config.eval_samples == 2000
+    counts = (parameter_count(build_generator(config)), parameter_count(build_discriminator(config)))
+    assert counts == COUNTS["dcgan-small"]  # the same networks
+    assert (config.batch_size, config.rotation_degrees, config.g_ema, config.epochs) == (64, 0.0, 0.999, 16)
+    assert config.to_dict() == preset_config("dcgan-small").with_changes(
+        batch_size=64, rotation_degrees=0.0, g_ema=0.999, epochs=16, eval_samples=2000).to_dict()
+    fast = preset_config("cpu-fast")
+    assert (parameter_count(build_generator(fast)), parameter_count(build_discriminator(fast))) == CPU_FAST_COUNTS
+    assert (fast.beta1_g, fast.beta1_d, fast.epochs, fast.lr_decay) == (0.0, 0.0, 12, "none")
 
 
 @pytest.mark.parametrize("name", list(COUNTS))
@@ -48,7 +53,7 @@ COLOUR_COUNTS = {
 
 
 def test_presets_are_valid_and_listed():
-    assert set(PRESETS) == set(COUNTS) | {DEFAULT_PRESET} | set(COLOUR_COUNTS)
+    assert set(PRESETS) == set(COUNTS) | {DEFAULT_PRESET, "cpu-fast"} | set(COLOUR_COUNTS)
     for name, preset in PRESETS.items():
         config = preset.config.with_changes(image_folder="photos") if name == "folder-dcgan64" else preset.config
         assert config.validate() == [], name

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from workbench.core.outputs.generation import generate
+from workbench.core.presets import DEFAULT_PRESET
 from workbench.core.store.runs import RunStore
 
 pytestmark = pytest.mark.e2e
@@ -55,8 +56,10 @@ def test_default_preset_scores_every_epoch_and_its_digits_improve(data):
     assert done.returncode == 0, done.stderr
     run = RunStore().get("first")
     first, second = run.metrics().epochs
-    assert run.info()["preset"] == "cpu-fast"
+    assert run.info()["preset"] == DEFAULT_PRESET == "cpu-quality"
     assert second["quality"] < first["quality"], (first["quality"], second["quality"])
-    assert second["quality"] < 40 and second["class_balance"] > 0.8, second
+    # the default starts slowly (about 50 after 500 batches, 3 after 8 whole epochs): this
+    # checks that it learns, not how well
+    assert second["quality"] < 60 and second["class_balance"] > 0.6, second
     shown = cli("runs")
     assert f"{second['quality']:8.3f}".strip() in shown.stdout
