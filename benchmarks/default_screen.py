@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import statistics
+import textwrap
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -248,7 +249,7 @@ def grids(args) -> None:
     first budget for `--seed`, 64 samples of the evaluation's fixed latent points, captioned
     with the score and the reference marks it lies between."""
     os.environ["WORKBENCH_HOME"] = args.home
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     from workbench.core import paths
     from workbench.core.evaluation.marks import describe
@@ -262,7 +263,8 @@ def grids(args) -> None:
 
     scoring = scoring_model("mnist", paths.data_dir(None))
     panels = []
-    for label in args.show:
+    titles = args.titles or args.show
+    for label, title in zip(args.show, titles):
         name, _, variant = label.partition(", ")
         record = next(r for r in records(args.home) if r["candidate"] == name and r["seed"] == args.seed)
         by_epoch = epoch_scores(record, args.samples, scoring)["averaged" if variant else "as trained"]
@@ -274,17 +276,21 @@ def grids(args) -> None:
         evaluator = GeneratorEvaluator(config, scoring, 64)
         grid = grid_array(evaluator.images(with_weights(build_generator, config, weights)))
         image = Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST)
-        caption = [f"{label}, seed {args.seed}", f"best epoch within {args.at[0]:g} minutes: {best['epoch']}",
-                   describe(best["quality"], scoring.marks)]
+        caption = [f"{title}, seed {args.seed}", f"best epoch within {args.at[0]:g} minutes: {best['epoch']}",
+                   *textwrap.wrap(describe(best["quality"], scoring.marks), 60)]
         panels.append((image, caption))
     width = sum(p[0].width for p in panels) + 20 * (len(panels) + 1)
-    height = max(p[0].height for p in panels) + 90
+    height = max(p[0].height for p in panels) + 40 + 18 * max(len(p[1]) for p in panels)
     sheet = Image.new("RGB", (width, height), "white")
     draw, x = ImageDraw.Draw(sheet), 20
+    try:  # a font with σ and ×, found by name among the system's fonts
+        font = ImageFont.truetype("DejaVuSans.ttf", 13)
+    except OSError:
+        font = ImageFont.load_default()
     for image, caption in panels:
         sheet.paste(image.convert("RGB"), (x, 20))
         for i, line in enumerate(caption):
-            draw.text((x, image.height + 28 + 16 * i), line, fill="black")
+            draw.text((x, image.height + 28 + 18 * i), line, fill="black", font=font)
         x += image.width + 20
     sheet.save(args.out)
     print(f"wrote {args.out}")
@@ -302,6 +308,7 @@ def main() -> None:
     r = sub.add_parser("report")
     g = sub.add_parser("grids")
     g.add_argument("show", nargs=2, metavar="CANDIDATE", help='e.g. "cpu-fast" "dcgan-small b64 r0, averaged G"')
+    g.add_argument("--titles", nargs=2, metavar="TITLE", help="what to call the two under their grids")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--out", default="default-grids.png")
     for p in (r, g):

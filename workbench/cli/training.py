@@ -24,7 +24,6 @@ from workbench.core.config import TrainConfig
 
 def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
     from workbench.core.presets import (
-        DEFAULT_PRESET,
         PRESETS,
         matching_preset,
         preset_config,
@@ -40,8 +39,10 @@ def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
     elif args.config:
         base = TrainConfig.load(args.config).to_dict()
     else:
-        base = preset_config(DEFAULT_PRESET).to_dict()
+        base = None
     overrides = config_overrides(args)
+    if base is None:
+        base = default_base(overrides)
     if (overrides.get("dataset", base.get("dataset")) == "folder" and "data_dir" in overrides
             and not overrides.get("image_folder")):
         overrides["image_folder"] = overrides.pop("data_dir")  # `--dataset folder --data-dir DIR`: DIR holds the images
@@ -51,6 +52,25 @@ def train_config_from_args(args) -> tuple[TrainConfig, str | None]:
         overrides = with_images_channels(base, overrides)
     config = TrainConfig.from_changes(base, overrides)  # flags are strings, coerced; the widths follow them
     return config, matching_preset(config)  # an edited preset is "custom", as in the window
+
+
+def default_base(overrides: dict) -> dict:
+    """The base of a `train` without --preset or --config: the default preset, unless the flags
+    ask for an image size its networks cannot draw (the default's `dcgan-small` networks draw
+    28 px only); then `cpu-fast`, the previous default, whose `dcgan` layout takes 28, 32 and 64."""
+    from workbench.core.geometry import allowed_sizes
+    from workbench.core.presets import DEFAULT_PRESET, FALLBACK_PRESET, preset_config
+
+    base = preset_config(DEFAULT_PRESET).to_dict()
+    size = overrides.get("image_size")
+    if size is not None and "architecture" not in overrides:
+        try:
+            size = int(size)
+        except (TypeError, ValueError):
+            return base  # refused with its flag's message when the config is made
+        if size not in allowed_sizes(base["architecture"]):
+            return preset_config(FALLBACK_PRESET).to_dict()
+    return base
 
 
 def refuse_unusable_data(configs, download: bool = True) -> None:

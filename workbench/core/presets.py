@@ -18,6 +18,8 @@ class Preset:
 
 
 DEFAULT_PRESET = "cpu-quality"
+#: the default for image sizes the default's networks cannot draw (they draw 28 px only)
+FALLBACK_PRESET = "cpu-fast"
 
 PRESETS: dict[str, Preset] = {
     p.name: p
