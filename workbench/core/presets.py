@@ -26,9 +26,8 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset(
             "cpu-quality",
-            "Recommended first run: the small DCGAN's networks at batch 64 without rotation, chosen with the "
-            "quality measure over three seeds for the best digits after 5 and 10 minutes on a laptop CPU; "
-            "slower to start than cpu-fast, far better by its end; scored after every epoch, best epoch kept.",
+            "Recommended first run: the small DCGAN at batch 64, no rotation, generator averaging; the best "
+            "digits after 5 minutes on a laptop CPU over three seeds. Scored every epoch, best epoch kept.",
             TrainConfig(
                 architecture="dcgan-small", g_widths=[256, 128, 64], d_widths=[16, 32, 64], dropout=0.0,
                 latent_size=64, latent_distribution="normal", weight_init="normal-0.02", loss="bce-logits",
