@@ -3,7 +3,7 @@
     python benchmarks/startup_time.py [--repeat 5]
 
 Each repeat is a fresh process (offscreen unless QT_QPA_PLATFORM is set), with a temporary
-home and settings folder. Target: under 2 s, torch not yet imported.
+home and settings folder. Target: under 1 s (median), torch not yet imported.
 """
 
 from __future__ import annotations
