@@ -10,6 +10,7 @@ nothing is left running.
 
 from __future__ import annotations
 
+import threading
 import traceback
 import weakref
 
@@ -61,6 +62,23 @@ class Worker(QObject):
         if app is not None:
             self.moveToThread(app.thread())
         self.finished.emit(result)
+
+
+class CancellableWorker(Worker):
+    """A worker whose long core job reports `progress(fraction, text)` and polls `cancelled()`;
+    `cancel()` may be called from any thread (the job stops at its next check)."""
+
+    progress = Signal(float, str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
 
 
 def start(worker: Worker) -> QThread:

@@ -8,7 +8,6 @@ imported inside the worker, so listing runs never loads it. Outcomes are plain d
 
 from __future__ import annotations
 
-import threading
 from enum import Enum
 
 from PySide6.QtCore import Signal
@@ -28,30 +27,21 @@ class EvaluationStatus(str, Enum):
     FAILED = "failed"
 
 
-class EvaluationWorker(workers.Worker):
+class EvaluationWorker(workers.CancellableWorker):
     """Scores every epoch of one run on `samples` images each (None: the core's default), then
     stores the latest epoch's discriminator report.
 
     `finished` carries {"run_id", "status": EvaluationStatus, "message",
     "scores": [per-epoch dicts], "report": dict | None}."""
 
-    progress = Signal(float, str)
-
     def __init__(self, run: Run, samples: int | None = None, parent=None):
         super().__init__(parent)
         self.run = run
         self.samples = samples
-        self._cancel = threading.Event()
 
     @property
     def thread_name(self) -> str:
         return f"evaluate-{self.run.id}"
-
-    def cancel(self) -> None:  # thread-safe
-        self._cancel.set()
-
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def work(self) -> dict:
         from workbench.core.config import ConfigError

@@ -9,7 +9,6 @@ window only shows what comes back, and says so in words when it cannot.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -57,25 +56,16 @@ class StripRequest:
         return f"{self.name}, epoch {self.epoch}: {what}"
 
 
-class NeighboursWorker(workers.Worker):
+class NeighboursWorker(workers.CancellableWorker):
     """Computes one strip. `finished` carries {"request", "strip": dict | None, "message"}."""
-
-    progress = Signal(float, str)
 
     def __init__(self, request: StripRequest, parent=None):
         super().__init__(parent)
         self.request = request
-        self._cancel = threading.Event()
 
     @property
     def thread_name(self) -> str:
         return f"neighbours-{self.request.run.id}"
-
-    def cancel(self) -> None:  # thread-safe
-        self._cancel.set()
-
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def work(self) -> dict:
         from workbench.core.data.datasets import DatasetMissing
