@@ -54,7 +54,11 @@ def check_run(run: Run) -> RunCheck:
     beyond = [e for e in recorded if e > epoch]
     if beyond:
         result.problems.append(f"metrics record epochs {beyond} beyond the checkpoint's epoch {epoch}")
-    missing = sorted(set(range(1, epoch + 1)) - set(recorded))
+    try:
+        first = run.read_info().parent_epoch + 1  # a fork's epochs 1..E are its parent's
+    except (OSError, ValueError):
+        first = 1
+    missing = sorted(set(range(first, epoch + 1)) - set(recorded))
     if missing:
         result.unfixable.append(f"metrics are missing for epochs {missing} that the checkpoint covers")
     grids = run.sample_epochs()
