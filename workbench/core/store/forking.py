@@ -93,7 +93,7 @@ def fork_config(parent: TrainConfig, changes: dict, epoch: int) -> tuple[TrainCo
         if same:
             continue
         if name in REFUSED:
-            problems.append(f"{name}: a fork cannot change it ({base[name]!r} → {value!r}): it changes "
+            problems.append(f"{name}: a fork cannot change it ({base[name]} → {value}): it changes "
                             f"{REFUSED[name]}; start a new run for that")
         else:
             allowed[name] = value
