@@ -30,7 +30,8 @@ def test_every_field_is_either_changeable_or_refused():
     assert set(CHANGEABLE) | set(REFUSED) == set(field_names())
     assert not set(CHANGEABLE) & set(REFUSED)
     assert {"architecture", "g_widths", "d_widths", "latent_size", "dataset", "image_size"} <= set(REFUSED)
-    assert {"lr_g", "lr_d", "real_label", "g_ema", "batch_size", "epochs", "lr_decay", "eval_samples"} <= set(CHANGEABLE)
+    assert {"lr_g", "lr_d", "real_label", "g_ema", "batch_size", "epochs", "lr_decay",
+            "eval_samples"} <= set(CHANGEABLE)
 
 
 def test_fork_config_keeps_the_parent_and_applies_changes():
