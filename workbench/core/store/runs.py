@@ -90,6 +90,7 @@ class RunSummary:
     path: Path
     class_hist: list | None = None  # the last evaluated epoch's classes of samples, for the collapse flag
     parent: str | None = None  # a fork's parent run id; its epochs_done counts the inherited ones
+    parent_epoch: int = 0  # the epoch it was forked at
 
 
 class Run:
@@ -253,7 +254,7 @@ class Run:
             thumbnail=self.sample_file(epochs[-1]) if epochs else None,
             problem=problem,
             path=self.path,
-            parent=info.parent_run,
+            parent=info.parent_run, parent_epoch=info.parent_epoch,
         )
 
     # ---- writing ---------------------------------------------------------------------
