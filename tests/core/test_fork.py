@@ -13,6 +13,7 @@ from workbench.core.events import EpochEnded, Finished, Stopped, TrainingControl
 from workbench.core.presets import preset_config
 from workbench.core.store.check import check_run
 from workbench.core.store.checkpoints import load_checkpoint
+from workbench.core.store.epoch_checkpoints import epoch_checkpoints
 from workbench.core.store.forking import (
     CHANGEABLE,
     REFUSED,
@@ -115,6 +116,9 @@ def test_a_fork_starts_from_the_epoch_with_its_changes(parent):
     start, kept = load_checkpoint(fork.latest_checkpoint), load_checkpoint(parent.epoch_checkpoint(2))
     for name, tensor in kept["generator"].items():
         assert torch.equal(start["generator"][name], tensor)
+    assert epoch_checkpoints(fork) == {}  # its start is the parent's epoch 2, not one of its own
+    with pytest.raises(ForkError, match="train at least one epoch"):
+        plan_fork(fork, "latest", {})
     events = []
     assert isinstance(Trainer(fork.config(), fork).fit(events.append), Finished)
     assert events[0].epochs_done == 2  # Started: it continues from E
@@ -122,6 +126,7 @@ def test_a_fork_starts_from_the_epoch_with_its_changes(parent):
     assert after["epoch"] == 5 and after["opt_d"]["param_groups"][0]["lr"] == 0.001
     assert after["opt_g"]["param_groups"][0]["betas"] == (0.5, 0.999)
     assert after["opt_g"]["param_groups"][0]["lr"] == kept["opt_g"]["param_groups"][0]["lr"]
+    assert fork.kept_checkpoint_epochs() == [3, 4, 5] and list(epoch_checkpoints(fork)) == [3, 4, 5]
 
 
 def test_fork_history_reads_the_parent_marked_inherited_and_survives_its_deletion(parent, isolated_home):

@@ -27,14 +27,19 @@ class EpochCheckpoint:
 
 def saved_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:
     """The epochs training saved, ascending: kept epoch files, then the latest (which wins for
-    its epoch unless it was saved mid-epoch)."""
+    its epoch unless it was saved mid-epoch). A fork's start (its parent's epoch E, copied) is
+    not one of its own epochs: scoring and forking it go to the parent."""
     out = {e: EpochCheckpoint(e, run.epoch_checkpoint(e), False) for e in run.kept_checkpoint_epochs()}
     if run.latest_checkpoint.exists():
         state = load_checkpoint(run.latest_checkpoint)
         epoch = int(state["epoch"])
         if epoch not in out or not state.get("partial"):
             out[epoch] = EpochCheckpoint(epoch, run.latest_checkpoint, bool(state.get("partial")))
-    return dict(sorted(out.items()))
+    try:
+        inherited = run.read_info().parent_epoch
+    except (OSError, ValueError):
+        inherited = 0
+    return {e: c for e, c in sorted(out.items()) if e > inherited or (e == inherited and c.mid_epoch)}
 
 
 def epoch_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:

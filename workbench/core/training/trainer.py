@@ -277,7 +277,8 @@ class Trainer:
             return
         every, epoch = self.config.keep_checkpoint_every, state.epochs_done
         path = self.run.epoch_checkpoint(epoch)
-        if every and epoch and epoch % every == 0 and not state.partial and not path.exists():
+        if (every and epoch and epoch % every == 0 and not state.partial and not path.exists()
+                and epoch > self.run.read_info().parent_epoch):  # a fork's start is its parent's epoch
             self._save(state, path)
 
     def _save(self, state: TrainingState, path) -> None:
