@@ -121,6 +121,8 @@ def test_fork_from_the_grids_epoch_trains_it_shows_lineage_compares_with_parent_
     x, y = view.loss_plot.series_data(f"{fork.id}/d")
     px, py = view.loss_plot.series_data(f"{alpha.id}/d")
     assert list(x) == [1, 2, 3] and list(px) == [1, 2] and list(y[:2]) == list(py)  # one epoch axis
+    view.resize(1300, 850)
+    view.grab().save(str(alpha.path.parent.parent.parent / "compare-parent.png"))
     view.close()
 
     questions = []

@@ -152,8 +152,8 @@ def cmd_show(args) -> int:
           f"  {'quality':>8}  {scores_header()}  possible mode collapse")
     for m in log.epochs:
         reason = judge(m.get("class_hist"), s.dataset) or ""
-        mark = "*" if m.get("inherited") else " "
-        print(f"{m['epoch']:>4}{mark}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
+        epoch = f"{m['epoch']}*" if m.get("inherited") else m["epoch"]  # a fork's epochs from its parent
+        print(f"{epoch:>5}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
               f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  "
               f"{fmt(m.get('seconds'), '6.1f')}  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}  "
               f"{reason}".rstrip())
