@@ -12,6 +12,7 @@ from workbench.core import words
 from workbench.core.config import ConfigError
 from workbench.core.store.best_checkpoint import examine_best, settle_best
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
+from workbench.core.store.lineage import fork_epoch
 from workbench.core.store.runs import Run
 
 
@@ -54,10 +55,7 @@ def check_run(run: Run) -> RunCheck:
     beyond = [e for e in recorded if e > epoch]
     if beyond:
         result.problems.append(f"metrics record epochs {beyond} beyond the checkpoint's epoch {epoch}")
-    try:
-        first = run.read_info().parent_epoch + 1  # a fork's epochs 1..E are its parent's
-    except (OSError, ValueError):
-        first = 1
+    first = fork_epoch(run) + 1  # a fork's epochs 1..E are its parent's
     missing = sorted(set(range(first, epoch + 1)) - set(recorded))
     if missing:
         result.unfixable.append(f"metrics are missing for epochs {missing} that the checkpoint covers")

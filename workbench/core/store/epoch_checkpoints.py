@@ -15,6 +15,7 @@ from workbench.core.nets.models import (
 )
 from workbench.core.store.best_epoch import CHECKPOINT_NAME, read_best
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
+from workbench.core.store.lineage import fork_epoch
 from workbench.core.store.runs import Run
 
 
@@ -35,10 +36,7 @@ def saved_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:
         epoch = int(state["epoch"])
         if epoch not in out or not state.get("partial"):
             out[epoch] = EpochCheckpoint(epoch, run.latest_checkpoint, bool(state.get("partial")))
-    try:
-        inherited = run.read_info().parent_epoch
-    except (OSError, ValueError):
-        inherited = 0
+    inherited = fork_epoch(run)
     return {e: c for e, c in sorted(out.items()) if e > inherited or (e == inherited and c.mid_epoch)}
 
 

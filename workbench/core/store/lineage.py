@@ -55,6 +55,12 @@ def parent_of(run: Run) -> Parent | None:
     return _parent(info)
 
 
+def fork_epoch(run: Run) -> int:
+    """E for a fork (its epochs 1..E are its parent's), 0 for any other run or an unreadable one."""
+    parent = parent_of(run)
+    return parent.epoch if parent else 0
+
+
 def _parent(info: RunInfo) -> Parent | None:
     return Parent(info.parent_run, info.parent_epoch) if info.parent_run and info.parent_epoch else None
 
@@ -133,5 +139,5 @@ def delete_run(store: RunStore, run: Run) -> list[Run]:
     return children
 
 
-__all__ = ["History", "INHERITED", "Parent", "children_of", "delete_run", "history", "keep_inherited",
-           "parent_of"]
+__all__ = ["History", "INHERITED", "Parent", "children_of", "delete_run", "fork_epoch", "history",
+           "keep_inherited", "parent_of"]

@@ -53,6 +53,7 @@ from workbench.core.store.checkpoints import (
     save_checkpoint,
 )
 from workbench.core.store.disk_space import estimate, shortage
+from workbench.core.store.lineage import fork_epoch
 from workbench.core.store.runs import Run, RunLocked, now_iso
 from workbench.core.store.status import RunStatus
 from workbench.core.training.distributed import SINGLE, SingleProcess
@@ -278,7 +279,7 @@ class Trainer:
         every, epoch = self.config.keep_checkpoint_every, state.epochs_done
         path = self.run.epoch_checkpoint(epoch)
         if (every and epoch and epoch % every == 0 and not state.partial and not path.exists()
-                and epoch > self.run.read_info().parent_epoch):  # a fork's start is its parent's epoch
+                and epoch > fork_epoch(self.run)):  # a fork's start is its parent's epoch
             self._save(state, path)
 
     def _save(self, state: TrainingState, path) -> None:
