@@ -52,7 +52,7 @@ def test_fork_trains_and_the_other_commands_know_its_lineage(parent, capsys):
     assert main(["resume", "kid", "--epochs", "6"]) == 0
     assert "Resuming" in capsys.readouterr().out and kid.summary().epochs_done == 6
     assert main(["delete", parent.id, "--yes"]) == 0
-    assert f"{kid.id} keep a copy" in capsys.readouterr().out
+    assert f"its forks keep a copy of the epochs they inherited from it: {kid.id}" in capsys.readouterr().out
     assert (kid.path / INHERITED / "metrics.jsonl").exists()
     assert main(["show", "kid"]) == 0
     rows = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line[:5].strip().rstrip("*").isdigit()]

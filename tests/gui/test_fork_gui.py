@@ -130,7 +130,7 @@ def test_fork_from_the_grids_epoch_trains_it_shows_lineage_compares_with_parent_
                         lambda parent, title, text, *a: questions.append(text) or 16384)  # Yes
     browser.select_runs([alpha.id])
     assert browser.delete_selected() == [alpha.id]
-    assert "1 fork of it keep a copy of the epochs they inherit" in questions[0]
+    assert "Forks of it: 1; each keeps a copy of the epochs it inherits" in questions[0]
     assert not alpha.path.exists() and (fork.path / INHERITED).is_dir()
     assert [e["epoch"] for e in history(fork).epochs] == [1, 2, 3]
     browser.select_runs([fork.id])

@@ -235,7 +235,7 @@ def cmd_delete(args) -> int:
         if not sys.stdin.isatty():
             raise CliError("Refusing to delete without confirmation; pass --yes.", EXIT_USAGE)
         forks = children_of(store, run)
-        kept = f" ({words.count(len(forks), 'fork')} of it keep a copy of what they inherit)" if forks else ""
+        kept = f" (its {words.count(len(forks), 'fork')}: each keeps a copy of what it inherits)" if forks else ""
         if input(f"Delete run {run.id} and all its files{kept}? [y/N] ").strip().lower() not in ("y", "yes"):
             print("Kept.")
             return EXIT_OK
@@ -243,8 +243,8 @@ def cmd_delete(args) -> int:
         children = delete_run(store, run)
     except RunLocked as e:
         raise CliError(str(e)) from None
-    print(f"Deleted {run.id}" + (f"; {', '.join(c.id for c in children)} keep a copy of the epochs they "
-                                 f"inherited from it" if children else ""))
+    print(f"Deleted {run.id}" + (f"; its forks keep a copy of the epochs they inherited from it: "
+                                 f"{', '.join(c.id for c in children)}" if children else ""))
     return EXIT_OK
 
 

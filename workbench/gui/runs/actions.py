@@ -382,8 +382,8 @@ class RunActions:
         ids = {s.id for s in summaries}
         forks = [f for f in self.model.summaries() if f.parent in ids and f.id not in ids]
         if forks:
-            names += (f"\n\n{words.count(len(forks), 'fork')} of {'it' if len(summaries) == 1 else 'them'} "
-                      f"keep a copy of the epochs they inherit and stay readable.")
+            names += (f"\n\nForks of {'it' if len(summaries) == 1 else 'them'}: {len(forks)}; each keeps a copy "
+                      f"of the epochs it inherits and stays readable.")
         answer = QMessageBox.question(
             self, "Delete runs", f"Delete {words.count(len(summaries), 'run')} and all "
                                  f"{'its' if len(summaries) == 1 else 'their'} files?\n\n{names}",
