@@ -11,7 +11,7 @@ from workbench.versions import VersionAction
 
 
 def epoch_choice(text: str) -> int | str:
-    """`--epoch` of `sample`: a number, `latest` or `best`."""
+    """`--epoch` of `sample` and `fork`: a number, `latest` or `best`."""
     if text in ("latest", "best"):
         return text
     try:
@@ -108,6 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", help="run id, prefix or name; or a sweep id (sweep-...) to continue the sweep")
     p.add_argument("--epochs", type=int, help="new total number of epochs (more than done so far)")
     p.add_argument("--device", choices=field_specs()["device"].choices, help="override the device")
+
+    p = sub.add_parser("fork", help="a new run from a kept epoch of a run, with changed settings, trained on",
+                       description="Fork RUN at epoch E: a new run that starts from E's checkpoint (a kept epoch, "
+                                   "the latest or the best) with the networks and optimiser state, some "
+                                   "optimisation fields changed, and trains epochs E+1 on like `resume`. Its "
+                                   "epochs 1..E show the parent's. Fields that change a network's shape or the "
+                                   "data are refused.")
+    p.add_argument("run", help="the parent: run id, unique id prefix or name")
+    p.add_argument("--epoch", type=epoch_choice, required=True, metavar="E|latest|best",
+                   help="the epoch to fork at: a number with a kept checkpoint, latest or best")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                   help="a changed field (repeatable), e.g. --set lr_d=0.0001 --set epochs=20")
+    p.add_argument("--name", help="the fork's name (default: the parent's name and the epoch)")
 
     p = sub.add_parser("sample", help="new images from a run's generator: samples, interpolations, walks",
                        description="Draw images from a run's generator: its best epoch when it keeps one (the "

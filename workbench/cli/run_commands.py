@@ -77,7 +77,7 @@ def cmd_resume(args) -> int:
     def find():
         run = store_get(args.run)
         config = run.config()
-        done = len(run.metrics().epochs)
+        done = run.read_info().parent_epoch + len(run.metrics().epochs)  # a fork's first E are its parent's
         if args.epochs is not None:
             if args.epochs <= done:
                 raise CliError(f"epochs: {args.epochs} is not more than the {words.count(done, 'epoch')} already done; "
@@ -122,6 +122,8 @@ def cmd_show(args) -> int:
     s = run.summary()
     print(f"Run {s.id}: {s.name}\nstatus: {s.status}{f' ({s.problem})' if s.problem else ''}\n"
           f"preset: {s.preset or 'custom'}\nfolder: {s.path}")
+    if s.parent:
+        print(f"forked from: {s.parent} at epoch {run.read_info().parent_epoch} (epochs marked * are its)")
     if s.best:
         print(f"best epoch: {s.best.epoch} (Fréchet score {s.best.quality:.3f}), kept as checkpoints/best.pt")
     try:
@@ -140,13 +142,18 @@ def cmd_show(args) -> int:
             print(f"  {key}: {value}")
     except ConfigError as e:
         print(f"  (unreadable: {e})")
-    log = run.metrics()
+    from workbench.core.store.lineage import history
+
+    log = history(run)
     judge = collapse_judge()
+    if log.problem:
+        print(f"note: {log.problem}")
     print(f"\n{'epoch':>5}  {'D loss':>8}  {'G loss':>8}  {'D(x)':>6}  {'D(G(z))':>7}  {'img/s':>8}  {'sec':>6}"
           f"  {'quality':>8}  {scores_header()}  possible mode collapse")
     for m in log.epochs:
         reason = judge(m.get("class_hist"), s.dataset) or ""
-        print(f"{m['epoch']:>5}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
+        epoch = f"{m['epoch']}*" if m.get("inherited") else m["epoch"]  # a fork's epochs from its parent
+        print(f"{epoch:>5}  {fmt(m.get('d_loss'))}  {fmt(m.get('g_loss'))}  {fmt(m.get('d_real'), '6.3f')}  "
               f"{fmt(m.get('d_fake'), '7.3f')}  {fmt(m.get('images_per_sec'), '8,.0f')}  "
               f"{fmt(m.get('seconds'), '6.1f')}  {fmt(m.get('quality'), '8.3f')}  {score_columns(m)}  "
               f"{reason}".rstrip())
@@ -220,20 +227,24 @@ def _export_tensorboard(run, folder: Path) -> None:
 
 
 def cmd_delete(args) -> int:
+    from workbench.core.store.lineage import children_of, delete_run
     from workbench.core.store.runs import RunLocked, RunStore
 
-    run = store_get(args.run)
+    run, store = store_get(args.run), RunStore()
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError("Refusing to delete without confirmation; pass --yes.", EXIT_USAGE)
-        if input(f"Delete run {run.id} and all its files? [y/N] ").strip().lower() not in ("y", "yes"):
+        forks = children_of(store, run)
+        kept = f" (its {words.count(len(forks), 'fork')}: each keeps a copy of what it inherits)" if forks else ""
+        if input(f"Delete run {run.id} and all its files{kept}? [y/N] ").strip().lower() not in ("y", "yes"):
             print("Kept.")
             return EXIT_OK
     try:
-        RunStore().delete(run)
+        children = delete_run(store, run)
     except RunLocked as e:
         raise CliError(str(e)) from None
-    print(f"Deleted {run.id}")
+    print(f"Deleted {run.id}" + (f"; its forks keep a copy of the epochs they inherited from it: "
+                                 f"{', '.join(c.id for c in children)}" if children else ""))
     return EXIT_OK
 
 

@@ -12,6 +12,7 @@ from workbench.core import words
 from workbench.core.config import ConfigError
 from workbench.core.store.best_checkpoint import examine_best, settle_best
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
+from workbench.core.store.lineage import fork_epoch
 from workbench.core.store.runs import Run
 
 
@@ -54,7 +55,8 @@ def check_run(run: Run) -> RunCheck:
     beyond = [e for e in recorded if e > epoch]
     if beyond:
         result.problems.append(f"metrics record epochs {beyond} beyond the checkpoint's epoch {epoch}")
-    missing = sorted(set(range(1, epoch + 1)) - set(recorded))
+    first = fork_epoch(run) + 1  # a fork's epochs 1..E are its parent's
+    missing = sorted(set(range(first, epoch + 1)) - set(recorded))
     if missing:
         result.unfixable.append(f"metrics are missing for epochs {missing} that the checkpoint covers")
     grids = run.sample_epochs()

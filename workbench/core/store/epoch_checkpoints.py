@@ -15,6 +15,7 @@ from workbench.core.nets.models import (
 )
 from workbench.core.store.best_epoch import CHECKPOINT_NAME, read_best
 from workbench.core.store.checkpoints import CheckpointError, load_checkpoint
+from workbench.core.store.lineage import fork_epoch
 from workbench.core.store.runs import Run
 
 
@@ -27,14 +28,16 @@ class EpochCheckpoint:
 
 def saved_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:
     """The epochs training saved, ascending: kept epoch files, then the latest (which wins for
-    its epoch unless it was saved mid-epoch)."""
+    its epoch unless it was saved mid-epoch). A fork's start (its parent's epoch E, copied) is
+    not one of its own epochs: scoring and forking it go to the parent."""
     out = {e: EpochCheckpoint(e, run.epoch_checkpoint(e), False) for e in run.kept_checkpoint_epochs()}
     if run.latest_checkpoint.exists():
         state = load_checkpoint(run.latest_checkpoint)
         epoch = int(state["epoch"])
         if epoch not in out or not state.get("partial"):
             out[epoch] = EpochCheckpoint(epoch, run.latest_checkpoint, bool(state.get("partial")))
-    return dict(sorted(out.items()))
+    inherited = fork_epoch(run)
+    return {e: c for e, c in sorted(out.items()) if e > inherited or (e == inherited and c.mid_epoch)}
 
 
 def epoch_checkpoints(run: Run) -> dict[int, EpochCheckpoint]:

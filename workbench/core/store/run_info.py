@@ -34,12 +34,24 @@ class RunInfo:
     setup_cold: bool | None = None  # whether that start loaded its images (not kept from a run before)
     sweep: str | None = None  # the sweep's id, on a sweep's runs
     sweep_index: int | None = None
+    parent: dict | None = None  # a fork's {"run": parent id, "epoch": E} (`core.store.lineage`)
     extra: dict = field(default_factory=dict)  # keys this release does not know
 
     @property
     def diverged(self) -> bool:
         """Its loss went NaN: training it again gives the same NaN, so a sweep does not."""
         return self.reason is FailureReason.DIVERGED
+
+    @property
+    def parent_epoch(self) -> int:
+        """The epoch a fork starts after (its epochs 1..E are its parent's); 0 for any other run."""
+        epoch = self.parent.get("epoch") if isinstance(self.parent, dict) else None
+        return epoch if isinstance(epoch, int) and epoch > 0 else 0
+
+    @property
+    def parent_run(self) -> str | None:
+        run = self.parent.get("run") if isinstance(self.parent, dict) else None
+        return run if isinstance(run, str) and run else None
 
     @classmethod
     def from_dict(cls, data: dict) -> RunInfo:

@@ -89,6 +89,8 @@ class RunSummary:
     problem: str | None
     path: Path
     class_hist: list | None = None  # the last evaluated epoch's classes of samples, for the collapse flag
+    parent: str | None = None  # a fork's parent run id; its epochs_done counts the inherited ones
+    parent_epoch: int = 0  # the epoch it was forked at
 
 
 class Run:
@@ -240,7 +242,7 @@ class Run:
             status=status,
             preset=info.preset,
             dataset=cfg.get("dataset", "?"),
-            epochs_done=epochs_done,
+            epochs_done=epochs_done + info.parent_epoch,
             epochs_total=int(cfg.get("epochs", 0) or 0),
             last_d_loss=last.get("d_loss"),
             last_g_loss=last.get("g_loss"),
@@ -252,6 +254,7 @@ class Run:
             thumbnail=self.sample_file(epochs[-1]) if epochs else None,
             problem=problem,
             path=self.path,
+            parent=info.parent_run, parent_epoch=info.parent_epoch,
         )
 
     # ---- writing ---------------------------------------------------------------------
@@ -402,11 +405,10 @@ class RunStore:
                 continue
         run = Run(self.root / run_id)
         run.save_config(config)
-        run.update_info(
-            id=run_id, name=name or f"{preset or 'custom'} {run_id[4:15]}", status=RunStatus.CREATED,
-            created=now_iso(), finished=None, preset=preset, notes=notes, epochs_done=0,
-            device=None, versions={}, message=None, train_seconds=0.0, **(tags or {}),
-        )
+        run.update_info(**{  # tags may set what a new run starts with (a fork: its epochs_done)
+            "id": run_id, "name": name or f"{preset or 'custom'} {run_id[4:15]}", "status": RunStatus.CREATED,
+            "created": now_iso(), "finished": None, "preset": preset, "notes": notes, "epochs_done": 0,
+            "device": None, "versions": {}, "message": None, "train_seconds": 0.0, **(tags or {})})
         return run
 
     def runs(self) -> list[Run]:

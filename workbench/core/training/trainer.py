@@ -53,6 +53,7 @@ from workbench.core.store.checkpoints import (
     save_checkpoint,
 )
 from workbench.core.store.disk_space import estimate, shortage
+from workbench.core.store.lineage import fork_epoch
 from workbench.core.store.runs import Run, RunLocked, now_iso
 from workbench.core.store.status import RunStatus
 from workbench.core.training.distributed import SINGLE, SingleProcess
@@ -248,8 +249,11 @@ class Trainer:
             state.discriminator.load_state_dict(ckpt["discriminator"])
             if state.average is not None and ckpt.get("generator_ema") is not None:
                 state.average.load_state_dict(ckpt["generator_ema"])
+            elif state.average is not None:  # a fork that turns averaging on: it starts from these weights
+                state.average.model.load_state_dict(ckpt["generator"])
             state.opt_g.load_state_dict(ckpt["opt_g"])
             state.opt_d.load_state_dict(ckpt["opt_d"])
+            state.set_hyperparameters(cfg)  # a fork's changed rates and betas; the same values on a resume
             state.fixed_noise = ckpt["fixed_noise"].to(device)
             state.epochs_done = state.saved_epoch = int(ckpt["epoch"])
             state.partial = ckpt.get("partial")
@@ -274,7 +278,8 @@ class Trainer:
             return
         every, epoch = self.config.keep_checkpoint_every, state.epochs_done
         path = self.run.epoch_checkpoint(epoch)
-        if every and epoch and epoch % every == 0 and not state.partial and not path.exists():
+        if (every and epoch and epoch % every == 0 and not state.partial and not path.exists()
+                and epoch > fork_epoch(self.run)):  # a fork's start is its parent's epoch
             self._save(state, path)
 
     def _save(self, state: TrainingState, path) -> None:
@@ -329,6 +334,14 @@ class TrainingState:
         self.epochs_done = 0
         self.saved_epoch = 0  # the epoch the latest checkpoint on disk holds
         self.partial: dict | None = None
+
+    def set_hyperparameters(self, cfg: TrainConfig) -> None:
+        """The config's learning rates and betas on both optimizers, whose loaded state carries
+        the values they were saved with (a linear decay sets the rate again at every step)."""
+        for opt, lr, betas in ((self.opt_g, cfg.lr_g, (cfg.beta1_g, cfg.beta2_g)),
+                               (self.opt_d, cfg.lr_d, (cfg.beta1_d, cfg.beta2_d))):
+            for group in opt.param_groups:
+                group["lr"], group["betas"] = lr, betas
 
     def set_lr_fraction(self, cfg: TrainConfig, fraction: float) -> None:
         """Both optimizers at `fraction` of the config's learning rates (a decay schedule; a

@@ -38,6 +38,7 @@ from workbench.core.outputs.compare import (
     write_curves_csv,
 )
 from workbench.core.store.best_epoch import RECORD_NAME
+from workbench.core.store.lineage import history
 from workbench.core.store.runs import Run
 from workbench.gui.compare.tables import ConfigTable, SummaryTable, ranking_text
 from workbench.gui.layout import Panel, splitter
@@ -58,8 +59,8 @@ class _RunData:
         self.run = run
         self.summary = run.summary()
         self.name = self.summary.name
-        self.epochs = run.metrics().epochs
-        self.sample_epochs = run.sample_epochs()
+        seen = history(run)  # a fork's epochs 1..E are its parent's
+        self.epochs, self.grids, self.sample_epochs = seen.epochs, seen.grids, seen.sample_epochs()
         self.config, self.config_problem = read_config_dict(run)
         self.stats = run_stats(self.epochs, self.summary.duration)
 
@@ -157,7 +158,7 @@ class CompareView(QWidget):
         for d in self.data:
             view = EpochGridView(self)
             view.set_controls_visible(False)
-            view.set_grids({e: d.run.sample_file(e) for e in d.sample_epochs})
+            view.set_grids(d.grids)
             view.set_placeholder("No samples")
             view.setMinimumSize(140, 160)
             self.grid_views.append(view)
@@ -269,7 +270,7 @@ class CompareView(QWidget):
             fresh = _RunData(d.run)
             self.data[i] = fresh
             self._plot_curves(fresh, self.colors[i])
-            self.grid_views[i].set_grids({e: fresh.run.sample_file(e) for e in fresh.sample_epochs})
+            self.grid_views[i].set_grids(fresh.grids)
             changed = True
         if changed:
             at_end = self.slider.value() == self.max_epoch
@@ -306,6 +307,11 @@ class CompareView(QWidget):
         """(the epoch whose grid the run shows at `epoch`, its caption); its best with Best epochs on."""
         return grid_epoch(d.sample_epochs, epoch, d.summary.best if self.best_button.isChecked() else None)
 
+    def mark_epoch(self, epoch: int, label: str) -> None:
+        """A labelled vertical line at `epoch` on both plots: where a fork leaves its parent."""
+        for plot in (self.loss_plot, self.quality_plot):
+            plot.set_epoch_marker(epoch, label)
+
     def close_comparison(self) -> None:
         """Close and delete; a QTabWidget drops the tab of a deleted page by itself."""
         self.close()
@@ -335,7 +341,7 @@ class CompareView(QWidget):
         images, labels = [], []
         for d in self.data:
             shown, caption = self.grid_epoch(d, epoch)
-            image = QImage(str(d.run.sample_file(shown))) if shown is not None else QImage()
+            image = QImage(str(d.grids[shown])) if shown is not None else QImage()
             images.append(None if image.isNull() else image)
             labels.append((d.name, caption))
         cell = max([max(i.width(), i.height()) for i in images if i is not None] or [242])

@@ -149,6 +149,19 @@ class LossPlot(Panel):
         y = series.y if series.faint or self._weight <= 0 else ema(series.y, self._weight)
         series.item.setData(series.x, y)
 
+    def set_epoch_marker(self, epoch: float | None, label: str = "") -> None:
+        """One labelled vertical line at `epoch` (a fork's epoch when comparing with its parent);
+        None removes it."""
+        item = self.plot_widget.getPlotItem()
+        if getattr(self, "epoch_marker", None) is not None:
+            item.removeItem(self.epoch_marker)
+        self.epoch_marker = None
+        if epoch is not None:
+            self.epoch_marker = pg.InfiniteLine(pos=epoch, angle=90, movable=False, label=label,
+                                                pen=pg.mkPen(MARK_COLOR, width=2, style=Qt.PenStyle.DashLine),
+                                                labelOpts={"position": 0.95, "color": "#555"})
+            item.addItem(self.epoch_marker)
+
     # ---- reference marks ---------------------------------------------------------------
     def set_reference_marks(self, marks) -> None:
         """Faint dashed horizontal lines at `marks` (objects with `name` and `score`, e.g. the

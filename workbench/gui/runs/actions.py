@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core import words
 from workbench.core.atomic import describe_write_error
+from workbench.core.store.lineage import delete_run
 from workbench.core.store.runs import Run, RunLocked, RunSummary
 from workbench.core.store.status import RunStatus
 from workbench.gui.runs.dialogs import ResumeDialog
@@ -85,9 +86,10 @@ class RunActions:
 
     def build_context_menu(self) -> QMenu:
         menu = QMenu(self)
-        for a in (self.open_action, self.resume_action, self.new_run_action, None, self.rename_action,
-                  self.notes_action, None, self.generate_action, self.evaluate_action, self.export_action,
-                  self.export_gif_action, self.compare_action, self.reveal_action, None, self.delete_action):
+        for a in (self.open_action, self.resume_action, self.fork_action, self.new_run_action, None,
+                  self.rename_action, self.notes_action, None, self.generate_action, self.evaluate_action,
+                  self.export_action, self.export_gif_action, self.compare_action, self.compare_parent_action,
+                  self.reveal_action, None, self.delete_action):
             menu.addSeparator() if a is None else menu.addAction(a)
         return menu
 
@@ -110,6 +112,7 @@ class RunActions:
                                         and Run(one.path).latest_checkpoint.exists())
         self.delete_action.setEnabled(bool(selected))
         self.compare_action.setEnabled(2 <= len(selected) <= MAX_COMPARE)
+        self._update_lineage_actions(one)
 
     # ---- what the actions do -------------------------------------------------------------------
     def _one(self) -> RunSummary | None:
@@ -307,7 +310,7 @@ class RunActions:
             try:
                 if run.is_locked():
                     raise RunLocked(f"{s.name} is being trained; stop it before deleting.")
-                self.store.delete(run)
+                delete_run(self.store, run)  # its forks keep a copy of what they inherit
                 deleted.append(s.id)
             except RunLocked as e:
                 refused.append(str(e))
@@ -328,6 +331,10 @@ class RunActions:
         if not 2 <= len(runs) <= MAX_COMPARE:
             self.show_error("Compare", f"Select 2 to {MAX_COMPARE} runs to compare.")
             return None
+        return self.open_compare(runs)
+
+    def open_compare(self, runs: list[Run]):
+        """A comparison of `runs`: a tab through `compare_callback`, else a window of its own."""
         if self.compare_callback is not None:
             return self.compare_callback(runs)
         from workbench.gui.compare.view import CompareView
@@ -372,6 +379,11 @@ class RunActions:
         names = "\n".join(f"• {s.name} ({words.count(s.epochs_done, 'epoch')})" for s in summaries[:10])
         if len(summaries) > 10:
             names += f"\n… and {len(summaries) - 10} more"
+        ids = {s.id for s in summaries}
+        forks = [f for f in self.model.summaries() if f.parent in ids and f.id not in ids]
+        if forks:
+            names += (f"\n\nForks of {'it' if len(summaries) == 1 else 'them'}: {len(forks)}; each keeps a copy "
+                      f"of the epochs it inherits and stays readable.")
         answer = QMessageBox.question(
             self, "Delete runs", f"Delete {words.count(len(summaries), 'run')} and all "
                                  f"{'its' if len(summaries) == 1 else 'their'} files?\n\n{names}",

@@ -31,6 +31,7 @@ from workbench.gui.plots.colours import RunPalette
 from workbench.gui.runs.actions import RunActions
 from workbench.gui.runs.details import RunDetails
 from workbench.gui.runs.evaluation import EvaluationBar
+from workbench.gui.runs.lineage_actions import LineageActions
 from workbench.gui.runs.table_model import (
     COLUMNS,
     RUN_ID_ROLE,
@@ -46,7 +47,7 @@ NewRunCallback = Callable[[object, "str | None"], None]
 CompareCallback = Callable[[list], None]
 
 
-class RunBrowser(QWidget, RunActions):
+class RunBrowser(QWidget, RunActions, LineageActions):
     """The runs tab. `resume(run, extra_epochs)`, `new_run(config, preset)` and
     `compare(runs)` are callables given by whoever embeds it (see `install_runs_tab`).
     `evaluate_samples` is how many images Evaluate scores per epoch (None: the core's default)."""
@@ -95,7 +96,8 @@ class RunBrowser(QWidget, RunActions):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         # narrow enough that the name keeps room on a 1366-px screen beside six score columns
-        for column, width in {"grid": THUMB_SIZE + 12, "name": 220, "status": 72, "preset": 80, "dataset": 85,
+        for column, width in {"grid": THUMB_SIZE + 12, "name": 220, "lineage": 150, "status": 72, "preset": 80,
+                              "dataset": 85,
                               "epochs": 58, "d_loss": 64, "g_loss": 64, "quality": 64, "best": 72, "precision": 68,
                               "recall": 56, "density": 62, "coverage": 70, "class_balance": 96,
                               "created": 118, "duration": 66}.items():
@@ -112,10 +114,11 @@ class RunBrowser(QWidget, RunActions):
         self.evaluation = EvaluationBar(self)
         self.evaluation.finished.connect(self._on_evaluated)
 
+        self._make_lineage_actions()
         self._make_actions()
         buttons = QHBoxLayout()
-        for action in (self.resume_action, self.new_run_action, self.generate_action, self.evaluate_action,
-                       self.export_action, self.compare_action, self.delete_action):
+        for action in (self.resume_action, self.fork_action, self.new_run_action, self.generate_action,
+                       self.evaluate_action, self.export_action, self.compare_action, self.delete_action):
             button = QToolButton(self)
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -125,7 +128,7 @@ class RunBrowser(QWidget, RunActions):
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         more_menu = QMenu(more)
         for action in (self.open_action, self.rename_action, self.notes_action, self.export_gif_action,
-                       self.reveal_action, self.refresh_action):
+                       self.compare_parent_action, self.reveal_action, self.refresh_action):
             more_menu.addAction(action)
         more.setMenu(more_menu)
         buttons.addWidget(more)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import field_specs
+from workbench.core.store.lineage import history
 from workbench.core.store.runs import Run, RunSummary
 from workbench.gui.formatting import escape_html
 from workbench.gui.layout import Panel, splitter
@@ -54,6 +55,7 @@ class RunDetails(Panel):
         self.grid_view.set_placeholder("No samples yet")
         self.quality = QualitySection(self)
         self.grid_view.epoch_changed.connect(self.quality.show_epoch)
+        self.grid_view.epoch_changed.connect(self._caption_inherited)
         self.strip: NeighboursStrip | None = None
         self.grid_view.set_click_hint("Click a sample: the samples of its class beside their nearest training images")
         self.grid_view.sample_clicked.connect(self.open_strip_for_sample)
@@ -131,7 +133,7 @@ class RunDetails(Panel):
             return
         summary = self._summary = summary or run.summary()
         self._fill_header(summary)
-        log = run.metrics()
+        log = history(run)  # a fork's epochs 1..E are its parent's
         curves = epoch_curves(log.epochs)
         # the live view's colours, so a stored run reads like the one being trained
         self.loss_plot.set_series("batch_d", *curves["batch_d"], color=D_COLOR, faint=True)
@@ -139,14 +141,22 @@ class RunDetails(Panel):
         self.loss_plot.set_series("d", *curves["d"], color=D_COLOR, markers=True, name="D loss")
         self.loss_plot.set_series("g", *curves["g"], color=G_COLOR, markers=True, name="G loss")
         self.quality.show_run(run, log.epochs, summary.dataset, self.grid_view.current_epoch())
-        epochs = run.sample_epochs()
+        self.loss_plot.set_epoch_marker(summary.parent_epoch or None, "forked here")  # epochs up to it: inherited
+        epochs = log.sample_epochs()
         if not self._shown_epochs:
-            self.grid_view.set_grids({e: run.sample_file(e) for e in epochs})
+            self.grid_view.set_grids(log.grids)
         else:
             for e in epochs:
                 if e not in self._shown_epochs:
-                    self.grid_view.add_grid(e, run.sample_file(e))
+                    self.grid_view.add_grid(e, log.grids[e])
         self._shown_epochs = epochs
+        self._caption_inherited(self.grid_view.current_epoch())
+
+    def _caption_inherited(self, epoch: int | None) -> None:
+        """A fork's epochs 1..E are its parent's: their grid says so."""
+        s = self._summary
+        inherited = s is not None and s.parent and epoch is not None and epoch <= s.parent_epoch
+        self.grid_view.set_caption(f"Inherited from {s.parent} (forked at epoch {s.parent_epoch})" if inherited else "")
 
     def _fill_header(self, s: RunSummary) -> None:
         color = STATUS_COLORS.get(s.status, "#000")
@@ -163,6 +173,9 @@ class RunDetails(Panel):
             message = None
         if message:
             lines.append(f"<span style='color:#8d6e00'>{escape_html(message)}</span>")
+        if s.parent:
+            lines.append(f"Forked from {escape_html(s.parent)} at epoch {s.parent_epoch}: epochs 1–{s.parent_epoch} "
+                         f"are the parent's (inherited).")
         lines.append(f"<span style='color:#777'>{s.id} · {escape_html(str(s.path))}</span>")
         self.header.setText("<br>".join(lines))
 

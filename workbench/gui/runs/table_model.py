@@ -35,12 +35,15 @@ MISSING_ROLE = Qt.ItemDataRole.UserRole + 4  # a number column without a value: 
 
 SCORE_COLUMNS = SCORE_KEYS  # quality, precision, recall, density, coverage, class_balance: RunSummary fields
 COLUMNS = ("grid", "name", "status", "preset", "dataset", "epochs", "d_loss", "g_loss", SCORE_COLUMNS[0], "best",
-           *SCORE_COLUMNS[1:], "created", "duration")  # the best epoch right after the quality
-HEADERS = {"grid": "Grid", "name": "Name", "status": "Status", "preset": "Preset", "dataset": "Dataset",
+           *SCORE_COLUMNS[1:], "created", "duration", "lineage")  # the best epoch right after the quality
+HEADERS = {"grid": "Grid", "name": "Name", "lineage": "Lineage", "status": "Status", "preset": "Preset",
+           "dataset": "Dataset",
            "epochs": "Epochs", "d_loss": "D loss", "g_loss": "G loss", "quality": "Quality", "best": "Best",
            "precision": "Precision", "recall": "Recall", "density": "Density", "coverage": "Coverage",
            "class_balance": "Class balance", "created": "Created", "duration": "Duration"}
 HEADER_TIPS = {
+    "lineage": "Forks: the run each was forked from and the epoch; sorted by this column, each fork comes "
+               "right under its parent, its name indented (↳); a run with forks says how many",
     "quality": "Fréchet score of the last evaluated epoch, lower is better",
     "best": "The epoch with the lowest Fréchet score and that score: the run keeps its checkpoint (best.pt), "
             "and Generate, sample and export use it",
@@ -141,6 +144,9 @@ class RunTableModel(QAbstractTableModel):
             row = self._row_of[run_id]
             self._rows[row] = new[run_id]
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        if (added or removed) and self._rows:  # a parent's count of forks, a fork's parent gone
+            lineage = COLUMNS.index("lineage")
+            self.dataChanged.emit(self.index(0, lineage), self.index(len(self._rows) - 1, lineage))
         if removed:
             self.runs_removed.emit(removed)
         if added or updated:
@@ -186,6 +192,10 @@ class RunTableModel(QAbstractTableModel):
             return None
         s = self._rows[index.row()]
         column = COLUMNS[index.column()]
+        if column == "lineage" and role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            return self._lineage(s, role == SORT_ROLE)
+        if column == "name" and role == Qt.ItemDataRole.DisplayRole and s.parent:
+            return "   " * (len(self._lineage(s, True)) - 2) + "↳ " + s.name  # indented under its parent
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(s, column)
         if role == SORT_ROLE:
@@ -224,6 +234,26 @@ class RunTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in ("epochs", "best", *NUMBER_FIELDS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def _lineage(self, s: RunSummary, sort: bool):
+        """The lineage cell: a fork's "parent @ E"; a run with forks, how many. Its sort key is
+        the chain of (created, id) from the root down, so ascending puts each fork right under
+        its parent."""
+        chain, run = [(s.created, s.id)], s
+        while run.parent and len(chain) < 100:
+            parent = self.summary_of(run.parent)
+            if parent is None:
+                break
+            chain.insert(0, (parent.created, parent.id))
+            run = parent
+        if sort:
+            return tuple(chain)
+        if s.parent:
+            parent = self.summary_of(s.parent)
+            name = parent.name if parent else f"{s.parent} (deleted)"
+            return f"{name} @ {s.parent_epoch}"
+        forks = sum(1 for other in self._rows if other.parent == s.id)
+        return f"{forks} fork{'s' if forks != 1 else ''}" if forks else ""
 
     @staticmethod
     def _display(s: RunSummary, column: str):

@@ -27,6 +27,7 @@ from workbench.core.atomic import describe_write_error
 from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.events import Failed, FailureReason, Finished, Stopped
 from workbench.core.presets import matching_preset
+from workbench.core.store.lineage import history
 from workbench.core.store.runs import RunStore
 from workbench.gui import workers
 from workbench.gui.layout import splitter
@@ -180,8 +181,8 @@ class TrainingView(QWidget):
         except (ConfigError, OSError, ValueError) as e:
             self.show_message(f"Run {run.id} can't be resumed: its files are unreadable ({e}).", "error")
             return False
-        log = run.metrics()
-        done = len(log.epochs)
+        log = history(run)  # a fork shows its parent's epochs 1..E too
+        done = info.parent_epoch + sum(1 for e in log.epochs if not e.get("inherited"))
         if extra_epochs:
             config = config.with_changes(epochs=config.epochs + int(extra_epochs))
             try:
@@ -195,7 +196,7 @@ class TrainingView(QWidget):
             return False
         self.form.set_config(config, preset=info.preset)
         self.form.set_run_details(info.name, info.notes)
-        self.live_view.load_history(log.epochs, {e: run.sample_file(e) for e in run.sample_epochs()})
+        self.live_view.load_history(log.epochs, log.grids)
         self._launch(run, config)
         return True
 
