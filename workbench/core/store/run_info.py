@@ -34,6 +34,8 @@ class RunInfo:
     setup_cold: bool | None = None  # whether that start loaded its images (not kept from a run before)
     sweep: str | None = None  # the sweep's id, on a sweep's runs
     sweep_index: int | None = None
+    study: str | None = None  # the Optuna study's name, on a study's runs
+    trial: int | None = None  # its trial number in that study (the latest, when a trial was retried)
     extra: dict = field(default_factory=dict)  # keys this release does not know
 
     @property
