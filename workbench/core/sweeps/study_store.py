@@ -99,7 +99,8 @@ def _grid_errors(base: TrainConfig, dimensions: list[Dimension]) -> list[FieldEr
 
 
 def grid_points(dimensions) -> list[dict]:
-    """Every point of the lists' product as Optuna parameters, the last dimension fastest."""
+    """Every point of the lists' product as Optuna parameters, the last dimension fastest (a
+    grid study queues them in the order of the parameters' names, as GridSampler numbers them)."""
     return [dict(zip((d.name for d in dimensions), values))
             for values in itertools.product(*(d.choices() for d in dimensions))]
 
@@ -193,9 +194,17 @@ def create_study(plan: StudyPlan, storage):
         raise StudyError(f"--name {plan.name}: a study of that name exists in this storage; "
                          "choose another name, or join it with `sweep-worker`.") from None
     study.set_user_attr(PLAN_KEY, plan.to_dict() | {"created": time.strftime("%Y-%m-%dT%H:%M:%S")})
-    points = grid_points(plan.space) if plan.sampler == "grid" else [{}] * plan.trials
-    for params in points:
-        study.enqueue_trial(params, user_attrs={PLANNED: True})
+    if plan.sampler != "grid":
+        for _ in range(plan.trials):
+            study.enqueue_trial({}, user_attrs={PLANNED: True})
+        return study
+    # each point queued with the grid id and space GridSampler itself would give it, so the sampler
+    # sees the grid as taken and a study's progress reads the same in optuna-dashboard
+    space = {d.name: d.choices() for d in sorted(plan.space, key=lambda d: d.name)}
+    for grid_id, params in enumerate(grid_points(sorted(plan.space, key=lambda d: d.name))):
+        study.add_trial(optuna.trial.create_trial(
+            state=optuna.trial.TrialState.WAITING, user_attrs={PLANNED: True},
+            system_attrs={"fixed_params": params, "grid_id": grid_id, "search_space": space}))
     return study
 
 

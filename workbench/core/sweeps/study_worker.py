@@ -181,7 +181,7 @@ class StudyWorker:
         from workbench.core.sweeps.study_table import study_progress
 
         self._emit(TrialStarted(self.plan.name, trial.number, study_progress(self.study, self.plan)[0],
-                                self.plan.trials, run.id, label, trial.system_attrs.get("failed_trial")))
+                                self.plan.trials, run.id, label, _frozen(self.study, trial).system_attrs.get("failed_trial")))
         control = TrialControl(self._control)
         judge = EpochJudge(trial, control, self.thresholds, config.dataset)
 
@@ -244,7 +244,7 @@ def requeue(study, trial) -> None:
 
     if trial is None:
         return
-    frozen = next(t for t in study.get_trials(deepcopy=False) if t.number == trial.number)
+    frozen = _frozen(study, trial)
     if frozen.state is not optuna.trial.TrialState.FAIL:
         return
     system_attrs = {"failed_trial": frozen.number, "retry_history": [], **frozen.system_attrs}
@@ -252,3 +252,7 @@ def requeue(study, trial) -> None:
     study.add_trial(optuna.create_trial(state=optuna.trial.TrialState.WAITING, params=frozen.params,
                                         distributions=frozen.distributions, user_attrs=frozen.user_attrs,
                                         system_attrs=system_attrs, intermediate_values=frozen.intermediate_values))
+
+
+def _frozen(study, trial):
+    return next(t for t in study.get_trials(deepcopy=False) if t.number == trial.number)
