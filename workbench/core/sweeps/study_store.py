@@ -133,7 +133,7 @@ def open_storage(url: str | None = None, heartbeat: float = HEARTBEAT_SECONDS):
                               max_retry=3, inherit_intermediate_values=True))
     except ImportError as e:
         raise StudyError(f"--storage {_safe(url)}: its database driver is not installed ({e}); for "
-                         "PostgreSQL install the postgresql extra (psycopg2-binary).") from None
+                         "PostgreSQL install the postgresql extra (psycopg and psycopg2).") from None
     except Exception as e:  # sqlalchemy's ArgumentError, OperationalError …: no import of sqlalchemy here
         if not _is_storage_error(e, optuna):
             raise
