@@ -158,8 +158,8 @@ def test_a_killed_study_resumes_after_the_heartbeat_and_trains_nothing_twice(pla
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS.parent), str(TESTS)]))
     process = subprocess.Popen([sys.executable, "-m", "helpers.study_scores", "sweep", "--preset", "mlp-small",
                                 "--space", "lr_g=2e-4,5e-4,1e-3", "--sampler", "grid", "--pruner", "none",
-                                "--epochs", "4", "--max-batches", "10", "--eval-samples", "256", "--name", "killed", "--heartbeat", "1"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--epochs", "4", "--max-batches", "10", "--eval-samples", "256", "--name", "killed",
+                                "--heartbeat", "1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(len(epochs_of(r.id)) >= 1 for r in RunStore().runs()):
         time.sleep(0.1)

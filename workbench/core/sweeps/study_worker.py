@@ -180,8 +180,9 @@ class StudyWorker:
         run = self._run_for(trial, config, label)
         from workbench.core.sweeps.study_table import study_progress
 
+        retry_of = _frozen(self.study, trial).system_attrs.get("failed_trial")
         self._emit(TrialStarted(self.plan.name, trial.number, study_progress(self.study, self.plan)[0],
-                                self.plan.trials, run.id, label, _frozen(self.study, trial).system_attrs.get("failed_trial")))
+                                self.plan.trials, run.id, label, retry_of))
         control = TrialControl(self._control)
         judge = EpochJudge(trial, control, self.thresholds, config.dataset)
 
