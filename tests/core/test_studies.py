@@ -204,3 +204,15 @@ def test_cli_search_lists_and_shows_the_study_and_no_start_trains_nothing(plante
     assert len(RunStore().runs()) == 2  # --no-start trained nothing
     assert main(["sweep", "--preset", "mlp-small", "--space", "lr_g=1e-4,2e-4", "--name", "queued"]) == 2
     assert "exists" in capsys.readouterr().err
+
+
+def test_cli_minutes_per_trial_fixes_the_epochs_from_this_machines_speed(planted, capsys):
+    assert main(["sweep", "--preset", "mlp-small", "--space", "lr_g=1e-4,2e-4", "--sampler", "grid",
+                 "--max-batches", "5", "--minutes-per-trial", "0.5", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    epochs = int(out.split("0.5 minutes per trial: ")[1].split()[0])
+    assert epochs >= 1 and f"2 trials of {epochs} epoch" in out
+    assert main(["sweep", "--preset", "mlp-small", "--space", "lr_g=1e-4,2e-4", "--minutes-per-trial", "0",
+                 "--epochs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--minutes-per-trial" in err and "either --minutes-per-trial or --epochs" in err
