@@ -75,6 +75,9 @@ def test_a_grid_takes_lists_only_and_its_size_as_trials():
     with pytest.raises(ConfigError) as e:
         make_plan("g", tiny_base(), ["lr_g=log:1e-4:3e-3", "batch_size=32,64"], "grid", "none", None)
     assert "lists of values for a grid" in str(e.value)
+    with pytest.raises(ConfigError) as e:  # with the other problems, at once
+        make_plan("g", tiny_base(), ["lr_g=log:1e-4:3e-3", "batch_size=32,0"], "grid", "bayes", None)
+    assert "lists of values for a grid" in str(e.value) and "batch_size" in str(e.value) and "bayes" in str(e.value)
     with pytest.raises(ConfigError) as e:
         make_plan("g", tiny_base(), ["batch_size=32,64"], "grid", "none", 5)
     assert "--trials" in str(e.value) and "2 points" in str(e.value)
@@ -123,6 +126,8 @@ def test_a_collapsing_run_is_pruned_after_two_collapsed_epochs_checkpoint_kept(p
     run = Run(RunStore().root / bad.run_id)
     assert run.summary().status is RunStatus.PRUNED and run.summary().epochs_done == 2
     assert "Pruned" in run.read_info().message and run.latest_checkpoint.is_file()
+    assert main(["resume", bad.run_id]) == 0  # a pruned run resumes by hand, from its checkpoint
+    assert run.summary().status is RunStatus.FINISHED and epochs_of(bad.run_id) == [1, 2, 3, 4]
 
 
 def test_a_run_whose_best_epoch_collapsed_fails_its_trial_with_the_reason(planted):

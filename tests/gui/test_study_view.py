@@ -30,7 +30,7 @@ def test_problems_show_at_once_and_keep_start_disabled(view):
     form.add_field("batch_size", "list", "32,0")
     form.sampler.setCurrentText("grid")
     text = form.errors_label.text()
-    assert "lr_g" in text and "batch_size" in text and "lists of values for a grid" not in text
+    assert "lr_g" in text and "batch_size" in text and "lists of values for a grid" not in text  # lr_g is bad
     assert not view.start_button.isEnabled()
     form.space.cellWidget(0, 2).setText("1e-4:3e-3")
     form.space.cellWidget(1, 2).setText("32,64")

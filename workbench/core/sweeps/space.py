@@ -137,6 +137,14 @@ def _point_errors(base: TrainConfig, changes: list[dict]) -> list[FieldError]:
 
 def parse_space(texts: list[str], base: TrainConfig) -> list[Dimension]:
     """Every --space at once; raises ConfigError listing every problem."""
+    dimensions, errors = check_space(texts, base)
+    if errors:
+        raise ConfigError(errors)
+    return dimensions
+
+
+def check_space(texts: list[str], base: TrainConfig) -> tuple[list[Dimension], list[FieldError]]:
+    """(the dimensions that parse, every problem): a plan checks the good ones further."""
     dimensions, errors, seen = [], [], set()
     if not texts:
         errors.append(FieldError("--space", "", f"at least one searched field ({SYNTAX})"))
@@ -149,9 +157,7 @@ def parse_space(texts: list[str], base: TrainConfig) -> list[Dimension]:
             seen.add(name)
         if dimension:
             dimensions.append(dimension)
-    if errors:
-        raise ConfigError(errors)
-    return dimensions
+    return dimensions, errors
 
 
 def grid_size(dimensions: list[Dimension]) -> int | None:

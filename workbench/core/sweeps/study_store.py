@@ -20,7 +20,7 @@ import warnings
 from dataclasses import dataclass
 
 from workbench.core.config import ConfigError, FieldError, TrainConfig
-from workbench.core.sweeps.space import Dimension, grid_size, parse_space
+from workbench.core.sweeps.space import Dimension, check_space, grid_size, parse_space
 from workbench.core.sweeps.store import sweeps_dir
 
 SAMPLERS = ("tpe", "random", "grid")
@@ -59,12 +59,7 @@ class StudyPlan:
 def make_plan(name: str, base: TrainConfig, space: list[str], sampler: str, pruner: str,
               trials: int | None, seed: int | None = None) -> StudyPlan:
     """A checked plan; ConfigError lists every problem (flags named as the CLI spells them)."""
-    errors: list[FieldError] = []
-    dimensions = []
-    try:
-        dimensions = parse_space(space, base)
-    except ConfigError as e:
-        errors += e.errors
+    dimensions, errors = check_space(space, base)
     if sampler not in SAMPLERS:
         errors.append(FieldError("--sampler", sampler, " | ".join(SAMPLERS)))
     if pruner not in PRUNERS:
@@ -80,7 +75,8 @@ def make_plan(name: str, base: TrainConfig, space: list[str], sampler: str, prun
             errors.append(FieldError("--trials", trials, f"the grid's {size} points, or leave it out"))
         else:
             trials = size
-            errors += _grid_errors(base, dimensions)
+            if not errors:  # combinations, once every value is good
+                errors += _grid_errors(base, dimensions)
     if errors:
         raise ConfigError(errors)
     return StudyPlan(name, base, tuple(dimensions), sampler, pruner, trials or 10, seed)
