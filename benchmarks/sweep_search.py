@@ -68,13 +68,13 @@ def search_against_grid(args) -> list[dict]:
     return results
 
 
-def workers(args, count: int) -> float:
-    """Wall seconds for `count` sweep-worker processes to train the 6-point grid together."""
-    cores = os.cpu_count() or 1
-    threads = max(1, cores // count)
+def workers(args, count: int, threads: int | None = None) -> float:
+    """Wall seconds for `count` sweep-worker processes to train the 6-point grid together, each
+    with `threads` torch threads (default: the cores shared out)."""
+    threads = threads or max(1, (os.cpu_count() or 1) // count)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     cli = [sys.executable, "-c", "import sys; from workbench.cli import main; sys.exit(main(sys.argv[1:]))"]
-    name = f"workers-{count}"
+    name = f"workers-{count}x{threads}"
     base = ["--preset", args.preset, "--epochs", str(args.epochs), "--max-batches", str(args.batches),
             "--eval-samples", str(args.eval_samples)]
     subprocess.run(cli + ["sweep", *base, *sum((["--space", s] for s in WORKERS_GRID), []), "--sampler", "grid",
@@ -115,11 +115,12 @@ def main() -> None:
             print(f"| {r['seed']} | {g['best']} ({g['best_reported']:.1f}) | {g['seconds']:.0f} s | {t['best']} "
                   f"({t['best_reported']:.1f}) | {t['seconds']:.0f} s | {t['pruned']} | "
                   f"{g['epochs']} / {t['epochs']} |")
-    one = workers(args, 1)
-    _save(args, {"one_worker_seconds": one})
-    two = workers(args, 2)
-    _save(args, {"two_workers_seconds": two})
-    print(f"\n6-trial grid: one worker {one:.0f} s, two workers {two:.0f} s ({one / two:.2f}×)")
+    cores = os.cpu_count() or 1
+    times = {}
+    for count, threads in ((1, cores), (1, 1), (2, max(1, cores // 2))):
+        times[f"{count} worker(s) x {threads} thread(s)"] = workers(args, count, threads)
+        _save(args, {"workers_seconds": times})
+    print("\n6-trial grid, wall time: " + ", ".join(f"{k}: {v:.0f} s" for k, v in times.items()))
 
 
 if __name__ == "__main__":
