@@ -18,6 +18,7 @@ import itertools
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from workbench.core.config import ConfigError, FieldError, TrainConfig
 from workbench.core.sweeps.space import Dimension, check_space, grid_size, parse_space
@@ -147,6 +148,17 @@ def _safe(url: str) -> str:
         return url
     scheme, _, user = head.partition("://")
     return f"{scheme}://{user.split(':')[0]}:***@{tail}"
+
+
+def claim_lock_path(storage) -> Path | None:
+    """For an SQLite storage, the lock file its workers take while they claim a queued trial.
+    SQLite has no row locks (SELECT … FOR UPDATE), so two processes could both take the same
+    queued trial; an SQLite file is shared only by processes of one machine, so a file lock
+    beside it makes the claim one at a time. A server storage locks the row itself: None."""
+    url = str(getattr(getattr(storage, "_backend", storage), "url", ""))
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return None
+    return Path(url[len("sqlite:///"):] + ".claim.lock")
 
 
 def quiet_optuna() -> None:

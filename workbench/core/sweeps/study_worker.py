@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from workbench.core import words
 from workbench.core.evaluation.class_balance import CollapseThresholds, collapse_reason
 from workbench.core.events import EpochEnded, Failed, FailureReason, Stopped, TrainingControl
+from workbench.core.file_locks import acquire_lock, release_lock
 from workbench.core.presets import matching_preset
 from workbench.core.store.best_epoch import read_best
 from workbench.core.store.runs import Run, RunStore, now_iso
 from workbench.core.store.status import RunStatus
 from workbench.core.sweeps.runner import SweepEnded
 from workbench.core.sweeps.store import SweepStatus
-from workbench.core.sweeps.study_store import PLANNED, StudyPlan
+from workbench.core.sweeps.study_store import PLANNED, StudyPlan, claim_lock_path
 
 COLLAPSE_EPOCHS = 2  # a class balance collapsed this many epochs in a row prunes the trial
 
@@ -113,6 +114,7 @@ class StudyWorker:
         self._control = TrainingControl()
         self._trained = 0
         self._current = None
+        self._claim = None  # the claim lock's descriptor while claiming a trial
 
     def run(self, on_event: Callable | None = None, control: TrainingControl | None = None) -> SweepEnded:
         import optuna
@@ -136,12 +138,28 @@ class StudyWorker:
         return ended
 
     def _one_trial(self) -> SweepEnded | None:
+        """Claims a queued trial (under the claim lock of an SQLite storage, released as soon as
+        the trial is ours) and trains it."""
+        path = claim_lock_path(self.study._storage)
+        while path is not None and self._claim is None:
+            self._claim = acquire_lock(path)
+            if self._claim is None:
+                if self._control.stopped:
+                    return None
+                time.sleep(0.05)
         try:
             self.study.optimize(self._objective, n_trials=1, catch=(TrialFailed,))
         except _Interrupted as e:
             requeue(self.study, self._current)
             return SweepEnded(self.plan.name, e.status, e.message, self._trained)
+        finally:
+            self._release_claim()
         return None
+
+    def _release_claim(self) -> None:
+        if self._claim is not None:
+            release_lock(self._claim)
+            self._claim = None
 
     def _sleep(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -165,6 +183,7 @@ class StudyWorker:
         from workbench.core.training.trainer import Trainer
 
         self._current = trial
+        self._release_claim()  # the trial is running, so ours: the next worker may claim another
         if not trial.user_attrs.get(PLANNED):  # another worker took the last queued trial first
             trial.set_user_attr("reason", "not planned: no queued trial was left")
             raise TrialFailed("not planned")
