@@ -221,3 +221,18 @@ def test_cli_minutes_per_trial_fixes_the_epochs_from_this_machines_speed(planted
                  "--epochs", "2"]) == 2
     err = capsys.readouterr().err
     assert "--minutes-per-trial" in err and "either --minutes-per-trial or --epochs" in err
+
+
+def test_two_worker_processes_on_the_sqlite_file_take_each_queued_trial_once(planted):
+    """SQLite has no row locks: without the claim lock both workers took the same first trial."""
+    assert main(["sweep", "--preset", "mlp-small", "--space", "lr_g=2e-4,5e-4,1e-3,1.5e-3", "--sampler", "grid",
+                 "--pruner", "none", "--epochs", "1", "--max-batches", "3", "--eval-samples", "256", "--name", "pair",
+                 "--no-start"]) == 0
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS.parent), str(TESTS)]), OMP_NUM_THREADS="1")
+    workers = [subprocess.Popen([sys.executable, "-m", "helpers.study_scores", "sweep-worker", "pair"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    for worker in workers:
+        assert worker.wait(timeout=120) == 0, worker.stderr.read().decode()[-1500:]
+    study, plan = load_study("pair", open_storage())
+    assert len(study.trials) == 4 and [r.state for r in study_rows(study)] == ["complete"] * 4
+    assert len(RunStore().runs()) == 4
