@@ -147,3 +147,18 @@ def test_an_old_coverage_reads_as_the_class_balance_never_as_the_new_coverage(re
     assert main(["sweep-show", "legacy-sweep", "--json"]) == 0
     for row in json.loads(capsys.readouterr().out)["rows"]:
         assert row["at_best"]["coverage"] is None and row["coverage_at_best"] == row["at_best"]["class_balance"] == 0.0
+
+
+def test_release_sweeps_list_and_show_beside_a_study(release_home, capsys):
+    """Sweeps made before studies are read as they are (sweeps/<id>/sweep.json), beside the
+    studies of the home's study storage."""
+    assert main(["sweep", "--preset", "mlp-small", "--space", "lr_g=log:1e-4:2e-3", "--trials", "3",
+                 "--name", "new-study", "--no-start"]) == 0
+    lines = _sweep_lines(capsys)
+    assert any("legacy-sweep-stopped" in line for line in lines) and any("legacy-sweep " in line for line in lines)
+    (study_line,) = [line for line in lines if line.startswith("new-study")]
+    assert "created" in study_line and "0/3" in study_line
+    assert main(["sweep-show", "legacy-sweep", "--json"]) == 0
+    assert [r["status"] for r in json.loads(capsys.readouterr().out)["rows"]] == ["finished", "finished"]
+    assert main(["sweep-show", "new-study", "--json"]) == 0
+    assert [r["state"] for r in json.loads(capsys.readouterr().out)["rows"]] == ["queued"] * 3

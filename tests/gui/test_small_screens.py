@@ -77,11 +77,16 @@ def pages(window, runs):
         for index in range(browser.details.tabs.count()):
             browser.details.tabs.setCurrentIndex(index)
             yield f"Runs, {name}, {browser.details.tabs.tabText(index)}"
-    sweeps = tab(window, "Sweeps")
+    kinds = tab(window, "Sweeps")
+    sweeps, search = kinds.widget(0), kinds.widget(1)
     yield "Sweeps, empty plan"
     sweeps.editor.add_field("batch_size", "64, 0, x")
     sweeps.editor.add_field("lr_g", "1e-4, 2e-4, 5")
     yield "Sweeps, a plan with errors"
+    kinds.setCurrentWidget(search)
+    search.form.add_field("lr_g", "log range", "1e-4:3e-3")
+    search.form.add_field("batch_size", "list", "32,0")
+    yield "Sweeps, a search with an error"
     browser.compare_callback(list(runs.values()))
     yield "Compare"
 

@@ -16,6 +16,7 @@ from workbench.cli import fork_commands as forks
 from workbench.cli import generate_commands as generate
 from workbench.cli import quality_commands as quality
 from workbench.cli import run_commands as runs
+from workbench.cli import study_commands as studies
 from workbench.cli import sweep_commands as sweeps
 from workbench.cli.common import (
     EXIT_FAILED,
@@ -29,8 +30,13 @@ from workbench.core.config import ConfigError
 
 
 def resume(args) -> int:
-    """`resume ID`: a sweep id (sweep-...) continues the sweep, anything else a run."""
-    return (sweeps.resume_sweep if args.run.startswith("sweep-") else runs.cmd_resume)(args)
+    """`resume ID`: a sweep id (sweep-...) continues the sweep, a study's name the study, anything
+    else a run."""
+    if args.run.startswith("sweep-"):
+        return sweeps.resume_sweep(args)
+    if args.epochs is None and not args.device and studies.study_exists(args.run):
+        return studies.resume_study(args)
+    return runs.cmd_resume(args)
 
 
 COMMANDS = {
@@ -38,6 +44,7 @@ COMMANDS = {
     "resume": resume, "sample": generate.cmd_sample, "export": runs.cmd_export, "delete": runs.cmd_delete,
     "settings": runs.cmd_settings, "evaluate": quality.cmd_evaluate, "check": quality.cmd_check,
     "fork": forks.cmd_fork, "sweep": sweeps.cmd_sweep, "sweeps": sweeps.cmd_sweeps, "sweep-show": sweeps.cmd_sweep_show,
+    "sweep-worker": studies.cmd_sweep_worker,
 }
 
 DISTRIBUTED_COMMANDS = ("train", "resume")  # what torchrun may start on several processes

@@ -60,6 +60,30 @@ def _study_names() -> list[str]:
     return list(STUDIES)
 
 
+def _add_storage_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--storage", metavar="URL",
+                   help="the study storage: any SQLAlchemy URL Optuna takes, e.g. postgresql://user:pw@host/db "
+                        "(default: the SQLite file sweeps/studies.db in the home)")
+    p.add_argument("--heartbeat", type=float, metavar="SECONDS", default=None,
+                   help="seconds between a worker's heartbeats (default 10); a trial silent for 3 of them "
+                        "is failed and queued again")
+
+
+def _add_study_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("study (Optuna search)")
+    g.add_argument("--space", action="append", metavar="FIELD=SPEC",
+                   help="a searched field (repeatable): FIELD=log:LOW:HIGH, FIELD=LOW:HIGH, FIELD=V1,V2,... "
+                        "or FIELD+FIELD=A/B,C/D")
+    g.add_argument("--trials", type=int, help="trials to train (default 10; a grid: its points)")
+    g.add_argument("--sampler", default="tpe", help="tpe | random | grid (default tpe)")
+    g.add_argument("--pruner", default="median", help="median | hyperband | none (default median)")
+    g.add_argument("--sampler-seed", type=int, help="seed of the sampler (default: none)")
+    g.add_argument("--minutes-per-trial", type=float, metavar="M",
+                   help="each trial's length: the epochs that take about M minutes here (or give --epochs)")
+    g.add_argument("--no-start", action="store_true", help="create the study and train nothing (workers join it)")
+    _add_storage_flags(g)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gan-workbench",
@@ -89,14 +113,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="FIELD=V1,V2",
                    help="values for one field (repeatable; runs are the product). Fields set together: "
                         "FIELD+FIELD=A/B,C/D. Use ; between values that contain commas (widths).")
-    p.add_argument("--name", help="sweep name (default: base and time)")
+    p.add_argument("--name", help="sweep name (default: base and time); a study's name in its storage")
     p.add_argument("--dry-run", action="store_true", help="print the runs and the time estimate, then stop")
+    _add_study_flags(p)
     add_config_flags(p)
 
-    sub.add_parser("sweeps", help="list sweeps")
-    p = sub.add_parser("sweep-show", help="a sweep's runs ranked by best quality")
-    p.add_argument("sweep", help="sweep id, unique id prefix or name")
+    p = sub.add_parser("sweep-worker", help="join a study: train its queued trials until none is left",
+                       description="Train queued trials of a study made by `sweep --space … --storage URL` "
+                                   "(from any machine that reaches the storage), each as a run in this home.")
+    p.add_argument("study", help="the study's name")
+    _add_storage_flags(p)
+    p.add_argument("--no-wait", action="store_true",
+                   help="end when no trial is queued, without waiting for other workers' running trials")
+
+    p = sub.add_parser("sweeps", help="list sweeps and studies")
+    _add_storage_flags(p)
+    p = sub.add_parser("sweep-show", help="a sweep's runs or a study's trials, ranked by best quality")
+    p.add_argument("sweep", help="sweep id, unique id prefix or name; or a study's name")
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    _add_storage_flags(p)
 
     sub.add_parser("runs", help="list runs")
     sub.add_parser("presets", help="list presets")

@@ -65,6 +65,11 @@ class ProgressReporter:
             self.clear_bar()
             print(f"\n=== Sweep {event.sweep_id}: run {event.position} of {event.remaining} "
                   f"(grid point {event.index + 1} of {event.total}): {event.label}  [{event.run_id}]", flush=True)
+        elif kind == "TrialStarted":
+            self.clear_bar()
+            retry = f", retrying trial {event.retry_of}" if event.retry_of is not None else ""
+            print(f"\n=== Study {event.study}: trial {event.number} ({event.done} of {event.total} done{retry}): "
+                  f"{event.label}  [{event.run_id}]", flush=True)
         elif kind == "SweepEnded":
             self.clear_bar()
             print(f"Sweep {event.status}: {event.message}", flush=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+from workbench.cli import study_commands as studies
 from workbench.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -60,7 +61,8 @@ def sweep_plan(args) -> tuple[TrainConfig, list, dict]:
         axes = list(chosen.axes)
         base_values = preset_config(chosen.preset).to_dict() | chosen.overrides
     elif not args.set:
-        raise CliError("Give the values to sweep with --set FIELD=V1,V2 (repeatable), or --study NAME.",
+        raise CliError("Give the values to sweep with --set FIELD=V1,V2 (repeatable), --study NAME, or search "
+                       "with --space FIELD=log:LOW:HIGH (repeatable).",
                        EXIT_USAGE)
     base = None
     try:
@@ -87,6 +89,9 @@ def sweep_plan(args) -> tuple[TrainConfig, list, dict]:
 
 def cmd_sweep(args) -> int:
     from workbench.core.sweeps import expand
+
+    if args.space:
+        return studies.cmd_study(args)
     from workbench.core.sweeps.estimate import sweep_seconds
 
     base, axes, labels = sweep_plan(args)
@@ -137,11 +142,14 @@ def _run(sweep) -> int:
 def cmd_sweeps(args) -> int:
     store = _sweep_store()
     sweeps = store.sweeps()
-    if not sweeps:
-        print("No sweeps yet. Start one with `gan-workbench sweep --preset NAME --set FIELD=A,B` "
-              "or `gan-workbench sweep --study NAME`.")
+    study_lines = studies.list_studies(args.storage)
+    if not sweeps and not study_lines:
+        print("No sweeps yet. Start one with `gan-workbench sweep --preset NAME --space FIELD=log:LOW:HIGH`, "
+              "`gan-workbench sweep --preset NAME --set FIELD=A,B` or `gan-workbench sweep --study NAME`.")
         return EXIT_OK
     print(f"{'id':<27}  {'name':<34}  {'status':<8}  {'runs':>7}  {'best':>8}  best run")
+    for line in study_lines:
+        print(line)
     for sweep in sweeps:
         try:
             rows = sweep.rows(store.run_store)
@@ -158,6 +166,8 @@ def cmd_sweeps(args) -> int:
 
 
 def cmd_sweep_show(args) -> int:
+    if args.storage or (not args.sweep.startswith("sweep-") and studies.study_exists(args.sweep)):
+        return studies.cmd_study_show(args)
     sweep = _get(args.sweep)
     if args.json:
         rows = sweep.rows(_sweep_store().run_store)

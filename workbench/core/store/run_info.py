@@ -35,6 +35,8 @@ class RunInfo:
     sweep: str | None = None  # the sweep's id, on a sweep's runs
     sweep_index: int | None = None
     parent: dict | None = None  # a fork's {"run": parent id, "epoch": E} (`core.store.lineage`)
+    study: str | None = None  # the Optuna study's name, on a study's runs
+    trial: int | None = None  # its trial number in that study (the latest, when a trial was retried)
     extra: dict = field(default_factory=dict)  # keys this release does not know
 
     @property

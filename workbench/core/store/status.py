@@ -10,7 +10,9 @@ from enum import Enum
 
 
 class RunStatus(str, Enum):
-    """`created` → `running` → `stopped`, `finished` or `failed` are written to run.json.
+    """`created` → `running` → `stopped`, `finished` or `failed` are written to run.json;
+    `pruned` by a sweep whose study stopped the run early as hopeless (it stops as a Stop does:
+    its checkpoint is kept, and it can be resumed or forked by hand).
     `damaged` is never written: the listing derives it for a run whose files cannot be read
     (and `stopped` for a `running` run whose process is gone)."""
 
@@ -19,6 +21,7 @@ class RunStatus(str, Enum):
     STOPPED = "stopped"
     FINISHED = "finished"
     FAILED = "failed"
+    PRUNED = "pruned"
     DAMAGED = "damaged"
 
     def __str__(self) -> str:  # the word, in f-strings and tables too (not "RunStatus.FAILED")

@@ -16,7 +16,8 @@ D_COLOR, G_COLOR = "#d62728", "#1f77b4"
 REAL_COLOR, FAKE_COLOR = "#2ca02c", "#ff7f0e"
 QUALITY_COLOR, BALANCE_COLOR = "#9467bd", "#17becf"
 STATUS_COLORS = {RunStatus.RUNNING: "#1565c0", RunStatus.FINISHED: "#2e7d32", RunStatus.STOPPED: "#8d6e00",
-                 RunStatus.FAILED: "#c62828", RunStatus.DAMAGED: "#c62828", RunStatus.CREATED: "#616161"}
+                 RunStatus.FAILED: "#c62828", RunStatus.DAMAGED: "#c62828", RunStatus.CREATED: "#616161",
+                 RunStatus.PRUNED: "#6a1b9a"}
 
 # Matplotlib's tab10 without grey and olive: distinct on white, and 8 is the compare limit.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")

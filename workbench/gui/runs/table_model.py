@@ -61,7 +61,7 @@ HEADER_TIPS = {
 NOT_MEASURED = "Not measured: the last evaluated epoch was scored before this score existed (Evaluate it again)"
 NUMBER_FIELDS = {"d_loss": "last_d_loss", "g_loss": "last_g_loss", **{c: c for c in SCORE_COLUMNS},
                  "duration": "duration"}
-STATUS_ORDER = {s: i for i, s in enumerate((RunStatus.RUNNING, RunStatus.CREATED, RunStatus.STOPPED,
+STATUS_ORDER = {s: i for i, s in enumerate((RunStatus.RUNNING, RunStatus.CREATED, RunStatus.STOPPED, RunStatus.PRUNED,
                                              RunStatus.FINISHED, RunStatus.FAILED, RunStatus.DAMAGED))}
 
 

@@ -346,10 +346,20 @@ def install_sweeps_tab(main_window, training_view, browser, store: RunStore | No
     def busy() -> str | None:
         return "A run is training in the Training tab." if training_view.is_training() else None
 
+    from PySide6.QtWidgets import QTabWidget
+
+    from workbench.gui.sweeps.study_view import StudyView
+
     view = SweepsView(store, compare=browser.compare_callback, busy=busy)
-    main_window.add_tab(view, "Sweeps")
+    study = StudyView(store, busy=lambda: busy() or ("A grid sweep is training." if view.is_running() else None))
+    kinds = QTabWidget()
+    kinds.setObjectName("sweepKinds")
+    kinds.addTab(view, "Grid")
+    kinds.addTab(study, "Search (Optuna)")
+    main_window.add_tab(kinds, "Sweeps")
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(view.stop_and_wait)
+        app.aboutToQuit.connect(study.stop_and_wait)
         app.aboutToQuit.connect(view.editor.stop_estimating)
     return view

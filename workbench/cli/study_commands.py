@@ -1,0 +1,208 @@
+"""Sweeps as Optuna studies: `sweep --space …` (create, then train), `sweep-worker` (join a study
+from another process or machine), and the study half of `sweeps`, `sweep-show` and `resume`."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError, fmt
+from workbench.cli.progress import ProgressReporter
+from workbench.cli.training import refuse_unusable_data, run_stoppable, train_config_from_args
+from workbench.core import words
+from workbench.core.config import ConfigError, FieldError, TrainConfig
+
+
+def _storage(url: str | None, heartbeat: float | None = None):
+    from workbench.core.sweeps.study_store import HEARTBEAT_SECONDS, StudyError, open_storage
+
+    try:
+        return open_storage(url, heartbeat or HEARTBEAT_SECONDS)
+    except StudyError as e:
+        raise CliError(str(e), EXIT_USAGE) from None
+
+
+def _load(name: str, storage):
+    from workbench.core.sweeps.study_store import StudyError, load_study
+
+    try:
+        return load_study(name, storage)
+    except StudyError as e:
+        raise CliError(str(e)) from None
+
+
+def study_plan(args):
+    """The checked plan from the flags: every problem of the base config, the --space values,
+    sampler, pruner and trial count at once, as one ConfigError."""
+    from workbench.core.sweeps.grid import scored_base
+    from workbench.core.sweeps.study_store import make_plan
+
+    if args.set or args.study:
+        raise CliError("Give --space for a study, or --set/--study for a grid sweep, not both.", EXIT_USAGE)
+    errors: list[FieldError] = []
+    base = None
+    try:
+        base, preset = train_config_from_args(args)
+    except ConfigError as e:
+        errors += e.errors
+    minutes = args.minutes_per_trial
+    if minutes is not None and (not math.isfinite(minutes) or minutes <= 0):
+        errors.append(FieldError("--minutes-per-trial", minutes, "a number of minutes above 0"))
+    if minutes is not None and args.field_epochs is not None:
+        errors.append(FieldError("--minutes-per-trial", minutes, "either --minutes-per-trial or --epochs"))
+    if base is None or errors:  # the space is still checked, against the default config if need be
+        raise ConfigError(errors + _plan_errors(args, base or TrainConfig()))
+    base = scored_base(base, [], keep_off=args.field_eval_samples is not None)
+    name = args.name or f"{preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}"
+    plan = make_plan(name, base, args.space, args.sampler, args.pruner, args.trials, args.sampler_seed)
+    if minutes is not None:
+        plan = _with_epochs_for(plan, minutes)
+    return plan
+
+
+def _plan_errors(args, base) -> list[FieldError]:
+    from workbench.core.sweeps.study_store import make_plan
+
+    try:
+        make_plan("check", base, args.space, args.sampler, args.pruner, args.trials)
+    except ConfigError as e:
+        return e.errors
+    return []
+
+
+def _with_epochs_for(plan, minutes: float):
+    """The epochs a trial trains in about `minutes` on this machine: the base config's speed,
+    measured from stored runs or probed for a couple of seconds; the budget is then fixed in epochs."""
+    from dataclasses import replace
+
+    from workbench.core.store.runs import RunStore
+    from workbench.core.sweeps.estimate import epoch_seconds, measured_speed, probe_speed
+
+    speed = measured_speed(plan.base, RunStore()) or probe_speed(plan.base)
+    seconds = epoch_seconds(plan.base, speed)
+    if seconds is None:
+        raise CliError(f"--minutes-per-trial: the size of dataset {plan.base.dataset} is not known before it "
+                       "is loaded; give --epochs instead.", EXIT_USAGE)
+    epochs = max(1, int(minutes * 60 // seconds))
+    print(f"{minutes:g} minutes per trial: {words.count(epochs, 'epoch')} at about {seconds:.1f} s each "
+          f"({speed.source}).")
+    return replace(plan, base=plan.base.with_changes(epochs=epochs))
+
+
+def cmd_study(args) -> int:
+    """`sweep --space …`: make the study (all trials queued), then train it here unless --no-start."""
+    from workbench.core.sweeps.study_store import StudyError, create_study
+
+    plan = study_plan(args)
+    refuse_unusable_data([plan.base], download=not args.dry_run)
+    print(f"Study {plan.name}: {words.count(plan.trials, 'trial')} of {words.count(plan.base.epochs, 'epoch')}, "
+          f"sampler {plan.sampler}, pruner {plan.pruner}; searching {', '.join(d.text for d in plan.space)}")
+    if args.dry_run:
+        return EXIT_OK
+    storage = _storage(args.storage, args.heartbeat)
+    try:
+        study = create_study(plan, storage)
+    except StudyError as e:
+        raise CliError(str(e), EXIT_USAGE) from None
+    where = args.storage and f" --storage {args.storage}" or ""
+    if args.no_start:
+        print(f"Created; nothing trained. Join it with `gan-workbench sweep-worker {plan.name}{where}`.")
+        return EXIT_OK
+    return _work(study, plan)
+
+
+def cmd_sweep_worker(args) -> int:
+    storage = _storage(args.storage, args.heartbeat)
+    study, plan = _load(args.study, storage)
+    refuse_unusable_data([plan.base])
+    print(f"Joining study {plan.name}: {words.count(plan.trials, 'trial')}, sampler {plan.sampler}, "
+          f"pruner {plan.pruner}.")
+    return _work(study, plan, wait_for_others=not args.no_wait)
+
+
+def resume_study(args) -> int:
+    storage = _storage(getattr(args, "storage", None))
+    study, plan = _load(args.run, storage)
+    return _work(study, plan)
+
+
+def study_exists(name: str) -> bool:
+    """Whether the home's default storage holds a study of that name (without creating the file)."""
+    from workbench.core.sweeps.store import sweeps_dir
+
+    if not (sweeps_dir() / "studies.db").is_file():
+        return False
+    from workbench.core.sweeps.study_store import study_names
+
+    return name in study_names(_storage(None))
+
+
+def _work(study, plan, wait_for_others: bool = True) -> int:
+    from workbench.core.sweeps.store import SweepStatus
+    from workbench.core.sweeps.study_worker import StudyWorker
+
+    reporter = ProgressReporter()
+    reporter.evaluating = bool(plan.base.eval_samples)
+    worker = StudyWorker(study, plan, wait_for_others=wait_for_others)
+    ended = run_stoppable(worker.run, reporter)
+    print()
+    print_study(study, plan)
+    return {SweepStatus.FINISHED: EXIT_OK, SweepStatus.STOPPED: EXIT_STOPPED}.get(ended.status, EXIT_FAILED)
+
+
+def list_studies(url: str | None) -> list[str]:
+    """Lines for `sweeps`: one per study in the storage."""
+    from workbench.core.sweeps.store import sweeps_dir
+    from workbench.core.sweeps.study_store import study_names
+    from workbench.core.sweeps.study_table import best_row, study_progress, study_rows, study_status
+
+    if url is None and not (sweeps_dir() / "studies.db").is_file():
+        return []
+    storage = _storage(url)
+    lines = []
+    for name in study_names(storage):
+        study, plan = _load(name, storage)
+        rows = study_rows(study)
+        done, total = study_progress(study, plan)
+        best = best_row(rows)
+        lines.append(f"{name[:27]:<27}  {f'study, {plan.sampler}':<34}  {study_status(study, plan):<8}  "
+                     f"{f'{done}/{total}':>7}  {fmt(best.value if best else None, '8.3f')}  "
+                     f"{best.label if best else '-'}")
+    return lines
+
+
+def cmd_study_show(args) -> int:
+    storage = _storage(args.storage)
+    study, plan = _load(args.sweep, storage)
+    if args.json:
+        from workbench.core.sweeps.study_table import study_rows, study_status
+
+        print(json.dumps({"id": plan.name, "name": plan.name, "status": study_status(study, plan),
+                          "sampler": plan.sampler, "pruner": plan.pruner, "trials": plan.trials,
+                          "rows": [r.as_json() for r in study_rows(study)]}))
+        return EXIT_OK
+    print_study(study, plan)
+    return EXIT_OK
+
+
+def print_study(study, plan) -> None:
+    from workbench.core.sweeps.study_table import importances, study_progress, study_rows, study_status
+
+    rows = study_rows(study)
+    done, total = study_progress(study, plan)
+    print(f"Study {plan.name} — {study_status(study, plan)}, {done} of {words.count(total, 'trial')} done "
+          f"(sampler {plan.sampler}, pruner {plan.pruner}; ranked by best-epoch score, lower is better)")
+    width = max([len(r.label) for r in rows] + [6])
+    print(f"{'rank':>4}  {'trial':>5}  {'values':<{width}}  {'state':<8}  {'epochs':>6}  {'best':>8}  run / reason")
+    for r in rows:
+        detail = r.run_id or "-"
+        if r.reason:
+            detail += f"  ({r.reason})"
+        if r.retry_of is not None:
+            detail += f"  (retry of #{r.retry_of})"
+        print(f"{(r.rank or '-'):>4}  {r.number:>5}  {r.label:<{width}}  {r.state:<8}  "
+              f"{'-' if r.epochs_done is None else r.epochs_done:>6}  {fmt(r.value, '8.3f')}  {detail}")
+    shares = importances(study)
+    if shares:
+        print("Parameter importances: " + ", ".join(f"{k} {v:.2f}" for k, v in shares.items()))

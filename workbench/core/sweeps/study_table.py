@@ -1,0 +1,104 @@
+"""A study's trials as a table: one row per planned trial, read from the study storage (and from
+each trial's run where this home holds it), ranked by score.
+
+A trial failed by the heartbeat check or by Stop was queued again, so it is shown as "retried"
+and not counted; the retry carries on its values and run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench.core.store.runs import Run, RunStore
+from workbench.core.sweeps.store import SweepStatus
+from workbench.core.sweeps.study_store import PLANNED, StudyPlan
+
+#: a trial's state in words, as the tables show it
+STATES = {"WAITING": "queued", "RUNNING": "running", "COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
+RETRIED = "retried"
+
+
+@dataclass
+class TrialRow:
+    number: int
+    state: str  # STATES' words, or RETRIED
+    params: dict  # Optuna's values of the searched parameters
+    label: str
+    value: float | None  # the best-epoch score of a complete trial
+    reason: str | None  # why it was pruned or failed
+    run_id: str | None
+    epochs_done: int | None  # from the run, where this home holds it
+    best_epoch: int | None
+    retry_of: int | None  # the first trial this one retries
+    intermediate: dict  # epoch → score reported
+    rank: int | None = None
+
+    def as_json(self) -> dict:
+        return dict(vars(self))
+
+
+def _counts(trial) -> bool:
+    """Whether a finished trial is done for good: complete, pruned, or failed for its own reason
+    (not a dead worker's or a Stop's failure, which were queued again)."""
+    name = trial.state.name
+    return name in ("COMPLETE", "PRUNED") or (name == "FAIL" and bool(trial.user_attrs.get("reason")))
+
+
+def planned_trials(study) -> list:
+    return [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get(PLANNED)]
+
+
+def study_progress(study, plan: StudyPlan) -> tuple[int, int]:
+    """(trials done for good, trials planned)."""
+    return sum(1 for t in planned_trials(study) if _counts(t)), plan.trials
+
+
+def study_status(study, plan: StudyPlan) -> SweepStatus:
+    trials = planned_trials(study)
+    if any(t.state.name == "RUNNING" for t in trials):
+        return SweepStatus.RUNNING
+    done, total = study_progress(study, plan)
+    if done >= total:
+        return SweepStatus.FINISHED
+    if all(t.state.name == "WAITING" for t in trials):
+        return SweepStatus.CREATED
+    return SweepStatus.STOPPED
+
+
+def study_rows(study, store: RunStore | None = None) -> list[TrialRow]:
+    """Every planned trial, ranked by value (lowest first), then the rest in trial order."""
+    store = store or RunStore()
+    rows = []
+    for t in planned_trials(study):
+        state = STATES.get(t.state.name, t.state.name.lower())
+        if t.state.name == "FAIL" and not _counts(t):
+            state = RETRIED
+        run_id = t.user_attrs.get("run_id")
+        run = Run(store.root / run_id) if run_id else None
+        epochs = run.summary().epochs_done if run is not None and run.info_file.is_file() else None
+        label = t.user_attrs.get("label") or " ".join(f"{k}={v}" for k, v in t.params.items()) or "(not sampled yet)"
+        rows.append(TrialRow(t.number, state, dict(t.params), label, t.value if t.state.name == "COMPLETE" else None,
+                             t.user_attrs.get("reason"), run_id, epochs, t.user_attrs.get("best_epoch"),
+                             t.system_attrs.get("failed_trial"), dict(t.intermediate_values)))
+    scored = sorted((r for r in rows if r.value is not None), key=lambda r: r.value)
+    for rank, row in enumerate(scored, 1):
+        row.rank = rank
+    return scored + [r for r in rows if r.value is None]
+
+
+def best_row(rows: list[TrialRow]) -> TrialRow | None:
+    return rows[0] if rows and rows[0].rank == 1 else None
+
+
+def importances(study, minimum: int = 4) -> dict[str, float] | None:
+    """Optuna's parameter importances once `minimum` trials are complete (and more than one
+    parameter varies); None before."""
+    import optuna
+
+    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    if len(complete) < minimum or len({k for t in complete for k in t.params}) < 1:
+        return None
+    try:
+        return dict(optuna.importance.get_param_importances(study))
+    except (ValueError, RuntimeError):  # every value equal, or a single distinct point
+        return None
