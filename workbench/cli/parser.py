@@ -81,6 +81,11 @@ def _add_study_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--minutes-per-trial", type=float, metavar="M",
                    help="each trial's length: the epochs that take about M minutes here (or give --epochs)")
     g.add_argument("--no-start", action="store_true", help="create the study and train nothing (workers join it)")
+    g.add_argument("--from", dest="from_run", metavar="RUN",
+                   help="fork every trial from this run's --epoch instead of training from scratch "
+                        "(the common start is trained once)")
+    g.add_argument("--epoch", dest="from_epoch", metavar="E",
+                   help="with --from: the kept epoch to fork from, a number, latest or best")
     _add_storage_flags(g)
 
 

@@ -41,9 +41,12 @@ def study_plan(args):
     if args.set or args.study:
         raise CliError("Give --space for a study, or --set/--study for a grid sweep, not both.", EXIT_USAGE)
     errors: list[FieldError] = []
-    base = None
+    base, start = None, None
     try:
-        base, preset = train_config_from_args(args)
+        if args.from_run:
+            base, preset, start = _forked_base(args)
+        else:
+            base, preset = train_config_from_args(args)
     except ConfigError as e:
         errors += e.errors
     minutes = args.minutes_per_trial
@@ -56,9 +59,46 @@ def study_plan(args):
     base = scored_base(base, [], keep_off=args.field_eval_samples is not None)
     name = args.name or f"{preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}"
     plan = make_plan(name, base, args.space, args.sampler, args.pruner, args.trials, args.sampler_seed)
+    if start:
+        plan = _starting_from(plan, start)
     if minutes is not None:
         plan = _with_epochs_for(plan, minutes)
     return plan
+
+
+def _forked_base(args):
+    """`--from RUN --epoch E`: (the parent's config with the flags' fields changed, its preset,
+    {run, epoch}); the fork's own checks (a kept epoch, fields a fork may change) as CliError."""
+    from workbench.cli.common import store_get
+    from workbench.cli.parser import config_overrides
+    from workbench.core.store.forking import ForkError, plan_fork
+
+    if args.preset or args.config:
+        raise CliError("--from starts every trial from a run's epoch: give no --preset or --config.", EXIT_USAGE)
+    if not args.from_epoch:
+        raise CliError("--from RUN needs --epoch E (a kept epoch's number, latest or best).", EXIT_USAGE)
+    parent = store_get(args.from_run)
+    epoch = int(args.from_epoch) if args.from_epoch.isdigit() else args.from_epoch
+    try:
+        fork = plan_fork(parent, epoch, config_overrides(args))
+    except ForkError as e:
+        raise CliError(f"Cannot start a study from {parent.id} at epoch {args.from_epoch}:\n  "
+                       + "\n  ".join(e.problems), EXIT_USAGE) from None
+    return fork.config, parent.read_info().preset, {"run": parent.id, "epoch": fork.point.epoch}
+
+
+def _starting_from(plan, start: dict):
+    """The plan with every trial forking from `start`; a searched field a fork cannot change
+    (a network's shape, the data) is refused by name."""
+    from dataclasses import replace
+
+    from workbench.core.store.forking import REFUSED
+
+    refused = [f for d in plan.space for f in d.fields if f in REFUSED]
+    if refused:
+        raise ConfigError([FieldError("--space", ", ".join(refused),
+                                      "fields a fork can change (not a network's shape or the data) with --from")])
+    return replace(plan, start=start)
 
 
 def _plan_errors(args, base) -> list[FieldError]:

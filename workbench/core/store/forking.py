@@ -126,9 +126,11 @@ def plan_fork(parent: Run, epoch: int | str, changes: dict) -> ForkPlan:
     return ForkPlan(parent, point, config, changed)
 
 
-def fork_run(store: RunStore, plan: ForkPlan, name: str | None = None) -> Run:
+def fork_run(store: RunStore, plan: ForkPlan, name: str | None = None, notes: str = "",
+             tags: dict | None = None) -> Run:
     """Make the fork `plan` describes: a run whose latest checkpoint is the parent's epoch E,
-    whose run.json names the parent and the epoch. Its trainer continues from E+1."""
+    whose run.json names the parent and the epoch (and any other `tags`, e.g. a study's trial).
+    Its trainer continues from E+1."""
     state = load_checkpoint(plan.point.path)
     epoch = plan.point.epoch
     if int(state["epoch"]) != epoch or state.get("partial"):
@@ -137,9 +139,9 @@ def fork_run(store: RunStore, plan: ForkPlan, name: str | None = None) -> Run:
     if "seed" in plan.changed:  # a new random stream from E on: other batches and noise
         state.update(rng_cpu=torch.Generator().manual_seed(plan.config.seed).get_state(), rng_cuda=None)
     parent_name = plan.parent.summary().name
-    run = store.create(plan.config, name=name or f"{parent_name} from epoch {epoch}",
+    run = store.create(plan.config, name=name or f"{parent_name} from epoch {epoch}", notes=notes,
                        preset=matching_preset(plan.config),
-                       tags={"parent": {"run": plan.parent.id, "epoch": epoch}, "epochs_done": epoch})
+                       tags={**(tags or {}), "parent": {"run": plan.parent.id, "epoch": epoch}, "epochs_done": epoch})
     try:
         save_checkpoint(run.latest_checkpoint, state)
     except BaseException:

@@ -45,16 +45,18 @@ class StudyPlan:
     pruner: str = "median"
     trials: int = 10
     seed: int | None = None
+    start: dict | None = None  # {"run": id, "epoch": E}: every trial forks from there (`sweep --from`)
 
     def to_dict(self) -> dict:
         return {"version": 1, "base": self.base.to_dict(), "space": [d.text for d in self.space],
-                "sampler": self.sampler, "pruner": self.pruner, "trials": self.trials, "seed": self.seed}
+                "sampler": self.sampler, "pruner": self.pruner, "trials": self.trials, "seed": self.seed,
+                "start": self.start}
 
     @classmethod
     def from_dict(cls, name: str, data: dict) -> StudyPlan:
         base = TrainConfig.from_dict(data["base"])
         return cls(name, base, tuple(parse_space(data["space"], base)), data["sampler"], data["pruner"],
-                   data["trials"], data.get("seed"))
+                   data["trials"], data.get("seed"), data.get("start"))
 
 
 def make_plan(name: str, base: TrainConfig, space: list[str], sampler: str, pruner: str,

@@ -239,11 +239,32 @@ class StudyWorker:
             run = Run(self.store.root / run_id)
             run.update_info(trial=trial.number)
             return run
-        run = self.store.create(config, name=f"{self.plan.name} · #{trial.number} {label}",
-                                notes=f"Study {self.plan.name}, trial {trial.number}: {label}",
-                                preset=matching_preset(config), tags={"study": self.plan.name, "trial": trial.number})
+        name, notes = f"{self.plan.name} · #{trial.number} {label}", f"Study {self.plan.name}, trial {trial.number}: {label}"
+        tags = {"study": self.plan.name, "trial": trial.number}
+        if self.plan.start:
+            run = self._fork_for(trial, config, name, notes, tags)
+        else:
+            run = self.store.create(config, name=name, notes=notes, preset=matching_preset(config), tags=tags)
         trial.set_user_attr("run_id", run.id)
         return run
+
+    def _fork_for(self, trial, config, name: str, notes: str, tags: dict) -> Run:
+        """A study started `--from` a run's epoch: the trial's run forks from there, with the
+        fields in which the trial's config differs from the parent's changed."""
+        from workbench.core.store.forking import ForkError, fork_run, plan_fork
+
+        start = self.plan.start
+        parent = Run(self.store.root / start["run"])
+        if not parent.info_file.is_file():
+            return self._fail(trial, f"the study starts from run {start['run']}, which is not in this "
+                                     f"worker's home ({self.store.root})")
+        ours, theirs = config.to_dict(), parent.config().to_dict()
+        try:
+            plan = plan_fork(parent, start["epoch"], {k: v for k, v in ours.items() if theirs.get(k) != v})
+            return fork_run(self.store, plan, name=name, notes=notes, tags=tags)
+        except ForkError as e:
+            return self._fail(trial, "cannot fork from run " f"{start['run']} at epoch {start['epoch']}: "
+                              + "; ".join(e.problems))
 
     def _value(self, trial, run: Run, dataset: str) -> float:
         best = read_best(run.checkpoints_dir)
