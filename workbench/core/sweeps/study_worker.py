@@ -239,7 +239,8 @@ class StudyWorker:
             run = Run(self.store.root / run_id)
             run.update_info(trial=trial.number)
             return run
-        name, notes = f"{self.plan.name} · #{trial.number} {label}", f"Study {self.plan.name}, trial {trial.number}: {label}"
+        name = f"{self.plan.name} · #{trial.number} {label}"
+        notes = f"Study {self.plan.name}, trial {trial.number}: {label}"
         tags = {"study": self.plan.name, "trial": trial.number}
         if self.plan.start:
             run = self._fork_for(trial, config, name, notes, tags)
