@@ -26,16 +26,16 @@ from workbench.core.data.placement import kept, place, resident
 from workbench.core.events import Notice, Preparing
 from workbench.core.geometry import FOLDER_DATASET
 
-__all__ = ["training_images", "training_labels", "prepared_folder", "data_problem", "images_channels", "with_images_channels",
-           "PreparationCancelled", "ImageFolderError"]
+__all__ = ["training_images", "training_labels", "prepared_folder", "data_problem", "images_channels",
+           "with_images_channels", "PreparationCancelled", "ImageFolderError"]
 
 
 def data_problem(config: TrainConfig, download: bool = False) -> str | None:
     """Why the config's images cannot train, found before a run is made, in the words training
     would stop with: an image folder missing, empty or holding fewer images than one batch;
     a built-in dataset's files missing where they cannot be downloaded (with `download`, the
-    download is tried now); a conditional run's folder not laid out by class. None when training can start; files that turn out unreadable are
-    found while preparing."""
+    download is tried now); a conditional run's folder not laid out by class. None when training can start;
+    files that turn out unreadable are found while preparing."""
     if config.dataset != FOLDER_DATASET:
         return missing_problem(config.dataset, paths.data_dir(config.data_dir or None), download)
     if not config.image_folder.strip():
