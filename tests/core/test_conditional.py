@@ -130,3 +130,28 @@ def load_png(path):
     from PIL import Image
 
     return Image.open(path).convert("L")
+
+
+def test_class_accuracy_and_intra_class_score_judge_images_against_their_asked_classes(mnist_root):
+    from workbench.core.evaluation.registry import scoring_model
+    from workbench.core.evaluation.scoring import image_scores
+
+    scoring = scoring_model("mnist", mnist_root)
+    images, labels = scoring.test_images[:1000], scoring.test_labels[:1000]
+    right = image_scores(images, scoring, labels)
+    wrong = image_scores(images, scoring, (labels + 1) % 10)
+    assert right["class_accuracy"] > 0.97 and wrong["class_accuracy"] < 0.03
+    assert right["intra_quality"] < 5 < 50 < wrong["intra_quality"]
+    assert right["quality"] == wrong["quality"]  # the plain score does not see the labels
+    assert "class_accuracy" not in image_scores(images, scoring)
+
+    # a conditional generator is scored on samples drawn for every class in turn
+    from workbench.core.evaluation.scoring import GeneratorEvaluator
+
+    config = preset_config("cpu-quality").with_changes(**SMALL_CONDITIONAL)
+    scores = GeneratorEvaluator(config, scoring, 256)(build_generator(config, 10))
+    assert 0 <= scores["class_accuracy"] <= 1 and scores["intra_quality"] > 0
+    run = RunStore().create(config)
+    run.append_metrics({"epoch": 1, "d_loss": 1.0, "g_loss": 1.0} | scores)
+    assert (run.summary().class_accuracy, run.summary().intra_quality) == (scores["class_accuracy"],
+                                                                           scores["intra_quality"])

@@ -90,3 +90,9 @@ def projected(net: nn.Sequential, head: int, embedding: nn.Embedding, x: torch.T
 def with_one_hot(x: torch.Tensor, labels: torch.Tensor, classes: int) -> torch.Tensor:
     """Flattened images with the labels' one-hot vectors after the pixels (the mlp D's input)."""
     return torch.cat([x.flatten(1), F.one_hot(labels, classes).to(x.dtype)], 1)
+
+
+def generator_classes(generator: nn.Module) -> int:
+    """How many classes a generator is conditioned on (0: unconditional)."""
+    condition = getattr(generator, "condition", None)
+    return condition.classes if isinstance(condition, ClassEmbedding) else 0
