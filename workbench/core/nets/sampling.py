@@ -11,6 +11,7 @@ import torch
 
 from workbench.core.atomic import write_with
 from workbench.core.config import TrainConfig
+from workbench.core.geometry import GRID_CLASSES
 
 
 def draw_noise(count: int, config: TrainConfig, device, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -25,10 +26,6 @@ def fixed_noise(config: TrainConfig) -> torch.Tensor:
     """The run's fixed sample noise: drawn on the CPU from the seed alone, so every run with the
     same seed, latent size and distribution shows the same latent points."""
     return draw_noise(config.grid_size, config, "cpu", torch.Generator().manual_seed(config.seed))
-
-
-#: rows of a conditional run's grid: one per class, the first ones when there are more
-GRID_CLASSES = 10
 
 
 def class_grid_layout(count: int, classes: int) -> tuple[int, int]:

@@ -35,6 +35,7 @@ from workbench.core.events import (
     TrainingControl,
     TrainingEvent,
 )
+from workbench.core.geometry import grid_rows
 from workbench.core.nets.averaging import GeneratorAverage
 from workbench.core.nets.losses import Objective
 from workbench.core.nets.models import build_discriminator, build_generator
@@ -148,7 +149,8 @@ class Trainer:
                         setup_seconds=round(time.perf_counter() - setup_start, 3),
                         setup_cold=placement.loads() > loaded_before, classes=classes or None)
         recorders = epoch_recorders(cfg, run, emit) if self.group.writes else []
-        emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
+        emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device),
+                     tuple(grid_rows(state.classes))))
         segment_start = time.perf_counter()
         try:
             for epoch in range(state.epochs_done + 1, cfg.epochs + 1):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import field_specs
+from workbench.core.geometry import grid_rows
 from workbench.core.store.runs import Run, RunSummary
 from workbench.gui.formatting import escape_html
 from workbench.gui.layout import Panel, splitter
@@ -142,6 +143,7 @@ class RunDetails(Panel):
         epochs = run.sample_epochs()
         if not self._shown_epochs:
             self.grid_view.set_grids({e: run.sample_file(e) for e in epochs})
+            self.grid_view.set_row_labels(grid_rows(run.read_info().classes or []))
         else:
             for e in epochs:
                 if e not in self._shown_epochs:
