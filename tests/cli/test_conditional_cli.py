@@ -77,7 +77,7 @@ def test_conditional_requests_are_refused_with_their_option_named(run, tmp_path,
     assert main(["sample", run.id, "--class", "cat", "--out", out]) == 2
     assert "class: 'cat' is not a class of this run; expected a class name or number: 0, 1" in capsys.readouterr().err
     assert main(["sample", run.id, "--class", "all", "--morph", "1", "2", "--out", out]) == 2
-    assert "give one of --morph, --class all, not several" in capsys.readouterr().err
+    assert "give either --morph or --class all, not both" in capsys.readouterr().err
 
 
 def test_an_unconditional_run_refuses_a_class(data, tmp_path, capsys):

@@ -155,3 +155,9 @@ def test_class_accuracy_and_intra_class_score_judge_images_against_their_asked_c
     run.append_metrics({"epoch": 1, "d_loss": 1.0, "g_loss": 1.0} | scores)
     assert (run.summary().class_accuracy, run.summary().intra_quality) == (scores["class_accuracy"],
                                                                            scores["intra_quality"])
+
+
+def test_the_conditional_preset_is_the_default_recipe_conditioned_on_the_class():
+    conditional = preset_config("cpu-conditional")
+    assert conditional.to_dict() == preset_config("cpu-quality").with_changes(condition="class").to_dict()
+    assert conditional.validate() == []

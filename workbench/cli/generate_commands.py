@@ -17,7 +17,9 @@ def sample_request_errors(args) -> list[str]:
     errors = []
     chosen = [flag for flag, given in (("--interpolate", args.interpolate), ("--walk", args.walk is not None),
                                        ("--morph", args.morph), ("--class all", args.label == "all")) if given]
-    if len(chosen) > 1:
+    if len(chosen) == 2:
+        errors.append(f"give either {chosen[0]} or {chosen[1]}, not both")
+    elif len(chosen) > 2:
         errors.append(f"give one of {', '.join(chosen)}, not several")
     per = 8 if args.label == "all" else 4 if args.morph else 64
     args.count = per if args.count is None else args.count

@@ -143,7 +143,7 @@ class RunDetails(Panel):
         epochs = run.sample_epochs()
         if not self._shown_epochs:
             self.grid_view.set_grids({e: run.sample_file(e) for e in epochs})
-            self.grid_view.set_row_labels(grid_rows(run.read_info().classes or []))
+            self.grid_view.set_row_labels(_class_rows(run))
         else:
             for e in epochs:
                 if e not in self._shown_epochs:
@@ -227,3 +227,12 @@ class RunDetails(Panel):
         if self.strip is not None:
             self.strip.stop_and_wait()
             self.strip.close()
+
+
+def _class_rows(run: Run) -> list[str]:
+    """A conditional run's grid rows (class names), none for another or an unreadable run.json
+    (a damaged run is shown, never a crash)."""
+    try:
+        return grid_rows(run.read_info().classes or [])
+    except (OSError, ValueError, TypeError):
+        return []
