@@ -102,3 +102,16 @@ def test_the_runs_details_name_the_class_of_every_grid_row(qtbot, conditional_ru
     labelled = view.target_rect()
     view.set_row_labels([])
     assert view.target_rect().x() < labelled.x()  # the labels take room at the left of the grid
+
+
+def test_the_training_view_labels_the_rows_of_a_conditional_run_from_its_start(qtbot):
+    from workbench.core.events import Started
+    from workbench.gui.training.view import TrainingView
+
+    view = TrainingView()
+    qtbot.addWidget(view)
+    labels = view.live_view.grid_view.image_view.row_labels
+    view._on_started(Started("run", 3, 0, 10, "cpu", ("T-shirt/top", "Trouser")))
+    assert labels() == ["T-shirt/top", "Trouser"]
+    view._on_started(Started("next", 3, 0, 10, "cpu"))  # an unconditional run next: no labels
+    assert labels() == []
