@@ -141,6 +141,17 @@ def test_two_processes_train_one_run_as_one_process_does(data, capsys):
 
 
 @needs_gloo
+def test_two_processes_train_a_conditional_run_as_one_process_does(data):
+    """Each rank takes its slice of the batch's labels with its slice of the images."""
+    args = [*SMALL, "--condition", "class", "--epochs", "1", "--max-batches", "10"]
+    out, err = finish(torchrun("train", *args))
+    assert "Finished: 1 epoch" in out, err
+    run = only_run()
+    assert run.info()["classes"] == [str(d) for d in range(10)]
+    assert_close_metrics(run.metrics().epochs, one_process_reference(args))
+
+
+@needs_gloo
 @needs_proc
 def test_a_stop_on_rank_0_mid_epoch_ends_both_and_resumes_exactly_on_one_process(data, capsys):
     args = [*SMALL, "--epochs", "2", "--max-batches", "100"]

@@ -53,7 +53,7 @@ COLOUR_COUNTS = {
 
 
 def test_presets_are_valid_and_listed():
-    assert set(PRESETS) == set(COUNTS) | {DEFAULT_PRESET, "cpu-fast"} | set(COLOUR_COUNTS)
+    assert set(PRESETS) == set(COUNTS) | {DEFAULT_PRESET, "cpu-fast", "cpu-conditional"} | set(COLOUR_COUNTS)
     for name, preset in PRESETS.items():
         config = preset.config.with_changes(image_folder="photos") if name == "folder-dcgan64" else preset.config
         assert config.validate() == [], name

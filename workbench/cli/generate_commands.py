@@ -15,8 +15,14 @@ def sample_request_errors(args) -> list[str]:
     from workbench.core.outputs.generation import MAX_IMAGES
 
     errors = []
-    if args.interpolate and args.walk is not None:
-        errors.append("give either --interpolate or --walk, not both")
+    chosen = [flag for flag, given in (("--interpolate", args.interpolate), ("--walk", args.walk is not None),
+                                       ("--morph", args.morph), ("--class all", args.label == "all")) if given]
+    if len(chosen) == 2:
+        errors.append(f"give either {chosen[0]} or {chosen[1]}, not both")
+    elif len(chosen) > 2:
+        errors.append(f"give one of {', '.join(chosen)}, not several")
+    per = 8 if args.label == "all" else 4 if args.morph else 64
+    args.count = per if args.count is None else args.count
     if not 1 <= args.count <= MAX_IMAGES:
         errors.append(f"count: {args.count} is not allowed; expected a whole number from 1 to {MAX_IMAGES}")
     if not 2 <= args.steps <= MAX_STEPS:
@@ -43,6 +49,9 @@ def sample_epoch(run, asked: int | str | None) -> tuple[int | None, str]:
 
 
 def cmd_sample(args) -> int:
+    import torch
+
+    from workbench.core.outputs.classes import class_number, every_class, morph
     from workbench.core.outputs.generation import (
         LoadedGenerator,
         interpolation_latents,
@@ -62,8 +71,22 @@ def cmd_sample(args) -> int:
     except CheckpointError as e:
         raise CliError(str(e)) from None
     config = loaded.config
+    labels = embedding = None
     try:
-        if args.interpolate:
+        if (args.label is not None or args.morph) and not loaded.classes:
+            class_number([], "", "--morph" if args.morph else "--class")  # says why not
+        label = None  # the one class drawn: --class, else a conditional run's class 0
+        if loaded.classes and args.label != "all" and not args.morph:
+            label = class_number(loaded.classes, 0 if args.label is None else args.label)
+        if args.morph:
+            a, b = (class_number(loaded.classes, c, "morph") for c in args.morph)
+            latents, embedding = morph(loaded, a, b, args.steps, args.count, args.seed)
+            what = (f"{words.count(args.count, 'morph')} from class {loaded.classes[a]} to {loaded.classes[b]} "
+                    f"(seed {args.seed})")
+        elif args.label == "all":
+            latents, labels = every_class(loaded, args.count, args.seed)
+            what = f"{words.count(args.count, 'sample')} of every class from seed {args.seed}"
+        elif args.interpolate:
             latents, what = (interpolation_latents(config, *args.interpolate, args.steps),
                              f"an interpolation from seed {args.interpolate[0]} to {args.interpolate[1]}")
         elif args.walk is not None:
@@ -72,11 +95,15 @@ def cmd_sample(args) -> int:
         else:
             latents = seed_latents(config, args.count, args.seed)
             what = f"{words.count(args.count, 'sample')} from seed {args.seed}"
+        if labels is None and label is not None and embedding is None:
+            labels = torch.full((latents.shape[0],), label, dtype=torch.int64)
+            what += f" of class {loaded.classes[label]}"
     except ValueError as e:
         raise CliError(str(e), EXIT_USAGE) from None
-    images = loaded.render(latents)
-    nrow = len(images) if (args.interpolate or args.walk is not None) else None
-    save_images(images, args.out, args.out_dir, nrow)
+    images = loaded.render(latents, labels, embedding)
+    nrow = (len(images) if (args.interpolate or args.walk is not None) else args.steps if args.morph
+            else args.count if args.label == "all" else None)
+    save_images(images, args.out, args.out_dir, nrow, labels.numpy() if labels is not None else None)
     where = args.out if args.out is not None else args.out_dir
     print(f"Wrote {what} (epoch {loaded.epoch}{which}, {words.count(len(images), 'image')}) to {where}"
           + (f" and {args.out_dir}" if args.out is not None and args.out_dir is not None else ""))

@@ -168,19 +168,29 @@ def build_parser() -> argparse.ArgumentParser:
                                    "--interpolate or --walk: --count images from --seed. The output kind "
                                    "follows --out's extension (.png: one grid, RGB for a colour run; .npy: "
                                    "an N×H×W float32 array in [0, 1], N×H×W×3 (channels last) for a colour "
-                                   "run); --out-dir writes one PNG per image.")
+                                   "run; a conditional run's labels go beside it as NAME.labels.npy); --out-dir "
+                                   "writes one PNG per image. A conditional run (condition: class) draws the "
+                                   "class --class asks for, every class (a row each), or a --morph between two.")
     p.add_argument("run")
     p.add_argument("--epoch", type=epoch_choice, metavar="E|latest|best",
                    help="use this epoch's checkpoint, the latest or the best (default: the best when the run keeps "
                         "one, else the latest)")
-    p.add_argument("--count", type=int, default=64)
+    p.add_argument("--count", type=int, default=None,
+                   help="images (default 64); with --class all, images per class (default 8); with --morph, rows "
+                        "(default 4)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--interpolate", type=int, nargs=2, metavar=("SEED_A", "SEED_B"),
                    help="from SEED_A's latent point to SEED_B's (spherical for normal noise)")
     p.add_argument("--walk", type=int, metavar="DIM", help="sweep latent dimension DIM of --seed's point")
+    p.add_argument("--class", dest="label", metavar="C|all",
+                   help="a conditional run's class to draw (its name or number), or all: a row per class with the "
+                        "same latent points (default: class 0)")
+    p.add_argument("--morph", nargs=2, metavar=("A", "B"),
+                   help="a conditional run: from class A to class B in --steps images at fixed latent points "
+                        "(their embeddings interpolated), a row per --count")
     p.add_argument("--range", type=float, nargs=2, default=(-3.0, 3.0), metavar=("A", "B"),
                    help="the values --walk sweeps through (default -3 3)")
-    p.add_argument("--steps", type=int, default=10, help="images in an interpolation or a walk (2 to 256)")
+    p.add_argument("--steps", type=int, default=10, help="images in an interpolation, a walk or a morph (2 to 256)")
     p.add_argument("--out", type=Path, help="file to write: .png (a grid) or .npy (the raw images)")
     p.add_argument("--out-dir", type=Path, help="folder to write one PNG per image into")
 

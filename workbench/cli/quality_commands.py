@@ -11,6 +11,7 @@ from workbench.cli.common import (
     SCORES_NOTE,
     CliError,
     collapse_judge,
+    fmt,
     score_columns,
     scores_header,
     store_get,
@@ -84,6 +85,11 @@ def cmd_evaluate(args) -> int:
         print(f"{r['epoch']:>5}  {r['quality']:9.3f}  {score_columns(r)}  {r['confidence']:10.3f}  "
               f"{' '.join(str(c) for c in r['class_hist'])}" + (f"  ({r['note']})" if r.get("note") else ""))
     print(f"quality is the Fréchet score against the test split (lower is better); {SCORES_NOTE}.")
+    if any(r.get("class_accuracy") is not None for r in results):
+        print("Conditional run (samples drawn for every class in turn):")
+        for r in results:
+            print(f"  epoch {r['epoch']}: class accuracy {r['class_accuracy']:.3f} (asked for a class, the "
+                  f"classifier calls it that), intra-class Fréchet score {fmt(r.get('intra_quality'), '.3f')}")
     print(results[-1]["classifier"])
     if results[-1]["marks"]["text"]:
         print(f"Reference marks (the score of real test images spoilt in known ways):\n  "

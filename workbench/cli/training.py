@@ -82,7 +82,7 @@ def refuse_unusable_data(configs, download: bool = True) -> None:
 
     seen = set()
     for config in configs:
-        data = (config.dataset, config.data_dir, config.image_folder, config.batch_size)
+        data = (config.dataset, config.data_dir, config.image_folder, config.batch_size, config.condition)
         if data not in seen:
             seen.add(data)
             problem = data_problem(config, download and not launched())  # one download, not one per process

@@ -67,6 +67,7 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 IMAGE_RANGES = ("symmetric", "unit")
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 LR_DECAYS = ("none", "linear")
+CONDITIONS = ("none", "class")
 
 
 @dataclass
@@ -93,6 +94,10 @@ class TrainConfig:
                                  "Random rotation augmentation of real images, uniform in ±degrees "
                                  "(nearest neighbour, black fill); 0 turns it off.",
                                  "float", minimum=0, maximum=180)
+    condition: str = _f("none", "Condition", "Data",
+                        "none: the generator draws any image; class: both networks see the dataset's class "
+                        "labels (a folder needs one subfolder per class), so you can ask for a class.",
+                        "choice", choices=CONDITIONS)
     # Model
     architecture: str = _f("dcgan", "Architecture", "Model",
                            "Network family: mlp (fully connected), dcgan (transposed convolutions from 7×7 "

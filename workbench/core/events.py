@@ -40,6 +40,7 @@ class Started:
     epochs_done: int
     batches_per_epoch: int
     device: str
+    grid_rows: tuple = ()  # a conditional run's grid: the class of each row, top to bottom
 
 
 @dataclass

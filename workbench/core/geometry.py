@@ -11,6 +11,13 @@ IMAGE_SIZES = (28, 32, 64)
 GREYSCALE_DATASETS = ("mnist", "fashion-mnist", "kmnist")
 COLOUR_DATASETS = ("cifar10",)
 FOLDER_DATASET = "folder"
+#: rows of a conditional run's fixed-noise grid: one per class, the first ones when there are more
+GRID_CLASSES = 10
+
+
+def grid_rows(classes: list[str]) -> list[str]:
+    """The class names of a conditional run's grid rows, top to bottom."""
+    return list(classes[:GRID_CLASSES])
 
 #: the shape a built-in dataset's files hold: what its quality classifier would be trained on
 NATIVE = {**{name: (1, 28) for name in GREYSCALE_DATASETS}, "cifar10": (3, 32)}

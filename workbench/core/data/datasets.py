@@ -192,8 +192,10 @@ class BatchSource:
     waits for the device."""
 
     def __init__(self, images: torch.Tensor, batch_size: int, image_range: str = "symmetric",
-                 rotation_degrees: float = 0.0, max_batches: int = 0, device: torch.device | str | None = None):
+                 rotation_degrees: float = 0.0, max_batches: int = 0, device: torch.device | str | None = None,
+                 labels: torch.Tensor | None = None):
         self.images = images
+        self.labels = labels  # a conditional run's int64 labels (N,), on the training device
         self._device = torch.device(device) if device is not None else images.device
         self.batch_size = batch_size
         self.image_range = image_range
@@ -219,6 +221,13 @@ class BatchSource:
         if self.image_range == "symmetric":
             x = x.mul_(2.0).sub_(1.0)
         return x
+
+    def batch_labels(self, permutation: torch.Tensor, index: int) -> torch.Tensor | None:
+        """The labels of `batch(permutation, index)`'s images (None without labels)."""
+        if self.labels is None:
+            return None
+        idx = permutation[index * self.batch_size:(index + 1) * self.batch_size]
+        return self.labels.index_select(0, idx.to(self.labels.device))
 
     def _gather(self, idx: torch.Tensor) -> torch.Tensor:
         """The uint8 images at `idx`, on the training device."""

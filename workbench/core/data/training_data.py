@@ -9,6 +9,7 @@ import torch
 
 from workbench.core import paths
 from workbench.core.config import TrainConfig
+from workbench.core.data.classes import built_in_labels, class_names, class_problem, folder_labels
 from workbench.core.data.datasets import load_images, missing_problem
 from workbench.core.data.image_folder import (
     FolderScan,
@@ -25,16 +26,16 @@ from workbench.core.data.placement import kept, place, resident
 from workbench.core.events import Notice, Preparing
 from workbench.core.geometry import FOLDER_DATASET
 
-__all__ = ["training_images", "prepared_folder", "data_problem", "images_channels", "with_images_channels",
-           "PreparationCancelled", "ImageFolderError"]
+__all__ = ["training_images", "training_labels", "prepared_folder", "data_problem", "images_channels",
+           "with_images_channels", "PreparationCancelled", "ImageFolderError"]
 
 
 def data_problem(config: TrainConfig, download: bool = False) -> str | None:
     """Why the config's images cannot train, found before a run is made, in the words training
     would stop with: an image folder missing, empty or holding fewer images than one batch;
     a built-in dataset's files missing where they cannot be downloaded (with `download`, the
-    download is tried now). None when training can start; files that turn out unreadable are
-    found while preparing."""
+    download is tried now); a conditional run's folder not laid out by class. None when training can start;
+    files that turn out unreadable are found while preparing."""
     if config.dataset != FOLDER_DATASET:
         return missing_problem(config.dataset, paths.data_dir(config.data_dir or None), download)
     if not config.image_folder.strip():
@@ -47,7 +48,7 @@ def data_problem(config: TrainConfig, download: bool = False) -> str | None:
         return no_images_message(found.folder)
     if len(found.files) < config.batch_size:
         return too_few_message(found.folder, len(found.files), config.batch_size)
-    return None
+    return class_problem(config)
 
 
 def images_channels(image_folder: str) -> int | None:
@@ -114,3 +115,18 @@ def prepared_folder(config: TrainConfig, device: torch.device | str, emit: Calla
         held = kept(key)
         return found, held if held is not None else make()
     return found, resident(key, make)
+
+
+def training_labels(config: TrainConfig, device: torch.device) -> tuple[torch.Tensor | None, list[str]]:
+    """(int64 labels (N,) on `device`, in the order of `training_images`, and the class names)
+    for a conditional config; (None, []) otherwise. Call after `training_images` (a folder's
+    labels follow which of its files were readable)."""
+    if config.condition != "class":
+        return None, []
+    classes = class_names(config)
+    if config.dataset != FOLDER_DATASET:
+        labels = built_in_labels(config)
+    else:
+        found, prepared = prepared_folder(config, device)
+        labels = folder_labels(found, prepared, classes)
+    return labels.to(device), classes

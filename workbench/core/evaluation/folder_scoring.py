@@ -121,7 +121,7 @@ def folder_scoring_model(config, device="cpu", progress: Callable[[float, str], 
         test_images, test_labels = images[test_rows.to(images.device)].cpu(), labels[test_rows]
         classifier, meta = _classifier(key, images, labels, train_rows, test_images, test_labels, names,
                                        str(found.folder), progress, cancel)
-        return scoring_from("folder", key, classifier, meta, test_images, progress, cancel)
+        return scoring_from("folder", key, classifier, meta, test_images, progress, cancel, test_labels)
 
     return memoised(key, make)
 

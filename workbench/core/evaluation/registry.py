@@ -72,6 +72,8 @@ class ScoringModel:
     test_images: torch.Tensor = field(repr=False)  # uint8, for the discriminator report
     reference: RealManifold = field(repr=False)
     marks: list[Mark] = field(default_factory=list)  # the score's reference marks (see `marks`)
+    test_labels: torch.Tensor | None = field(default=None, repr=False)  # the test images' classes
+    class_statistics: list | None = field(default=None, repr=False)  # per class, made when asked (`conditional`)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -167,7 +169,7 @@ def scoring_model(dataset: str, root: str | os.PathLike,
     def make() -> ScoringModel:
         test_images, test_labels = load_split(dataset, root, train=False)
         classifier, meta = _classifier(dataset, root, key, test_images, test_labels, progress, cancel)
-        return scoring_from(dataset, key, classifier, meta, test_images, progress, cancel)
+        return scoring_from(dataset, key, classifier, meta, test_images, progress, cancel, test_labels)
 
     return memoised(key, make)
 
@@ -183,12 +185,14 @@ def memoised(key: str, make: Callable[[], ScoringModel]) -> ScoringModel:
 
 
 def scoring_from(dataset: str, key: str, classifier: FeatureClassifier, meta: dict,
-                 test_images: torch.Tensor, progress=None, cancel=None) -> ScoringModel:
+                 test_images: torch.Tensor, progress=None, cancel=None,
+                 test_labels: torch.Tensor | None = None) -> ScoringModel:
     """A scoring model around a classifier, with its test images' feature statistics and reference
     features (cached), and its reference marks (shipped, cached, or measured now: a few seconds,
     once)."""
     mean, cov, reference = _test_statistics(f"{key}-{meta.get('id', 'x')}", classifier, test_images)
-    model = ScoringModel(dataset, key, classifier, meta, mean, cov, test_images, RealManifold.of(reference))
+    model = ScoringModel(dataset, key, classifier, meta, mean, cov, test_images, RealManifold.of(reference),
+                         test_labels=test_labels)
     model.marks = ensure_marks(model.name, model.version, classifier, test_images, mean, cov, progress, cancel)
     return model
 

@@ -27,7 +27,8 @@ CALIBRATION_BATCH = 256
 
 class GeneratorAverage:
     def __init__(self, generator: torch.nn.Module, decay: float, noise):
-        """`noise(count, torch_generator)` draws latent vectors on the generator's device."""
+        """`noise(count, torch_generator)` draws latent vectors on the generator's device (a
+        tuple of the generator's inputs for a conditional one: latent vectors and labels)."""
         self.decay = float(decay)
         self.updates = 0
         self.model = copy.deepcopy(generator)
@@ -57,7 +58,8 @@ class GeneratorAverage:
             self.model.train()
             rng = torch.Generator(device=self._targets[0].device).manual_seed(CALIBRATION_SEED)
             for _ in range(CALIBRATION_BATCHES):
-                self.model(self._noise(CALIBRATION_BATCH, rng))
+                inputs = self._noise(CALIBRATION_BATCH, rng)
+                self.model(*inputs) if isinstance(inputs, tuple) else self.model(inputs)
             for m, momentum in zip(self._norms, momenta):
                 m.momentum = momentum
             self._calibrated = True

@@ -11,6 +11,7 @@ import torch
 
 from workbench.core.atomic import write_with
 from workbench.core.config import TrainConfig
+from workbench.core.geometry import GRID_CLASSES
 
 
 def draw_noise(count: int, config: TrainConfig, device, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -25,6 +26,27 @@ def fixed_noise(config: TrainConfig) -> torch.Tensor:
     """The run's fixed sample noise: drawn on the CPU from the seed alone, so every run with the
     same seed, latent size and distribution shows the same latent points."""
     return draw_noise(config.grid_size, config, "cpu", torch.Generator().manual_seed(config.seed))
+
+
+def class_grid_layout(count: int, classes: int) -> tuple[int, int]:
+    """(rows, columns) of a conditional grid drawn from `count` fixed latent vectors: one row per
+    class (at most GRID_CLASSES), as many columns as a square grid of `count` has."""
+    return min(classes, GRID_CLASSES), max(1, math.ceil(math.sqrt(count)))
+
+
+def class_grid_inputs(noise: torch.Tensor, classes: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """(latent vectors, labels, columns) of a conditional grid: the first `columns` vectors of
+    `noise` repeated in every row, row r drawing class r."""
+    rows, columns = class_grid_layout(noise.shape[0], classes)
+    columns = min(columns, noise.shape[0])
+    z = noise[:columns].repeat(rows, 1)
+    labels = torch.arange(rows, device=noise.device).repeat_interleave(columns)
+    return z, labels, columns
+
+
+def cycled_labels(count: int, classes: int, device) -> torch.Tensor:
+    """0, 1, …, classes − 1, 0, 1, …: `count` labels with every class equally often, no randomness."""
+    return torch.arange(count, device=device) % classes
 
 
 def to_display(images: torch.Tensor, image_range: str) -> torch.Tensor:

@@ -17,6 +17,7 @@ import torch
 
 from workbench.core.atomic import write_with
 from workbench.core.config import TrainConfig
+from workbench.core.nets.conditioning import generator_classes
 from workbench.core.nets.sampling import draw_noise, grid_array, save_png, to_display
 from workbench.core.store.epoch_checkpoints import checkpoint_for, load_networks
 
@@ -80,11 +81,23 @@ class LoadedGenerator:
         self.epoch = target.epoch
         self.config, self.generator, _ = load_networks(run, target, device)
         self.device = device
+        self.classes: list[str] = list(run.read_info().classes or []) if generator_classes(self.generator) else []
 
     @torch.no_grad()
-    def render(self, latents: torch.Tensor) -> np.ndarray:
-        """Images as float32 in [0, 1]: (N, H, W) greyscale, (N, H, W, 3) colour."""
-        images = to_display(self.generator(latents.to(self.device)), self.config.image_range).float().cpu()
+    def render(self, latents: torch.Tensor, labels: torch.Tensor | None = None,
+               embedding: torch.Tensor | None = None) -> np.ndarray:
+        """Images as float32 in [0, 1]: (N, H, W) greyscale, (N, H, W, 3) colour. A conditional
+        generator draws the `labels`' classes (class 0 when none are given), or from class
+        `embedding`s (a morph's)."""
+        latents = latents.to(self.device)
+        given = {}
+        if self.classes:
+            if embedding is not None:
+                given = {"embedding": embedding.to(self.device)}
+            else:
+                labels = labels if labels is not None else torch.zeros(latents.shape[0], dtype=torch.int64)
+                given = {"labels": labels.to(self.device)}
+        images = to_display(self.generator(latents, **given), self.config.image_range).float().cpu()
         return images[:, 0].numpy() if images.shape[1] == 1 else images.permute(0, 2, 3, 1).contiguous().numpy()
 
 
@@ -102,16 +115,25 @@ def grid_of(images: np.ndarray, nrow: int | None = None) -> np.ndarray:
     return grid_array(tensor.permute(0, 3, 1, 2) if tensor.dim() == 4 else tensor[:, None], nrow)
 
 
+def labels_file(out: Path) -> Path:
+    """Where the labels of a .npy export go: NAME.labels.npy beside NAME.npy."""
+    return out.with_name(out.stem + ".labels.npy")
+
+
 def save_images(images: np.ndarray, out: Path | None = None, out_dir: Path | None = None,
-                nrow: int | None = None) -> list[Path]:
+                nrow: int | None = None, labels: np.ndarray | None = None) -> list[Path]:
     """Write images in [0, 1] ((N, H, W), or (N, H, W, 3) in colour): `out` ending .png is one
-    grid, .npy the raw float32 array in that shape; `out_dir` gets one PNG per image
+    grid, .npy the raw float32 array in that shape, with the int64 class `labels` (N,) of a
+    conditional run's images beside it (`labels_file`); `out_dir` gets one PNG per image
     (image-0000.png, …; RGB in colour). Returns the files written."""
     written = []
     if out is not None:
         out = Path(out)
         if out.suffix.lower() == ".npy":
             write_with(out, lambda f: np.save(f, images.astype(np.float32)))
+            if labels is not None:
+                write_with(labels_file(out), lambda f: np.save(f, np.asarray(labels, dtype=np.int64)))
+                written.append(labels_file(out))
         elif out.suffix.lower() == ".png":
             save_png(grid_of(images, nrow), out)
         else:

@@ -70,8 +70,9 @@ def load_networks(run: Run, target: EpochCheckpoint, device="cpu"):
     if int(state["epoch"]) != target.epoch:  # a new best.pt without its best.json: killed between the two
         raise CheckpointError(f"{target.path.name} holds epoch {state['epoch']}, not {target.epoch}; "
                               f"`gan-workbench check --repair` puts that right.")
-    generator = with_weights(build_generator, config, sampling_weights(state), device)
-    discriminator = with_weights(build_discriminator, config, state["discriminator"], device)
+    classes = len(state.get("classes") or [])  # a conditional run's, which it was built for
+    generator = with_weights(build_generator, config, sampling_weights(state), device, classes)
+    discriminator = with_weights(build_discriminator, config, state["discriminator"], device, classes)
     generator.eval()
     discriminator.eval()
     return config, generator, discriminator

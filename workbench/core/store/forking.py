@@ -37,6 +37,7 @@ REFUSED = {
     "latent_distribution": "the noise the generator learnt from",
     "weight_init": "only the first weights, which a fork takes from the checkpoint",
     "grid_size": "the fixed noise the grids are drawn from",
+    "condition": "both networks' inputs (the class embedding and projection)",
 }
 assert set(CHANGEABLE) | set(REFUSED) == set(field_names()), "every field is changeable or refused"
 

@@ -32,6 +32,7 @@ class RunInfo:
     batches_per_epoch: int | None = None
     setup_seconds: float | None = None  # the last start's time before its first batch
     setup_cold: bool | None = None  # whether that start loaded its images (not kept from a run before)
+    classes: list | None = None  # a conditional run's class names, in label order
     sweep: str | None = None  # the sweep's id, on a sweep's runs
     sweep_index: int | None = None
     parent: dict | None = None  # a fork's {"run": parent id, "epoch": E} (`core.store.lineage`)

@@ -30,7 +30,7 @@ from workbench.core.events import FailureReason
 from workbench.core.file_locks import blocking_lock, held_lock, lock_is_held
 from workbench.core.store.best_epoch import BestEpoch, read_best, trim_best
 from workbench.core.store.run_info import RunInfo
-from workbench.core.store.scores import current_names, scores_of
+from workbench.core.store.scores import conditional_scores_of, current_names, scores_of
 from workbench.core.store.status import RunStatus
 
 
@@ -91,6 +91,8 @@ class RunSummary:
     class_hist: list | None = None  # the last evaluated epoch's classes of samples, for the collapse flag
     parent: str | None = None  # a fork's parent run id; its epochs_done counts the inherited ones
     parent_epoch: int = 0  # the epoch it was forked at
+    class_accuracy: float | None = None  # a conditional run's last evaluated epoch (`scores.CONDITIONAL_KEYS`)
+    intra_quality: float | None = None
 
 
 class Run:
@@ -247,6 +249,7 @@ class Run:
             last_d_loss=last.get("d_loss"),
             last_g_loss=last.get("g_loss"),
             **scores_of(scored),
+            **conditional_scores_of(scored),
             best=read_best(self.checkpoints_dir),
             class_hist=scored.get("class_hist") if isinstance(scored.get("class_hist"), list) else None,
             created=created,

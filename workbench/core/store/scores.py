@@ -15,6 +15,8 @@ MANIFOLD_KEYS = ("precision", "recall", "density", "coverage")
 #: the per-epoch numbers a person compares runs by: the Fréchet score first
 SCORE_KEYS = ("quality", *MANIFOLD_KEYS, "class_balance")
 OLD_CLASS_BALANCE_KEY = "coverage"
+#: a conditional run's own scores (`evaluation.conditional`): asked-for class hit, intra-class Fréchet
+CONDITIONAL_KEYS = ("class_accuracy", "intra_quality")
 
 
 def is_old_line(entry: dict) -> bool:
@@ -39,3 +41,8 @@ def scores_of(entry: dict) -> dict:
     manifold scores)."""
     entry = current_names(entry)
     return {key: number_or_none(entry.get(key)) for key in SCORE_KEYS}
+
+
+def conditional_scores_of(entry: dict) -> dict:
+    """CONDITIONAL_KEYS → the entry's number, or None (an unconditional run's lines)."""
+    return {key: number_or_none(entry.get(key)) for key in CONDITIONAL_KEYS}

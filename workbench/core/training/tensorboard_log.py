@@ -27,6 +27,8 @@ EPOCH_TAGS = {
     "density": "fidelity/density", "recall": "diversity/recall", "coverage": "diversity/coverage",
     "class_balance": "quality/class balance", "confidence": "quality/confidence",
     "images_per_sec": "speed/images per second", "seconds": "speed/epoch seconds",
+    "class_accuracy": "conditional/class accuracy",  # a conditional run's (`evaluation.conditional`)
+    "intra_quality": "conditional/intra-class frechet (lower is better)",
 }
 TRACE_TAGS = {"batch_d_loss": "batch/loss D", "batch_g_loss": "batch/loss G"}  # step = batch index
 IMAGE_TAG = "samples/fixed noise"

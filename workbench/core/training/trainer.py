@@ -22,7 +22,7 @@ from workbench.core.atomic import describe_write_error
 from workbench.core.config import TrainConfig
 from workbench.core.data import placement
 from workbench.core.data.datasets import BatchSource, DatasetMissing
-from workbench.core.data.training_data import PreparationCancelled, training_images
+from workbench.core.data.training_data import PreparationCancelled, training_images, training_labels
 from workbench.core.events import (
     BatchProgress,
     EpochEnded,
@@ -35,10 +35,13 @@ from workbench.core.events import (
     TrainingControl,
     TrainingEvent,
 )
+from workbench.core.geometry import grid_rows
 from workbench.core.nets.averaging import GeneratorAverage
 from workbench.core.nets.losses import Objective
 from workbench.core.nets.models import build_discriminator, build_generator
 from workbench.core.nets.sampling import (
+    class_grid_inputs,
+    cycled_labels,
     draw_noise,
     fixed_noise,
     grid_array,
@@ -118,7 +121,8 @@ class Trainer:
         try:
             device = resolve_device(self.device_name)
             images = training_images(cfg, device, emit, lambda: control.stopped)
-            state = self._restore_or_init(device)
+            labels, classes = training_labels(cfg, device)
+            state = self._restore_or_init(device, classes)
             hooks = epoch_hooks(cfg, device, emit, lambda: control.stopped) if self.group.writes else []
         except PreparationCancelled:
             return _stopped(run, run.read_info().epochs_done,
@@ -134,7 +138,8 @@ class Trainer:
         short = self.group.start(state, short)  # every rank learns it, else wraps the networks for DDP
         if short:
             return recorded(run, FailureReason.DISK_FULL, short)
-        source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches, device)
+        source = BatchSource(images, cfg.batch_size, cfg.image_range, cfg.rotation_degrees, cfg.max_batches, device,
+                             labels=labels)
         run.save_config(cfg)
         info = run.update_info()
         train_seconds = info.train_seconds or 0.0
@@ -143,9 +148,10 @@ class Trainer:
                         training=self.group.trained_on(info.training, device, state.epochs_done),
                         batches_per_epoch=source.batches_per_epoch,
                         setup_seconds=round(time.perf_counter() - setup_start, 3),
-                        setup_cold=placement.loads() > loaded_before)
+                        setup_cold=placement.loads() > loaded_before, classes=classes or None)
         recorders = epoch_recorders(cfg, run, emit) if self.group.writes else []
-        emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device)))
+        emit(Started(run.id, cfg.epochs, state.epochs_done, source.batches_per_epoch, str(device),
+                     tuple(grid_rows(state.classes))))
         segment_start = time.perf_counter()
         try:
             for epoch in range(state.epochs_done + 1, cfg.epochs + 1):
@@ -203,10 +209,12 @@ class Trainer:
                 state.partial = {"next_batch": b, "perm": perm, "stats": self.group.epoch_stats(stats)}
                 return None
             real = source.batch(perm, b)
+            labels = source.batch_labels(perm, b)
             if cfg.lr_decay == "linear":
                 state.set_lr_fraction(cfg, 1.0 - ((epoch - 1) * nb + b) / (cfg.epochs * nb))
             try:
-                stats[b] = train_step(state, real, cfg, do_g=(b + 1) % cfg.d_steps == 0, group=self.group)
+                stats[b] = train_step(state, real, cfg, do_g=(b + 1) % cfg.d_steps == 0, group=self.group,
+                                      labels=labels)
             except RuntimeError:
                 # BCELoss raises on NaN probabilities: report the NaN, not the symptom
                 check_finite(stats, checked, b, epoch)
@@ -234,17 +242,24 @@ class Trainer:
     def _grid(self, state: TrainingState):
         G = state.sampler()
         G.eval()
-        images = G(state.fixed_noise)
+        if state.classes:  # one row per class, the same latent vectors in every row
+            z, labels, columns = class_grid_inputs(state.fixed_noise, len(state.classes))
+            images = G(z, labels)
+        else:
+            images, columns = G(state.fixed_noise), None
         G.train()
-        return grid_array(to_display(images, self.config.image_range))
+        return grid_array(to_display(images, self.config.image_range), columns)
 
     # ---- state, checkpoints --------------------------------------------------------------
-    def _restore_or_init(self, device: torch.device) -> TrainingState:
+    def _restore_or_init(self, device: torch.device, classes: list[str]) -> TrainingState:
         cfg, run = self.config, self.run
         ckpt = self.group.from_writer(lambda: load_checkpoint(run.latest_checkpoint, device)
                                       if run.latest_checkpoint.exists() else None, device)
         if ckpt is not None:
-            state = TrainingState(cfg, device)
+            if list(ckpt.get("classes") or []) != classes:
+                raise CheckpointError(f"The run was trained with the classes {ckpt.get('classes') or 'none'}, "
+                                      f"but its data now has {classes or 'none'}: resume needs the same classes.")
+            state = TrainingState(cfg, device, classes)
             state.generator.load_state_dict(ckpt["generator"])
             state.discriminator.load_state_dict(ckpt["discriminator"])
             if state.average is not None and ckpt.get("generator_ema") is not None:
@@ -267,7 +282,7 @@ class Trainer:
             return state
         run.trim_to(0)  # whatever an attempt before its first checkpoint wrote is redone
         torch.manual_seed(cfg.seed)
-        state = TrainingState(cfg, device)
+        state = TrainingState(cfg, device, classes)
         state.fixed_noise = fixed_noise(cfg).to(device)
         return state
 
@@ -296,6 +311,7 @@ class Trainer:
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state(state.device) if state.device.type == "cuda" else None,
             "partial": state.partial,
+            **({"classes": state.classes} if state.classes else {}),
         })
 
     def _finish_epoch(self, state: TrainingState, ended: EpochEnded, train_seconds: float) -> None:
@@ -321,14 +337,19 @@ class Trainer:
 class TrainingState:
     """Models, optimizers and position of a run being trained (what its checkpoint holds)."""
 
-    def __init__(self, cfg: TrainConfig, device: torch.device):
+    def __init__(self, cfg: TrainConfig, device: torch.device, classes: list[str] | None = None):
         self.device = device
-        self.generator = _placed(build_generator(cfg), cfg, device)
-        self.discriminator = _placed(build_discriminator(cfg), cfg, device)
+        self.classes = list(classes or [])  # the class names of a conditional run, in label order
+        count = len(self.classes)
+        self.generator = _placed(build_generator(cfg, count), cfg, device)
+        self.discriminator = _placed(build_discriminator(cfg, count), cfg, device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1_g, cfg.beta2_g))
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1_d, cfg.beta2_d))
-        self.average = (GeneratorAverage(self.generator, cfg.g_ema, lambda n, rng: draw_noise(n, cfg, device, rng))
-                        if cfg.g_ema else None)
+        def noise(n, rng):
+            z = draw_noise(n, cfg, device, rng)
+            return (z, cycled_labels(n, count, device)) if count else z
+
+        self.average = GeneratorAverage(self.generator, cfg.g_ema, noise) if cfg.g_ema else None
         self.objective = Objective(cfg.loss, cfg.real_label)
         self.fixed_noise: torch.Tensor | None = None
         self.epochs_done = 0
@@ -363,24 +384,26 @@ class TrainingState:
 
 
 def train_step(state: TrainingState, real: torch.Tensor, config: TrainConfig, do_g: bool = True,
-               group: SingleProcess = SINGLE) -> torch.Tensor:
+               group: SingleProcess = SINGLE, labels: torch.Tensor | None = None) -> torch.Tensor:
     """One D update (and a G update when due); returns [d_loss, g_loss, D(x), D(G(z))], on the
     device (reading it waits for the device). With several processes, each trains on its slice
-    of the batch and of its noise."""
+    of the batch and of its noise. A conditional run passes the real images' `labels`: G draws
+    its fakes for the same classes, and D judges each image with its class."""
     G, D = group.networks(state, do_g)
     objective = state.objective
     z = draw_noise(real.shape[0], config, real.device)
     real, z = group.take(real), group.take(z)
-    fake = G(z)
+    given = () if labels is None else (group.take(labels),)
+    fake = G(z, *given)
     state.opt_d.zero_grad(set_to_none=True)
-    out_real = D(real)
-    out_fake = D(fake.detach())
+    out_real = D(real, *given)
+    out_fake = D(fake.detach(), *given)
     d_loss = objective.discriminator_loss(out_real, out_fake)
     d_loss.backward()
     state.opt_d.step()
     if do_g:
         state.opt_g.zero_grad(set_to_none=True)
-        g_loss = objective.generator_loss(D(fake))
+        g_loss = objective.generator_loss(D(fake, *given))
         g_loss.backward()
         state.opt_g.step()
         if state.average is not None:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from workbench.core import words
 from workbench.core.atomic import describe_write_error
 from workbench.gui import workers
+from workbench.gui.generate.class_picker import ClassPicker
 from workbench.gui.generate.worker import (
     MODES,
     GenerateRequest,
@@ -84,6 +85,7 @@ class GenerateWindow(QWidget):
         self.setObjectName("generateWindow")
         self.run, self.name = run, name or run.id
         self.config = run.config()
+        self.classes = list(run.read_info().classes or [])  # a conditional run's, in label order
         self.checkpoints = epoch_checkpoints(run)
         if not self.checkpoints:
             raise CheckpointError(f"{self.name} has no checkpoint yet: train at least one epoch first.")
@@ -91,7 +93,7 @@ class GenerateWindow(QWidget):
         self.best = best if best is not None and best.epoch in self.checkpoints else None
         self.setWindowTitle(f"Generate — {self.name}")
         self.cache = GeneratorCache(run)
-        self.images = self.latents = self.grid = self.nrow = None
+        self.images = self.latents = self.grid = self.nrow = self.labels = None
         self.shown_request: GenerateRequest | None = None
         self.last_outcome: dict | None = None
         self._serial = 0
@@ -141,6 +143,10 @@ class GenerateWindow(QWidget):
         form.addRow("Epoch", self.epoch_combo)
         side = QVBoxLayout()
         side.addLayout(form)
+        self.class_picker = ClassPicker(self.classes, self) if self.classes else None
+        if self.class_picker is not None:
+            self.class_picker.changed.connect(self.schedule)
+            side.addWidget(self.class_picker)
         side.addWidget(self.mode_bar)
         side.addWidget(self.pages)
         side.addStretch(1)
@@ -250,6 +256,12 @@ class GenerateWindow(QWidget):
         if common["mode"] == "walk":
             return GenerateRequest(seed=self.walk_seed.value(), dim=self.walk_dim.value(), low=self.walk_low.value(),
                                    high=self.walk_high.value(), steps=self.walk_steps.value(), **common)
+        if self.class_picker is not None:
+            pick, label, label_b, steps = self.class_picker.choice()
+            common.update(pick=pick, label=label, label_b=label_b)
+            if pick in ("all", "morph"):  # from the samples' seed, whatever the mode shows
+                return GenerateRequest(seed=self.seed.value(), count=self.count.value(), steps=steps or 10,
+                                       **common)
         return GenerateRequest(seed=self.seed.value(), count=self.count.value(), **common)
 
     # ---- rendering -------------------------------------------------------------------------------
@@ -300,7 +312,9 @@ class GenerateWindow(QWidget):
             return
         self.images, self.latents, self.grid, self.nrow = (outcome["images"], outcome["latents"], outcome["grid"],
                                                            outcome["nrow"])
+        self.labels = outcome["labels"]
         self.shown_request = request
+        self.view.set_row_labels(self.classes if request.pick == "all" else ())
         self.view.set_image(array_to_image(self.grid))
         best = " (the best)" if self.best is not None and outcome["epoch"] == self.best.epoch else ""
         self.status.setText(f"Epoch {outcome['epoch']}{best}: {request.describe()}")
@@ -342,7 +356,7 @@ class GenerateWindow(QWidget):
         written, problem = [], None
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a folder of 1024 PNGs takes a moment
         try:
-            written = save_images(self.images, nrow=self.nrow, **where)
+            written = save_images(self.images, nrow=self.nrow, labels=self.labels, **where)
         except OSError as e:
             problem = describe_write_error(e)
         finally:

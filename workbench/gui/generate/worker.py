@@ -16,6 +16,10 @@ from workbench.core import words
 from workbench.gui.workers import Worker
 
 MODES = ("samples", "interpolation", "walk")
+#: what a conditional run's class picker asks for: one class, every class (a row each, samples
+#: only), or a morph from one class to another at fixed latent points
+PICKS = ("class", "all", "morph")
+MORPH_ROWS = 4
 CACHED_EPOCHS = 4  # generators kept loaded; a conv generator is a few MB
 
 
@@ -35,12 +39,22 @@ class GenerateRequest:
     dim: int = 0
     low: float = -3.0
     high: float = 3.0
+    pick: str = ""  # a conditional run's: one of PICKS; "" for an unconditional run
+    label: int = 0  # the class drawn (pick "class"), or the morph's first
+    label_b: int = 1  # the morph's last class
     serial: int = 0
 
     def with_serial(self, serial: int) -> GenerateRequest:
         return replace(self, serial=serial)
 
     def describe(self) -> str:
+        if self.pick == "morph":
+            return f"{words.count(MORPH_ROWS, 'morph')} from class {self.label} to {self.label_b}, seed {self.seed}"
+        if self.pick == "all":
+            return f"{words.count(self.count, 'sample')} of every class from seed {self.seed}"
+        return self._describe_mode() + (f", class {self.label}" if self.pick == "class" else "")
+
+    def _describe_mode(self) -> str:
         if self.mode == "interpolation":
             how = "spherical" if self.spherical else "linear"
             seeds = f"seed {self.seed} → {self.seed_b}" + (
@@ -52,11 +66,34 @@ class GenerateRequest:
 
     def slug(self) -> str:
         """A default file name part."""
+        if self.pick == "morph":
+            return f"morph-{self.label}-{self.label_b}-seed{self.seed}"
+        if self.pick == "all":
+            return f"classes-seed{self.seed}-{self.count}"
         if self.mode == "interpolation":
             return f"interpolate-{self.seed}-{self.seed_b}"
         if self.mode == "walk":
             return f"walk-seed{self.seed}-dim{self.dim}"
         return f"seed{self.seed}-{self.count}"
+
+
+def inputs_for(request: GenerateRequest, loaded):
+    """(latent points (N, z), images per grid row or None for square, the class inputs
+    `loaded.render` takes: labels, a morph's embeddings, or nothing) of a request."""
+    import torch
+
+    from workbench.core.outputs.classes import every_class, morph
+
+    if request.pick == "morph":
+        latents, embedding = morph(loaded, request.label, request.label_b, request.steps, MORPH_ROWS, request.seed)
+        return latents, request.steps, {"embedding": embedding}
+    if request.pick == "all":
+        latents, labels = every_class(loaded, request.count, request.seed)
+        return latents, request.count, {"labels": labels}
+    latents, nrow = latents_for(request, loaded.config)
+    if request.pick == "class":
+        return latents, nrow, {"labels": torch.full((latents.shape[0],), request.label, dtype=torch.int64)}
+    return latents, nrow, {}
 
 
 def latents_for(request: GenerateRequest, config):
@@ -126,21 +163,23 @@ class RenderWorker(Worker):
 
         try:
             loaded = self.cache.get(self.request.epoch)
-            latents, nrow = latents_for(self.request, loaded.config)
-            images = loaded.render(latents)
+            latents, nrow, given = inputs_for(self.request, loaded)
+            images = loaded.render(latents, **given)
             grid = grid_of(images, nrow)
         except (CheckpointError, ConfigError, ValueError, OSError) as e:  # a bad epoch or request, said in words
             return self._outcome(message=str(e))
-        return self._outcome(images=images, latents=latents.numpy(), grid=grid, nrow=nrow, epoch=loaded.epoch)
+        labels = given.get("labels")
+        return self._outcome(images=images, latents=latents.numpy(), grid=grid, nrow=nrow, epoch=loaded.epoch,
+                             labels=None if labels is None else labels.numpy())
 
     def crash_result(self, error: Exception) -> dict:
         return self._outcome(message=f"{type(error).__name__}: {error}")
 
     def _outcome(self, **values) -> dict:
-        outcome = {"request": self.request, "images": None, "latents": None, "grid": None, "nrow": None,
+        outcome = {"request": self.request, "images": None, "latents": None, "grid": None, "nrow": None, "labels": None,
                    "epoch": self.request.epoch, "message": "", "thread": threading.get_ident()}
         outcome.update(values)
         return outcome
 
 
-__all__ = ["MODES", "GenerateRequest", "GeneratorCache", "RenderWorker", "latents_for"]
+__all__ = ["MODES", "PICKS", "GenerateRequest", "GeneratorCache", "RenderWorker", "inputs_for", "latents_for"]

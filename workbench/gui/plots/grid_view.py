@@ -59,6 +59,7 @@ class PixelView(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._placeholder = "No samples yet"
+        self._row_labels: list[str] = []
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(120, 120)
         self.setAutoFillBackground(True)
@@ -74,6 +75,21 @@ class PixelView(QWidget):
     def image(self) -> QImage | None:
         return self._image
 
+    def set_row_labels(self, labels) -> None:
+        """Names written left of the image's rows, top to bottom (a conditional run's classes,
+        one per grid row); empty for none."""
+        self._row_labels = [str(label) for label in labels or ()]
+        self.update()
+
+    def row_labels(self) -> list[str]:
+        return list(self._row_labels)
+
+    def _label_margin(self) -> int:
+        if not self._row_labels:
+            return 0
+        metrics = self.fontMetrics()
+        return max(metrics.horizontalAdvance(label) for label in self._row_labels) + 8
+
     def set_placeholder(self, text: str) -> None:
         self._placeholder = text
         self.update()
@@ -86,11 +102,13 @@ class PixelView(QWidget):
         if self._image is None or self._image.isNull():
             return QRect()
         iw, ih = self._image.width(), self._image.height()
-        scale = min(self.width() / iw, self.height() / ih)
+        margin = self._label_margin()  # room for the row labels at the left
+        width = max(1, self.width() - margin)
+        scale = min(width / iw, self.height() / ih)
         if scale >= 1 and int(scale) / scale >= INTEGER_ZOOM_MIN_FILL:
             scale = int(scale)  # whole-number zoom unless it would waste much of the space
         w, h = max(1, int(iw * scale)), max(1, int(ih * scale))
-        return QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
+        return QRect(margin + (width - w) // 2, (self.height() - h) // 2, w, h)
 
     def image_pixel(self, x: float, y: float) -> tuple[int, int] | None:
         """The image pixel under widget point (x, y), or None off the image."""
@@ -114,7 +132,14 @@ class PixelView(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        painter.drawImage(self.target_rect(), self._image)
+        rect = self.target_rect()
+        painter.drawImage(rect, self._image)
+        rows = len(self._row_labels)
+        margin = self._label_margin()
+        for r, label in enumerate(self._row_labels):
+            top = rect.y() + rect.height() * r / rows
+            box = QRect(rect.x() - margin, int(top), margin - 6, max(1, int(rect.height() / rows)))
+            painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
 
 
 class EpochGridView(QWidget):
@@ -212,6 +237,10 @@ class EpochGridView(QWidget):
 
     def clear(self) -> None:
         self.set_grids({})
+
+    def set_row_labels(self, labels) -> None:
+        """Class names beside the grid's rows (a conditional run's grid has a row per class)."""
+        self.image_view.set_row_labels(labels)
 
     def epochs(self) -> list[int]:
         return list(self._epochs)

@@ -38,7 +38,11 @@ def scores_tooltip(entry: dict) -> str:
                   f"cover"]
     else:
         lines.append("precision, recall, density, coverage: not measured for this epoch")
-    return "\n".join(lines + [f"class balance {number('class_balance')} (1 = every class equally often)"])
+    lines.append(f"class balance {number('class_balance')} (1 = every class equally often)")
+    if isinstance(entry.get("class_accuracy"), (int, float)):
+        lines.append(f"class accuracy {number('class_accuracy')}: samples drawn for a class that show it · "
+                     f"intra-class Fréchet score {number('intra_quality')}")
+    return "\n".join(lines)
 
 
 class QualityPlot(LossPlot):

@@ -100,6 +100,7 @@ class RunBrowser(QWidget, RunActions, LineageActions):
                               "dataset": 85,
                               "epochs": 58, "d_loss": 64, "g_loss": 64, "quality": 64, "best": 72, "precision": 68,
                               "recall": 56, "density": 62, "coverage": 70, "class_balance": 96,
+                              "class_accuracy": 74, "intra_quality": 74,
                               "created": 118, "duration": 66}.items():
             self.table.setColumnWidth(COLUMNS.index(column), width)
         header.setSectionResizeMode(COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.config import field_specs
+from workbench.core.geometry import grid_rows
 from workbench.core.store.lineage import history
 from workbench.core.store.runs import Run, RunSummary
 from workbench.gui.formatting import escape_html
@@ -145,6 +146,7 @@ class RunDetails(Panel):
         epochs = log.sample_epochs()
         if not self._shown_epochs:
             self.grid_view.set_grids(log.grids)
+            self.grid_view.set_row_labels(_class_rows(run))
         else:
             for e in epochs:
                 if e not in self._shown_epochs:
@@ -238,3 +240,12 @@ class RunDetails(Panel):
         if self.strip is not None:
             self.strip.stop_and_wait()
             self.strip.close()
+
+
+def _class_rows(run: Run) -> list[str]:
+    """A conditional run's grid rows (class names), none for another or an unreadable run.json
+    (a damaged run is shown, never a crash)."""
+    try:
+        return grid_rows(run.read_info().classes or [])
+    except (OSError, ValueError, TypeError):
+        return []

@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPixmap
 
 from workbench.core.store.listing import SummaryCache
 from workbench.core.store.runs import RunStore, RunSummary
-from workbench.core.store.scores import SCORE_KEYS
+from workbench.core.store.scores import CONDITIONAL_KEYS, SCORE_KEYS
 from workbench.core.store.status import RunStatus
 from workbench.gui.formatting import format_created, format_duration, format_loss
 from workbench.gui.plots.colours import STATUS_COLORS, RunPalette
@@ -33,14 +33,17 @@ RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 FILTER_ROLE = Qt.ItemDataRole.UserRole + 3
 MISSING_ROLE = Qt.ItemDataRole.UserRole + 4  # a number column without a value: sorts last either way
 
-SCORE_COLUMNS = SCORE_KEYS  # quality, precision, recall, density, coverage, class_balance: RunSummary fields
+#: quality, precision, recall, density, coverage, class_balance, then a conditional run's class accuracy and
+#: intra-class score: RunSummary fields
+SCORE_COLUMNS = (*SCORE_KEYS, *CONDITIONAL_KEYS)
 COLUMNS = ("grid", "name", "status", "preset", "dataset", "epochs", "d_loss", "g_loss", SCORE_COLUMNS[0], "best",
            *SCORE_COLUMNS[1:], "created", "duration", "lineage")  # the best epoch right after the quality
 HEADERS = {"grid": "Grid", "name": "Name", "lineage": "Lineage", "status": "Status", "preset": "Preset",
            "dataset": "Dataset",
            "epochs": "Epochs", "d_loss": "D loss", "g_loss": "G loss", "quality": "Quality", "best": "Best",
            "precision": "Precision", "recall": "Recall", "density": "Density", "coverage": "Coverage",
-           "class_balance": "Class balance", "created": "Created", "duration": "Duration"}
+           "class_balance": "Class balance", "class_accuracy": "Class acc.", "intra_quality": "Intra-class",
+           "created": "Created", "duration": "Duration"}
 HEADER_TIPS = {
     "lineage": "Forks: the run each was forked from and the epoch; sorted by this column, each fork comes "
                "right under its parent, its name indented (↳); a run with forks says how many",
@@ -57,6 +60,10 @@ HEADER_TIPS = {
                 "nearby (diversity, 0 to 1)",
     "class_balance": "Class balance of the last evaluated epoch: 1 when the generated samples spread evenly "
                      "over the classes, 0 when one class takes them all",
+    "class_accuracy": "Class accuracy of the last evaluated epoch of a conditional run: the share of samples "
+                      "drawn for a class that the judging classifier calls that class (0 to 1)",
+    "intra_quality": "Intra-class Fréchet score of the last evaluated epoch of a conditional run: the mean over "
+                     "classes of the score between a class's samples and its real images, lower is better",
 }
 NOT_MEASURED = "Not measured: the last evaluated epoch was scored before this score existed (Evaluate it again)"
 NUMBER_FIELDS = {"d_loss": "last_d_loss", "g_loss": "last_g_loss", **{c: c for c in SCORE_COLUMNS},
@@ -223,6 +230,8 @@ class RunTableModel(QAbstractTableModel):
             if column in HEADER_TIPS:
                 if getattr(s, column) is not None:
                     return HEADER_TIPS[column]
+                if column in CONDITIONAL_KEYS and s.quality is not None:
+                    return "Measured for conditional runs (condition: class) only"
                 return NOT_MEASURED if s.quality is not None else "Not evaluated yet"
         if role == Qt.ItemDataRole.ForegroundRole and column == "status":
             return QColor(STATUS_COLORS.get(s.status, "#000"))

@@ -320,6 +320,7 @@ class TrainingView(QWidget):
         self.progress_bar.setRange(0, total)
         self.progress_bar.setValue(event.epochs_done * event.batches_per_epoch)
         self.device_changed.emit(event.device)
+        self.live_view.grid_view.set_row_labels(event.grid_rows)
         what = "Resumed" if event.epochs_done else "Training"
         self._set_status(f"{what} run {event.run_id} on {event.device}: epoch {event.epochs_done + 1}/"
                          f"{event.epochs_total}, {words.count(event.batches_per_epoch, 'batch', 'batches')} per epoch.")
