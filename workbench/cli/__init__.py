@@ -1,7 +1,7 @@
 """Command line: `gan-workbench` opens the GUI; subcommands train and manage runs headless.
 
 The parser (`parser`), the commands (`run_commands`, `sweep_commands`, `generate_commands`,
-`quality_commands`), training from a terminal (`training`) and its progress (`progress`) live in
+`quality_commands`, `doctor_commands`), training from a terminal (`training`) and its progress (`progress`) live in
 their own modules. Nothing heavy is imported until a command
 needs it.
 """
@@ -12,6 +12,7 @@ import os
 import sys
 import time
 
+from workbench.cli import doctor_commands as doctor
 from workbench.cli import generate_commands as generate
 from workbench.cli import quality_commands as quality
 from workbench.cli import run_commands as runs
@@ -37,6 +38,7 @@ COMMANDS = {
     "resume": resume, "sample": generate.cmd_sample, "export": runs.cmd_export, "delete": runs.cmd_delete,
     "settings": runs.cmd_settings, "evaluate": quality.cmd_evaluate, "check": quality.cmd_check,
     "sweep": sweeps.cmd_sweep, "sweeps": sweeps.cmd_sweeps, "sweep-show": sweeps.cmd_sweep_show,
+    "doctor": doctor.cmd_doctor,
 }
 
 DISTRIBUTED_COMMANDS = ("train", "resume")  # what torchrun may start on several processes
