@@ -9,7 +9,7 @@ window calls it after every epoch and the command line on any stored run.
 
 from workbench.core.doctor.diagnosis import CONDITIONS, Condition, Diagnosis, Suggestion
 from workbench.core.doctor.rules import Thresholds, diagnose, unmeasured
-from workbench.core.doctor.stored import checkup, diagnose_run
+from workbench.core.doctor.stored import checkup, diagnose_run, diverged_at
 
 __all__ = ["CONDITIONS", "Condition", "Diagnosis", "Suggestion", "Thresholds", "checkup", "diagnose",
-           "diagnose_run", "unmeasured"]
+           "diagnose_run", "diverged_at", "unmeasured"]

@@ -7,7 +7,8 @@ from workbench.core.doctor.rules import diagnose, unmeasured
 from workbench.core.store.runs import Run
 
 
-def _diverged_at(run: Run, epochs: int) -> tuple[int, str] | None:
+def diverged_at(run: Run, epochs: int) -> tuple[int, str] | None:
+    """(epoch, message) when the run failed with a non-finite loss after `epochs` epochs, else None."""
     try:
         info = run.read_info()
     except (OSError, ValueError):
@@ -18,13 +19,13 @@ def _diverged_at(run: Run, epochs: int) -> tuple[int, str] | None:
 def diagnose_run(run: Run) -> list[Diagnosis]:
     """Every condition found in a stored run (raises ConfigError on an unreadable config)."""
     entries = run.metrics().epochs
-    return diagnose(entries, run.config(), _diverged_at(run, len(entries)))
+    return diagnose(entries, run.config(), diverged_at(run, len(entries)))
 
 
 def checkup(run: Run) -> dict:
     """The doctor's whole answer on a run as plain JSON: `doctor --json` prints it."""
     entries = run.metrics().epochs
     config = run.config()
-    found = diagnose(entries, config, _diverged_at(run, len(entries)))
+    found = diagnose(entries, config, diverged_at(run, len(entries)))
     return {"run": run.id, "epochs": len(entries), "diagnoses": [d.to_dict() for d in found],
             "notes": unmeasured(entries, config)}
