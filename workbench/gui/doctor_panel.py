@@ -96,8 +96,10 @@ class DoctorPanel(QWidget):
     def _show(self, diagnoses: list[Diagnosis]) -> None:
         self.diagnoses = diagnoses
         while self._findings_layout.count() > 1:
-            item = self._findings_layout.takeAt(0)
-            item.widget().deleteLater()
+            widget = self._findings_layout.takeAt(0).widget()
+            widget.hide()
+            widget.setParent(None)  # out of findChildren now; deleted later (it may be sending a click)
+            widget.deleteLater()
         for d in diagnoses:
             self._findings_layout.insertWidget(self._findings_layout.count() - 1, self._finding(d))
         if self.config is None:

@@ -67,21 +67,18 @@ def unmeasured(entries: list[dict], config: TrainConfig) -> list[str]:
 
 
 def _diverged(entries, config, diverged_at, t) -> Diagnosis | None:
-    def bad(e):
-        points = s.batch_points(e, "d_loss") + s.batch_points(e, "g_loss")
-        nonfinite = [p for p in points if not math.isfinite(p)]
-        exploded = s.share(points, lambda p: math.isfinite(p) and abs(p) > t.exploded)
-        return nonfinite, exploded, points
-
     why = None
     for e in entries:
-        nonfinite, exploded, points = bad(e)
+        d, g = s.batch_points(e, "d_loss"), s.batch_points(e, "g_loss")
+        nonfinite = sum(1 for p in d + g if not math.isfinite(p))
+        per_batch = [max(abs(a), abs(b)) for a, b in zip(d, g) if math.isfinite(a) and math.isfinite(b)]
+        exploded = s.share(per_batch, lambda p: p > t.exploded)
         if nonfinite:
-            why = (e["epoch"], f"at epoch {e['epoch']} {len(nonfinite)} of the recorded losses are not finite", 1.0)
+            why = (e["epoch"], f"at epoch {e['epoch']} {nonfinite} of the recorded losses are not finite", 1.0)
         elif exploded >= t.exploded_share:
-            worst = max(abs(p) for p in points if math.isfinite(p))
             why = (e["epoch"], f"at epoch {e['epoch']} the losses exceed {t.exploded:.0f} on {exploded:.0%} of "
-                   f"batches (up to {worst:.3g}; sane GAN losses stay below about 10)", s.confidence(1, 1, exploded))
+                   f"batches (up to {max(per_batch):.3g}; sane GAN losses stay below about 10)",
+                   s.confidence(1, 1, exploded))
         if why:
             break
     if diverged_at is not None and (why is None or diverged_at[0] <= why[0]):
@@ -89,8 +86,8 @@ def _diverged(entries, config, diverged_at, t) -> Diagnosis | None:
     if why is None:
         return None
     lr = suggestion(config, "Both learning rates ÷ 10", lr_g=config.lr_g / 10, lr_d=config.lr_d / 10)
-    return Diagnosis("diverged", why[0], entries[-1]["epoch"] if entries else why[0], why[1].capitalize() + ".",
-                     why[2], first_two(lr, STOP))
+    last = entries[-1]["epoch"] if entries else why[0]
+    return Diagnosis("diverged", why[0], last, why[1][0].upper() + why[1][1:] + ".", why[2], first_two(lr, STOP))
 
 
 def _bce(config: TrainConfig) -> bool:
@@ -175,7 +172,10 @@ def _mode_collapse(entries, config, t) -> Diagnosis | None:
         return None
     first, last = scored[streak[0]]["epoch"], scored[streak[1]]["epoch"]
     held = streak[1] - streak[0] + 1
-    words = f"From epoch {first}: {reasons[streak[0]]}; at epoch {last}: {reasons[streak[1]]}."
+    words = f"In {s.epochs_text(first, last)} ({held} scored epochs): at epoch {last}, {reasons[streak[1]]}"
+    if reasons[streak[0]].split(" ")[0] != reasons[streak[1]].split(" ")[0]:  # it began another way
+        words += f"; at epoch {first}, {reasons[streak[0]]}"
+    words += "."
     return Diagnosis("mode_collapse", first, last, words, s.confidence(held, t.window, 1 - min(best_balance, 1)),
                      first_two(suggestion(config, "Generator averaging 0.999", g_ema=0.999),
                                suggestion(config, "Label smoothing 0.9", real_label=0.9), STOP))
