@@ -27,6 +27,7 @@ EVAL_SAMPLES = 1000
 #: The presets' epochs are shortened (cpu-quality trains 16 full epochs; here 10 of 100 batches).
 RUNS = {
     "cpu-fast D lr x10": ("discriminator_winning", "cpu-fast", {"lr_d": 0.005, "epochs": 5}),
+    "dcgan D lr x10": ("discriminator_winning", "dcgan", {"lr_d": 0.002, "epochs": 5, "max_batches": 60}),
     "cpu-quality D lr x10": ("discriminator_winning", "cpu-quality", {"lr_d": 0.002, "epochs": 8,
                                                                       "max_batches": 150}),
     "mlp-small": ("mode_collapse", "mlp-small", {"epochs": 25, "max_batches": 0}),
