@@ -24,10 +24,10 @@ import benchmarks_path  # noqa: F401  (lets `python benchmarks/x.py` import the 
 MAX_BATCHES = 100
 EVAL_SAMPLES = 1000
 #: name → (planted condition, preset, changes); "healthy" runs must show nothing but `stalled`.
-#: The presets' epochs are shortened (cpu-quality trains 16 full epochs; here 10 of 100 batches).
+#: The presets' epochs are shortened (cpu-quality trains 16 full epochs; here 8 of 100 batches).
 RUNS = {
     "cpu-fast D lr x10": ("discriminator_winning", "cpu-fast", {"lr_d": 0.005, "epochs": 5}),
-    "dcgan D lr x10": ("discriminator_winning", "dcgan", {"lr_d": 0.002, "epochs": 5, "max_batches": 60}),
+    "dcgan D lr x10": ("discriminator_winning", "dcgan", {"lr_d": 0.002, "epochs": 4, "max_batches": 60}),
     "cpu-quality D lr x10": ("discriminator_winning", "cpu-quality", {"lr_d": 0.002, "epochs": 8,
                                                                       "max_batches": 150}),
     "mlp-small": ("mode_collapse", "mlp-small", {"epochs": 25, "max_batches": 0}),
@@ -36,11 +36,11 @@ RUNS = {
     "cpu-fast lr x4 beta1 0.9": ("oscillation", "cpu-fast", {"lr_g": 0.002, "lr_d": 0.002, "beta1_g": 0.9,
                                                              "beta1_d": 0.9, "epochs": 10, "max_batches": 150}),
     "cpu-quality lr x5 no averaging": ("oscillation", "cpu-quality",
-                                       {"lr_g": 0.001, "lr_d": 0.001, "g_ema": 0.0, "epochs": 8}),
-    "cpu-quality seed 0": ("healthy", "cpu-quality", {"seed": 0, "epochs": 10}),
-    "cpu-quality seed 1": ("healthy", "cpu-quality", {"seed": 1, "epochs": 10}),
-    "cpu-quality seed 2": ("healthy", "cpu-quality", {"seed": 2, "epochs": 10}),
-    "dcgan seed 0": ("healthy", "dcgan", {"seed": 0, "epochs": 6, "max_batches": 60}),
+                                       {"lr_g": 0.001, "lr_d": 0.001, "g_ema": 0.0, "epochs": 4}),
+    "cpu-quality seed 0": ("healthy", "cpu-quality", {"seed": 0, "epochs": 8}),
+    "cpu-quality seed 1": ("healthy", "cpu-quality", {"seed": 1, "epochs": 8}),
+    "cpu-quality seed 2": ("healthy", "cpu-quality", {"seed": 2, "epochs": 8}),
+    "dcgan seed 0": ("healthy", "dcgan", {"seed": 0, "epochs": 5, "max_batches": 60}),
 }
 
 

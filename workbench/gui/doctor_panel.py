@@ -6,7 +6,16 @@ stored run. It only shows and forwards: `try_change` carries the change to whoev
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.core.config import ConfigError, TrainConfig
 from workbench.core.doctor import Diagnosis, diagnose, diverged_at, unmeasured
@@ -14,6 +23,22 @@ from workbench.core.store.runs import Run
 
 #: the chip's colours by severity: (background, text)
 CHIP_COLORS = {"problem": ("#c62828", "#ffffff"), "warning": ("#ef6c00", "#ffffff"), "info": ("#1565c0", "#ffffff")}
+
+
+class WrappedLabel(QLabel):
+    """A word-wrapped label that keeps the height its text needs at its width: inside a scroll
+    area a plain wrapped label is squeezed to one line."""
+
+    def __init__(self, text: str, parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        needed = self.heightForWidth(self.width())
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
 
 
 class DoctorPanel(QWidget):
@@ -115,6 +140,7 @@ class DoctorPanel(QWidget):
         box = QFrame(self._findings)
         box.setObjectName(f"finding_{d.condition}")
         box.setFrameShape(QFrame.Shape.StyledPanel)
+        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # scrolls, never squeezed
         layout = QVBoxLayout(box)
         layout.setContentsMargins(6, 4, 6, 4)
         head = QHBoxLayout()
@@ -128,15 +154,12 @@ class DoctorPanel(QWidget):
         head.addWidget(QLabel(f"from epoch {d.epoch} · {d.confidence:.0%} sure", box), 1)
         layout.addLayout(head)
         for text in (d.evidence, d.info.explanation):
-            label = QLabel(text, box)
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(label)
+            layout.addWidget(WrappedLabel(text, box))
         for s in d.suggestions:
             row = QHBoxLayout()
             changes = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
                                 for k, v in s.changes.items())
-            row.addWidget(QLabel(f"• {s.label}" + (f"  ({changes})" if changes else ""), box), 1)
+            row.addWidget(WrappedLabel(f"• {s.label}" + (f"  ({changes})" if changes else ""), box), 1)
             if s.changes:  # stopping needs no fork: the best epoch is already kept
                 button = QPushButton("Try this", box)
                 button.setObjectName("tryThisButton")

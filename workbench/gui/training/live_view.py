@@ -70,7 +70,7 @@ class LiveView(QWidget):
         samples_layout.addWidget(self.collapse_badge)
         samples_layout.addWidget(self.grid_view, 3)
         samples_layout.addWidget(self.class_histogram, 1)
-        right = splitter(self, Qt.Orientation.Vertical, [samples, self.doctor], [3, 2], [480, 240],
+        right = splitter(self, Qt.Orientation.Vertical, [samples, self.doctor], [3, 2], [440, 320],
                          name="doctorSplitter")
         self.splitter = splitter(self, Qt.Orientation.Horizontal, [plots, right], [3, 2], [500, 520],
                                  name="liveSplitter")
