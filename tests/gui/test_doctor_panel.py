@@ -87,3 +87,17 @@ def test_stopping_needs_no_fork_and_a_diverged_run_is_named(qtbot):
     assert chips(panel)[0] == "Diverged" and "batch 3" in panel.diagnoses[0].evidence
     panel.clear()
     assert chips(panel) == [] and panel.diagnoses == []
+
+
+def test_a_run_that_fails_with_a_nan_loss_is_named_diverged_in_the_training_tab(qtbot, view, monkeypatch):
+    import workbench.core.training.trainer as training
+    from workbench.core.events import Failed, FailureReason
+
+    nan = Failed("", "A loss became NaN at epoch 1, batch 2.", 1, 2, FailureReason.DIVERGED)
+    monkeypatch.setattr(training.Trainer, "fit", lambda self, on_event=None, control=None: nan)
+    view.form.set_config(preset_config("mlp-small").with_changes(epochs=1))
+    assert view.start()
+    qtbot.waitUntil(lambda: not view.is_training(), timeout=30_000)
+    panel = view.live_view.doctor
+    assert chips(panel) == ["Diverged"] and "batch 2" in panel.diagnoses[0].evidence
+    assert panel.diagnoses[0].suggestions[0].changes == {"lr_g": 0.00002, "lr_d": 0.00002}
