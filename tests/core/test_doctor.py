@@ -202,3 +202,12 @@ def test_checkup_of_a_stored_run(tmp_path):
 def test_every_condition_has_words_and_a_chip_colour(key):
     c = CONDITIONS[key]
     assert c.title and len(c.explanation) > 40 and c.severity in ("problem", "warning", "info")
+
+
+def test_lines_with_missing_values_are_read_without_error():
+    """Old or partial lines (no D outputs, no trace, no G loss) are judged on what they have."""
+    sparse = [{"epoch": 1}, {"epoch": 2, "d_real": 0.97, "d_fake": 0.02}, {"epoch": 3, "d_real": 0.98, "d_fake": 0.01},
+              {"epoch": "bad"}, {"epoch": 4, "quality": None, "class_hist": "?"}]
+    found = diagnose(sparse, preset_config("mlp-small").with_changes(loss="hinge"))
+    assert names(found) == ["discriminator_winning"]
+    assert diagnose(sparse, BCE) == []  # under BCE it needs G's loss too

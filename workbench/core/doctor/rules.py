@@ -112,9 +112,10 @@ def _discriminator_winning(entries, config, t) -> Diagnosis | None:
     words = f"In {s.epochs_text(first, last)}, D(x) stayed ≥ {d_real:.2f} and D(G(z)) ≤ {d_fake:.2f}"
     if _bce(config):
         high = s.share([p for e in window for p in s.batch_points(e, "g_loss")], lambda p: p > t.g_loss_high)
-        g0 = s.value(entries[0], "g_loss")
-        words += (f"; the G loss was above {t.g_loss_high:g} on {high:.0%} of batches "
-                  f"({g0:.2f} at epoch {entries[0]['epoch']}, {window[-1]['g_loss']:.2f} at epoch {last})")
+        words += f"; the G loss was above {t.g_loss_high:g} on {high:.0%} of batches"
+        g0, g1 = s.value(entries[0], "g_loss"), s.value(window[-1], "g_loss")
+        if g0 is not None and g1 is not None:
+            words += f" ({g0:.2f} at epoch {entries[0]['epoch']}, {g1:.2f} at epoch {last})"
     margin = (d_real - t.d_sure) / (1 - t.d_sure)
     return Diagnosis("discriminator_winning", first, last, words + ".",
                      s.confidence(len(window), t.window, margin), _calm_d(config))
