@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton
 
@@ -21,7 +23,17 @@ def chips(panel: DoctorPanel) -> list[str]:
     return [label.text() for label in panel.findChildren(QLabel, "doctorChip") if not label.isHidden()]
 
 
-def test_a_run_with_d_lr_x10_shows_a_condition_within_two_epochs_and_try_this_emits_it(qtbot, view, data_dir):
+@pytest.fixture
+def one_thread():
+    """Tiny networks train faster on one thread, and far faster on a machine busy with other work."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_a_run_with_d_lr_x10_shows_a_condition_within_two_epochs_and_try_this_emits_it(qtbot, view, data_dir,
+                                                                                       one_thread):
     # the dcgan preset (BCE, lr 0.0002) made tiny, with D's learning rate ten times G's
     config = preset_config("dcgan").with_changes(data_dir=data_dir, g_widths=[32, 16], d_widths=[16, 32],
                                                  lr_d=0.002, epochs=2, max_batches=15, device="cpu")
@@ -30,8 +42,14 @@ def test_a_run_with_d_lr_x10_shows_a_condition_within_two_epochs_and_try_this_em
         qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
     run = started.args[0]
     panel = view.live_view.doctor
-    seen = []  # what the panel showed after each epoch, while training
-    view._worker.epoch_ended.connect(lambda e: seen.append((e.epoch, chips(panel))))
+    seen = []  # what the panel showed after each epoch, while training (the view feeds it on the GUI thread)
+    feed = panel.set_entries
+
+    def watched(entries, diverged_at=None):
+        feed(entries, diverged_at)
+        seen.append((panel.latest_epoch(), chips(panel)))
+
+    panel.set_entries = watched
     qtbot.waitUntil(lambda: not view.is_training(), timeout=180_000)  # a loaded 2-core machine
     assert isinstance(view.last_final_event(), Finished)
     assert [epoch for epoch, _ in seen] == [1, 2]
