@@ -1,8 +1,8 @@
 """Command line: `gan-workbench` opens the GUI; subcommands train and manage runs headless.
 
 The parser (`parser`), the commands (`run_commands`, `fork_commands`, `sweep_commands`,
-`generate_commands`, `quality_commands`), training from a terminal (`training`) and its progress (`progress`) live in
-their own modules. Nothing heavy is imported until a command
+`generate_commands`, `quality_commands`, `doctor_commands`), training from a terminal
+(`training`) and its progress (`progress`) live in their own modules. Nothing heavy is imported until a command
 needs it.
 """
 
@@ -12,6 +12,7 @@ import os
 import sys
 import time
 
+from workbench.cli import doctor_commands as doctor
 from workbench.cli import fork_commands as forks
 from workbench.cli import generate_commands as generate
 from workbench.cli import quality_commands as quality
@@ -45,6 +46,7 @@ COMMANDS = {
     "settings": runs.cmd_settings, "evaluate": quality.cmd_evaluate, "check": quality.cmd_check,
     "fork": forks.cmd_fork, "sweep": sweeps.cmd_sweep, "sweeps": sweeps.cmd_sweeps, "sweep-show": sweeps.cmd_sweep_show,
     "sweep-worker": studies.cmd_sweep_worker,
+    "doctor": doctor.cmd_doctor,
 }
 
 DISTRIBUTED_COMMANDS = ("train", "resume")  # what torchrun may start on several processes

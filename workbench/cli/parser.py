@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from workbench.cli import doctor_commands as doctor
 from workbench.core.config import field_specs
 from workbench.versions import VersionAction
 
@@ -235,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "safely. --repair trims what the latest checkpoint does not cover.")
     p.add_argument("run", nargs="?", help="run id, prefix or name (default: every run)")
     p.add_argument("--repair", action="store_true", help="fix what can be fixed without guessing")
+
+    doctor.add_parser(sub)
 
     p = sub.add_parser("delete", help="delete a run folder")
     p.add_argument("run")

@@ -1,6 +1,6 @@
 """The details of one run under the table: header, loss and quality curves, grid per epoch with
-its class histogram and near-copies, config, notes, discriminator report. A click on a grid
-sample or a histogram bar opens the near-copies strip (`runs.neighbours`)."""
+its class histogram and near-copies, config, notes, discriminator report, the doctor's findings.
+A click on a grid sample or a histogram bar opens the near-copies strip (`runs.neighbours`)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from workbench.core.config import field_specs
 from workbench.core.geometry import grid_rows
 from workbench.core.store.lineage import history
 from workbench.core.store.runs import Run, RunSummary
+from workbench.gui.doctor_panel import DoctorPanel
 from workbench.gui.formatting import escape_html
 from workbench.gui.layout import Panel, splitter
 from workbench.gui.plots.colours import D_COLOR, G_COLOR, STATUS_COLORS, RunPalette
@@ -34,7 +35,8 @@ from workbench.gui.runs.quality_section import QualitySection
 
 class RunDetails(Panel):
     """One run: header (status, problem, folder), collapse badge, loss curves over quality
-    curves, grid per epoch over its class histogram, and tabs: config, notes, discriminator."""
+    curves, grid per epoch over its class histogram, and tabs: config, notes, discriminator,
+    doctor (`doctor`, a DoctorPanel whose `try_change` offers a fork)."""
 
     notes_saved = Signal(str)
 
@@ -87,6 +89,8 @@ class RunDetails(Panel):
         self.tabs.addTab(self.config_table, "Config")
         self.tabs.addTab(notes_page, "Notes")
         self.tabs.addTab(self.quality.report_view, "Discriminator")
+        self.doctor = DoctorPanel(self)
+        self.tabs.addTab(self.doctor, "Doctor")
 
         plots = splitter(self, Qt.Orientation.Vertical, [self.loss_plot, self.quality.plot_area], [1, 1], [200, 200])
         histogram = QWidget(self)
@@ -114,6 +118,7 @@ class RunDetails(Panel):
         self.config_table.setRowCount(0)
         self.notes_edit.setPlainText("")
         self.notes_edit.document().setModified(False)
+        self.doctor.clear()
         self.setEnabled(run is not None)
         if run is None:
             self.header.setText("Select a run to see its curves, samples, config and notes.")
@@ -143,6 +148,7 @@ class RunDetails(Panel):
         self.loss_plot.set_series("g", *curves["g"], color=G_COLOR, markers=True, name="G loss")
         self.quality.show_run(run, log.epochs, summary.dataset, self.grid_view.current_epoch())
         self.loss_plot.set_epoch_marker(summary.parent_epoch or None, "forked here")  # epochs up to it: inherited
+        self.doctor.show_stored(run, log.epochs)
         epochs = log.sample_epochs()
         if not self._shown_epochs:
             self.grid_view.set_grids(log.grids)

@@ -1,5 +1,6 @@
 """The live side of the training tab: loss, D-probability and quality plots, the sample grids
-with the class histogram of the shown epoch and the mode-collapse badge.
+with the class histogram of the shown epoch and the mode-collapse badge, and the Doctor panel
+(diagnosed again after every epoch).
 
 Events arrive a few times a second; they only append to arrays here. Drawing happens on a
 coalescing timer (at most every REDRAW_MS), so the GUI thread never does per-batch work
@@ -12,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from workbench.gui.doctor_panel import DoctorPanel
 from workbench.gui.layout import Panel, splitter
 from workbench.gui.plots.colours import D_COLOR, FAKE_COLOR, G_COLOR, REAL_COLOR
 from workbench.gui.plots.grid_view import EpochGridView
@@ -28,7 +30,8 @@ REDRAW_MS = 500
 class LiveView(QWidget):
     """Plots (`lossPlot`, `probPlot`, `qualityPlot`), smoothing, the epoch grid view
     (`gridView`) with the class histogram (`classHistogram`) and collapse badge
-    (`collapseBadge`) of the epoch the grid shows."""
+    (`collapseBadge`) of the epoch the grid shows, and the Doctor panel (`doctor`) on every
+    epoch shown."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -51,6 +54,7 @@ class LiveView(QWidget):
         self.collapse_badge = CollapseBadge(self)
         self.grid_view.epoch_changed.connect(self._show_epoch_scores)
         self.dataset = "mnist"
+        self.doctor = DoctorPanel(self)
 
         plots = QWidget(self)
         plots_layout = QVBoxLayout(plots)
@@ -66,7 +70,9 @@ class LiveView(QWidget):
         samples_layout.addWidget(self.collapse_badge)
         samples_layout.addWidget(self.grid_view, 3)
         samples_layout.addWidget(self.class_histogram, 1)
-        self.splitter = splitter(self, Qt.Orientation.Horizontal, [plots, samples], [3, 2], [500, 520],
+        right = splitter(self, Qt.Orientation.Vertical, [samples, self.doctor], [3, 2], [440, 320],
+                         name="doctorSplitter")
+        self.splitter = splitter(self, Qt.Orientation.Horizontal, [plots, right], [3, 2], [500, 520],
                                  name="liveSplitter")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -92,6 +98,7 @@ class LiveView(QWidget):
         self.grid_view.clear()
         self.class_histogram.clear()
         self.collapse_badge.set_entry(None)
+        self.doctor.clear()
         self.redraw_count = 0
         self.redraw()
 
@@ -109,6 +116,7 @@ class LiveView(QWidget):
         for entry in epochs:
             self._add_epoch_metrics(entry)
         self.grid_view.set_grids(grids)
+        self.doctor.set_entries(self._epochs)
         self.redraw()
         self._show_epoch_scores(self.grid_view.current_epoch())
 
@@ -126,6 +134,7 @@ class LiveView(QWidget):
             "batch_d_loss": event.batch_d_loss, "batch_g_loss": event.batch_g_loss, **event.scores,
         })
         self.grid_view.add_grid(event.epoch, event.grid)
+        self.doctor.set_entries(self._epochs)
         self._show_epoch_scores(self.grid_view.current_epoch())
         self._schedule()
 

@@ -288,6 +288,7 @@ class TrainingView(QWidget):
     def _launch(self, run, config: TrainConfig) -> None:
         self.banner.hide()
         self.live_view.set_evaluating(bool(config.eval_samples), config.dataset)
+        self.live_view.doctor.set_run(run.id, config)
         self._run, self._config, self._final = run, config, None
         self._started, self._last_ips, self._epoch_done = None, 0.0, 0
         self._stop_requested_at = None
@@ -378,6 +379,8 @@ class TrainingView(QWidget):
                              f"Resume it from the Runs tab.")
         elif isinstance(final, Failed):
             self._set_status(f"Run {name} failed.")
+            if final.reason is FailureReason.DIVERGED:
+                self.live_view.doctor.set_diverged(final.epoch or self._epoch_done + 1, final.message)
             self.show_message(self._failure_text(final), "error")
         if self.progress_bar.maximum() == 0:
             self.progress_bar.setRange(0, 1)
