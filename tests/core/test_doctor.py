@@ -83,9 +83,12 @@ def test_discriminator_winning_under_a_low_g_loss_is_not_named():
     assert diagnose(calm, BCE) == []
 
 
-def test_spectral_norm_is_offered_once_label_smoothing_is_in_use():
+def test_g_learning_rate_is_offered_once_label_smoothing_is_in_use_and_every_change_is_one_a_fork_makes():
+    from workbench.core.store.forking import CHANGEABLE
+
     found = diagnose([winning(1), winning(2)], BCE.with_changes(real_label=0.9))
-    assert [s.changes for s in found[0].suggestions] == [{"lr_d": 0.00025}, {"d_norm": "spectral"}]
+    assert [s.changes for s in found[0].suggestions] == [{"lr_d": 0.00025}, {"lr_g": BCE.lr_g * 2}]
+    assert all(set(s.changes) <= set(CHANGEABLE) for d in found for s in d.suggestions)
 
 
 def test_vanishing_g_gradient_only_under_bce_with_its_sigmoid():

@@ -64,6 +64,48 @@ def test_a_run_with_d_lr_x10_shows_a_condition_within_two_epochs_and_try_this_em
     assert tried.args == [run.id, 2, {"lr_d": 0.001}]  # D's learning rate ÷ 2, from the latest epoch
 
 
+class OneWindow:
+    """What the Runs tab needs of the main window."""
+
+    def add_tab(self, widget, title):
+        widget.resize(1300, 850)
+
+
+def test_try_this_in_the_training_tab_makes_a_fork_that_names_its_parent_and_trains_it(
+        qtbot, view, data_dir, one_thread, monkeypatch):
+    from workbench.gui.runs.browser import install_runs_tab
+    from workbench.gui.runs.fork_dialog import ForkDialog
+
+    config = preset_config("dcgan").with_changes(data_dir=data_dir, g_widths=[32, 16], d_widths=[16, 32],
+                                                 lr_d=0.002, epochs=2, max_batches=15, device="cpu")
+    browser = install_runs_tab(OneWindow(), view)  # wires both doctors' "Try this" to the fork dialog
+    qtbot.addWidget(browser)
+    view.form.set_config(config)
+    with qtbot.waitSignal(view.run_started, timeout=5000) as started:
+        qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+    parent = started.args[0]
+    qtbot.waitUntil(lambda: not view.is_training(), timeout=180_000)
+    asked = []
+
+    def accept(dialog):  # the dialog opens with the doctor's change; the user adds an epoch and accepts
+        asked.append((dialog.epoch(), dialog.changes()))
+        dialog.set_value("epochs", 3)
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(ForkDialog, "exec", accept)
+    button = view.live_view.doctor.findChild(QFrame, "finding_discriminator_winning").findChild(
+        QPushButton, "tryThisButton")
+    with qtbot.waitSignal(view.run_started, timeout=10_000) as forked:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    fork = forked.args[0]
+    assert asked == [(2, {"lr_d": "0.001"})]  # as the dialog shows it, typed text
+    assert fork.id != parent.id and fork.read_info().parent == {"run": parent.id, "epoch": 2}
+    assert fork.config().lr_d == 0.001
+    qtbot.waitUntil(lambda: not view.is_training(), timeout=180_000)
+    assert [m["epoch"] for m in fork.metrics().epochs] == [3]
+
+
 def epoch(e, quality, d_real=0.52, d_fake=0.48) -> dict:
     return {"epoch": e, "d_loss": 1.38, "g_loss": 0.7, "d_real": d_real, "d_fake": d_fake,
             "batch_d_loss": [1.38] * 20, "batch_g_loss": [0.7 + 0.05 * math.sin(i) for i in range(20)],

@@ -122,10 +122,11 @@ def _discriminator_winning(entries, config, t) -> Diagnosis | None:
 
 
 def _calm_d(config: TrainConfig):
+    """Changes a fork can make from the epoch it was seen at (spectral norm in D would change D's
+    layers, which a fork refuses; it is named in the docs for a new run)."""
     return first_two(suggestion(config, "D's learning rate ÷ 2", lr_d=config.lr_d / 2),
                      suggestion(config, "Label smoothing 0.9", real_label=0.9),
-                     None if config.architecture == "mlp" else suggestion(config, "Spectral norm in D",
-                                                                            d_norm="spectral"))
+                     suggestion(config, "G's learning rate × 2", lr_g=config.lr_g * 2))
 
 
 def _vanishing(entries, config, t) -> Diagnosis | None:

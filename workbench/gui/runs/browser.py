@@ -301,6 +301,9 @@ def install_runs_tab(main_window, training_view, store: RunStore | None = None) 
 
     browser = RunBrowser(store, resume=resume, new_run=new_run, compare=compare)
     main_window.add_tab(browser, "Runs")
+    # the doctor's "Try this", in the Runs details and in the training tab: a fork with the change
+    browser.details.doctor.try_change.connect(browser.try_change)
+    training_view.live_view.doctor.try_change.connect(browser.try_change)
     from PySide6.QtWidgets import QApplication
 
     from workbench.gui.ui_settings import ui_settings

@@ -40,7 +40,23 @@ class LineageActions:
         s = self._one()
         if s is None:
             return None
-        fork = self.ask_fork(s, self.fork_epoch(s))
+        return self._train_fork(self.ask_fork(s.id, self.fork_epoch(s)))
+
+    def try_change(self, run_id: str, epoch: int, changes: dict) -> Run | None:
+        """The doctor's "Try this": the fork dialog on run `run_id` at `epoch` (when that epoch's
+        checkpoint is kept, else the run's latest) with the suggested `changes` filled in; the
+        fork then trains as "Fork from epoch…" does."""
+        try:
+            run = self.store.get(run_id)
+        except Exception as e:  # deleted meanwhile: say so
+            self.show_error("Cannot fork", str(e))
+            return None
+        at = epoch if epoch in run.kept_checkpoint_epochs() else "latest"
+        return self._train_fork(self.ask_fork(run_id, at, changes))
+
+    def _train_fork(self, fork: Run | None) -> Run | None:
+        """Show a new fork in the table and train it like a resumed run (the training view says
+        so and keeps it for later when another run is training)."""
         if fork is None:
             return None
         self.refresh()
@@ -66,7 +82,7 @@ class LineageActions:
         return view
 
     # ---- questions to the user (replace in tests) ----------------------------------------------
-    def ask_fork(self, summary: RunSummary, epoch: int | str) -> Run | None:
+    def ask_fork(self, run_id: str, epoch: int | str, changes: dict | None = None) -> Run | None:
         from workbench.gui.runs.fork_dialog import ForkDialog  # torch loads here
 
-        return ForkDialog.ask(self, summary.id, epoch, store=self.store)
+        return ForkDialog.ask(self, run_id, epoch, changes, store=self.store)
