@@ -18,9 +18,9 @@ LOGITS = preset_config("cpu-quality")  # bce-logits, g_ema 0.999
 
 def epoch(e, *, d_real=0.62, d_fake=0.38, g=1.1, d=1.2, g_trace=None, quality=None, balance=None, recall=None,
           hist=None) -> dict:
-    """One metrics line as the trainer writes it; a per-batch trace of 50 points around `g`."""
+    """One metrics line as the trainer writes it (an MNIST epoch of images); a per-batch trace of 50 points around `g`."""
     trace = g_trace if g_trace is not None else [g + 0.2 * math.sin(i) for i in range(50)]
-    entry = {"epoch": e, "d_loss": d, "g_loss": g, "d_real": d_real, "d_fake": d_fake, "images_per_sec": 900.0,
+    entry = {"epoch": e, "d_loss": d, "g_loss": g, "d_real": d_real, "d_fake": d_fake, "images_per_sec": 6000.0,
              "seconds": 10.0, "batch_d_loss": [d + 0.1 * math.cos(i) for i in range(50)], "batch_g_loss": trace}
     if quality is not None:
         entry |= {"quality": quality, "precision": 0.7, "recall": 0.6 if recall is None else recall,
@@ -129,7 +129,7 @@ def test_mode_collapse_from_falling_balance_from_one_class_and_from_recall():
     found = diagnose(one, BCE)
     assert "mode_collapse" in names(found)
     collapse = found[names(found).index("mode_collapse")]
-    assert collapse.epoch == 3 and "class 8 took 100%" in collapse.evidence
+    assert collapse.epoch == 4 and "class 8 took 100%" in collapse.evidence  # epoch 1: the warm-up
 
     receding = [epoch(e, quality=100.0 - 10 * e, balance=b, hist=[share] + [100] * 9)
                 for e, b, share in ((1, 0.3, 900), (2, 0.5, 600), (3, 0.7, 300), (4, 0.8, 120))]
@@ -214,3 +214,15 @@ def test_lines_with_missing_values_are_read_without_error():
     found = diagnose(sparse, preset_config("mlp-small").with_changes(loss="hinge"))
     assert names(found) == ["discriminator_winning"]
     assert diagnose(sparse, BCE) == []  # under BCE it needs G's loss too
+
+
+def test_collapse_and_a_weak_d_are_judged_after_the_first_epochs_worth_of_images():
+    """Every recipe's samples are poor and uneven in its first images: short epochs (100 batches
+    of 64) of a run that looks collapsed are not named until 60,000 images are trained."""
+    early = [epoch(e, d_real=0.5, d_fake=0.5, quality=60.0, balance=0.5) | {"images_per_sec": 640.0, "seconds": 10.0}
+             for e in range(1, 8)]  # 6,400 images an epoch
+    assert {"mode_collapse", "weak_discriminator"}.isdisjoint(d.condition for d in diagnose(early, BCE))
+    later = early + [epoch(e, d_real=0.5, d_fake=0.5, quality=60.0, balance=0.5)
+                     | {"images_per_sec": 640.0, "seconds": 10.0} for e in range(8, 14)]
+    found = [d for d in diagnose(later, BCE) if d.condition in ("mode_collapse", "weak_discriminator")]
+    assert found and all(d.epoch >= 11 for d in found)  # the first line after 60,000 images

@@ -38,6 +38,7 @@ class Thresholds:
     oscillation_window: int = 6  # scored epochs looked at together
     oscillation_swings: int = 2  # worsening moves beyond the noise within the window
     stall_epochs: int = 5  # scored epochs without a new best (by more than the noise / 3): stalled
+    warm_up_images: float = 60_000  # collapse and a weak D are judged after this many trained images
 
 
 DEFAULT = Thresholds()
@@ -147,6 +148,7 @@ def _vanishing(entries, config, t) -> Diagnosis | None:
 
 
 def _mode_collapse(entries, config, t) -> Diagnosis | None:
+    entries = s.settled(entries, t.warm_up_images)
     scored = [e for e in entries if s.value(e, "class_balance") is not None or s.value(e, "recall") is not None]
     if len(scored) < t.window:
         return None
@@ -194,6 +196,7 @@ def _undecided(e: dict, t: Thresholds) -> bool:
 
 
 def _weak_discriminator(entries, config, t) -> Diagnosis | None:
+    entries = s.settled(entries, t.warm_up_images)
     for i in range(len(entries) - t.weak_window + 1):
         window = entries[i:i + t.weak_window]
         quality = [s.value(e, "quality") for e in window]

@@ -61,6 +61,21 @@ def top_share(hist) -> tuple[int, float] | None:
     return top, hist[top] / sum(hist)
 
 
+def settled(entries: list[dict], warm_up_images: float) -> list[dict]:
+    """The entries after the run's first `warm_up_images` trained images (an epoch's images
+    from its speed and duration): every recipe's samples are poor and its class mix uneven that
+    early, so collapse and a weak D are judged after it. Lines without a speed count as settled."""
+    seen = 0.0
+    for i, entry in enumerate(entries):
+        if seen >= warm_up_images:
+            return entries[i:]
+        rate, seconds = value(entry, "images_per_sec"), value(entry, "seconds")
+        if rate is None or seconds is None:
+            return entries[i:]
+        seen += rate * seconds
+    return []
+
+
 def epochs_text(first: int, last: int) -> str:
     return f"epoch {first}" if first == last else f"epochs {first}–{last}"
 
