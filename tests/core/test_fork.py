@@ -175,7 +175,7 @@ def test_a_fork_that_turns_averaging_on_averages_from_the_forked_weights(parent)
     fork = fork_run(RunStore(), plan_fork(parent, 3, {"g_ema": "0.999"}))
     assert "generator_ema" not in load_checkpoint(fork.latest_checkpoint) or \
         load_checkpoint(fork.latest_checkpoint)["generator_ema"] is None  # the parent kept no average
-    state = Trainer(fork.config(), fork)._restore_or_init(torch.device("cpu"))
+    state = Trainer(fork.config(), fork)._restore_or_init(torch.device("cpu"), [])
     assert state.average is not None and state.epochs_done == 3
     for name, tensor in load_checkpoint(parent.epoch_checkpoint(3))["generator"].items():
         assert torch.equal(state.average.model.state_dict()[name], tensor), name
