@@ -162,3 +162,19 @@ def test_the_conditional_preset_is_the_default_recipe_conditioned_on_the_class_w
     assert conditional.to_dict() == preset_config("cpu-quality").with_changes(
         condition="class", loss="hinge", d_norm="spectral").to_dict()
     assert conditional.validate() == []
+
+
+def test_a_conditional_run_forks_exactly_and_a_fork_cannot_drop_the_condition(store):
+    from workbench.core.store.forking import ForkError, fork_run, plan_fork
+
+    config = preset_config("cpu-quality").with_changes(**SMALL_CONDITIONAL, keep_checkpoint_every=1)
+    parent = store.create(config)
+    fit(config, parent)
+    fork = fork_run(store, plan_fork(parent, 1, {}))
+    _, final = fit(fork.config(), fork)
+    assert isinstance(final, Finished) and fork.info()["classes"] == BUILT_IN_CLASSES["mnist"]
+    a, b = load_checkpoint(parent.latest_checkpoint), load_checkpoint(fork.latest_checkpoint)
+    for name in a["generator"]:
+        assert torch.equal(a["generator"][name], b["generator"][name]), name
+    with pytest.raises(ForkError, match="condition"):
+        plan_fork(parent, 1, {"condition": "none"})
