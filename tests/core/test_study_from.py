@@ -35,5 +35,7 @@ def test_a_searched_shape_field_or_a_missing_epoch_is_refused_and_nothing_is_wri
     assert "--epoch" in capsys.readouterr().err
     assert main(["sweep", "--from", parent.id, "--epoch", "4", "--space", "lr_g=1e-4,2e-4"]) == 2  # nothing after 4
     assert "epochs" in capsys.readouterr().err
+    assert main(["sweep", "--from", parent.id, "--epoch", "2", "--set", "lr_g=1e-4,2e-4", "--epochs", "3"]) == 2
+    assert "--space" in capsys.readouterr().err  # a --set grid does not start from a run's epoch
     assert [r.id for r in RunStore().runs()] == [parent.id]
     assert not (isolated_home / "sweeps" / "studies.db").exists()

@@ -92,6 +92,9 @@ def cmd_sweep(args) -> int:
 
     if args.space:
         return studies.cmd_study(args)
+    if args.from_run or args.from_epoch:
+        raise CliError("--from RUN --epoch E starts a study's trials from that epoch: give the values with --space "
+                       "(e.g. --space lr_g=1e-4,2e-4 --sampler grid for a grid), not --set.", EXIT_USAGE)
     from workbench.core.sweeps.estimate import sweep_seconds
 
     base, axes, labels = sweep_plan(args)
