@@ -18,7 +18,8 @@ LOGITS = preset_config("cpu-quality")  # bce-logits, g_ema 0.999
 
 def epoch(e, *, d_real=0.62, d_fake=0.38, g=1.1, d=1.2, g_trace=None, quality=None, balance=None, recall=None,
           hist=None) -> dict:
-    """One metrics line as the trainer writes it (an MNIST epoch of images); a per-batch trace of 50 points around `g`."""
+    """One metrics line as the trainer writes it (an MNIST epoch of images); a per-batch trace
+    of 50 points around `g`."""
     trace = g_trace if g_trace is not None else [g + 0.2 * math.sin(i) for i in range(50)]
     entry = {"epoch": e, "d_loss": d, "g_loss": g, "d_real": d_real, "d_fake": d_fake, "images_per_sec": 6000.0,
              "seconds": 10.0, "batch_d_loss": [d + 0.1 * math.cos(i) for i in range(50)], "batch_g_loss": trace}

@@ -278,7 +278,7 @@ def install_runs_tab(main_window, training_view, store: RunStore | None = None) 
     "new run from config" go to it (and bring it forward), comparisons open as their own tabs.
 
     Uses only `main_window.add_tab` (and `show_tab` when it has one) and the training view's
-    `resume_run` / `load_config`."""
+    `resume_run` / `load_config`, and its live Doctor panel's `try_change` when it has one."""
     browser: RunBrowser | None = None
     show_tab = getattr(main_window, "show_tab", None)
 
@@ -303,7 +303,9 @@ def install_runs_tab(main_window, training_view, store: RunStore | None = None) 
     main_window.add_tab(browser, "Runs")
     # the doctor's "Try this", in the Runs details and in the training tab: a fork with the change
     browser.details.doctor.try_change.connect(browser.try_change)
-    training_view.live_view.doctor.try_change.connect(browser.try_change)
+    live_doctor = getattr(getattr(training_view, "live_view", None), "doctor", None)
+    if live_doctor is not None:
+        live_doctor.try_change.connect(browser.try_change)
     from PySide6.QtWidgets import QApplication
 
     from workbench.gui.ui_settings import ui_settings
