@@ -21,7 +21,7 @@ from workbench.core.presets import preset_config
 from workbench.core.store.runs import Run, RunStore
 from workbench.core.store.status import RunStatus
 from workbench.core.sweeps.space import parse_space
-from workbench.core.sweeps.study_store import create_study, load_study, make_plan, open_storage
+from workbench.core.sweeps.study_store import PLANNED, create_study, load_study, make_plan, open_storage
 from workbench.core.sweeps.study_table import study_progress, study_rows
 from workbench.core.sweeps.study_worker import StudyWorker, TrialStarted
 
@@ -234,5 +234,9 @@ def test_two_worker_processes_on_the_sqlite_file_take_each_queued_trial_once(pla
     for worker in workers:
         assert worker.wait(timeout=120) == 0, worker.stderr.read().decode()[-1500:]
     study, plan = load_study("pair", open_storage())
-    assert len(study.trials) == 4 and [r.state for r in study_rows(study)] == ["complete"] * 4
+    assert [r.state for r in study_rows(study)] == ["complete"] * 4
+    # a worker that finds no queued trial left may still open one of its own: it trains nothing
+    extra = [t for t in study.trials if not t.user_attrs.get(PLANNED)]
+    assert len(study.trials) == 4 + len(extra) and len(extra) <= 2
+    assert all(t.user_attrs.get("reason", "").startswith("not planned") for t in extra)
     assert len(RunStore().runs()) == 4
