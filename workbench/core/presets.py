@@ -41,7 +41,8 @@ PRESETS: dict[str, Preset] = {
             "cpu-conditional",
             "Draw the class you ask for: the recommended first run's networks with class conditioning (class "
             "embedding and conditional batch norm in G, a projection discriminator with spectral norm, hinge "
-            "loss), MNIST on a laptop CPU. Scored every epoch, class accuracy included; best epoch kept.",
+            "loss), MNIST on a laptop CPU. Scored every epoch, class accuracy included; best epoch kept. "
+            "So far it draws little variety within a class.",
             TrainConfig(
                 condition="class", d_norm="spectral",
                 architecture="dcgan-small", g_widths=[256, 128, 64], d_widths=[16, 32, 64], dropout=0.0,
