@@ -105,18 +105,26 @@ def _parse_value(name: str, text: str):
     return text if spec_of(name).kind != "int_list" else text.replace(",", " ")
 
 
+def repeated_fields(texts: list[str], allowed: str) -> list[FieldError]:
+    """A problem for each field that more than one of `texts` (`FIELD[+FIELD…]=…`) names again."""
+    errors, seen = [], set()
+    for text in texts:
+        for name in (n.strip() for n in text.partition("=")[0].split("+")):
+            if name in seen:
+                errors.append(FieldError(name, text, allowed))
+            seen.add(name)
+    return errors
+
+
 def parse_axes(texts: list[str]) -> list[Axis]:
     """Every --set at once; raises ConfigError listing every bad field and value."""
-    axes, errors, seen = [], [], set()
+    axes, errors = [], []
     for text in texts:
         axis, problems = parse_axis(text)
         errors.extend(problems)
         if axis:
             axes.append(axis)
-        for name in (n.strip() for n in text.partition("=")[0].split("+")):
-            if name in seen:
-                errors.append(FieldError(name, text, "set by one --set only"))
-            seen.add(name)
+    errors += repeated_fields(texts, "set by one --set only")
     if errors:
         raise ConfigError(errors)
     return axes

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from workbench.core.config import ConfigError, FieldError, TrainConfig, coerce, spec_of
 from workbench.core.sweeps.grid import SYNTAX as LIST_SYNTAX
-from workbench.core.sweeps.grid import Axis, parse_axis
+from workbench.core.sweeps.grid import Axis, parse_axis, repeated_fields
 
 SYNTAX = f"FIELD=log:LOW:HIGH, FIELD=LOW:HIGH, or a list: {LIST_SYNTAX}"
 RANGE_KINDS = ("int", "float")
@@ -145,19 +145,15 @@ def parse_space(texts: list[str], base: TrainConfig) -> list[Dimension]:
 
 def check_space(texts: list[str], base: TrainConfig) -> tuple[list[Dimension], list[FieldError]]:
     """(the dimensions that parse, every problem): a plan checks the good ones further."""
-    dimensions, errors, seen = [], [], set()
+    dimensions, errors = [], []
     if not texts:
         errors.append(FieldError("--space", "", f"at least one searched field ({SYNTAX})"))
     for text in texts:
         dimension, problems = parse_dimension(text, base)
         errors.extend(problems)
-        for name in (n.strip() for n in text.partition("=")[0].split("+")):
-            if name in seen:
-                errors.append(FieldError(name, text, "searched by one --space only"))
-            seen.add(name)
         if dimension:
             dimensions.append(dimension)
-    return dimensions, errors
+    return dimensions, errors + repeated_fields(texts, "searched by one --space only")
 
 
 def grid_size(dimensions: list[Dimension]) -> int | None:
