@@ -73,16 +73,20 @@ SCORED = [
 
 def test_quality_stats_best_and_final_scores():
     none = dict.fromkeys(("precision", "recall", "density", "coverage"))
+    unconditional = {"class_accuracy": None, "intra_quality": None}
     assert quality_stats(SCORED) == {
         "best_quality": 12.5, "best_epoch": 3, "final_quality": 18.0,
         "at_best": {"quality": 12.5, "precision": 0.8, "recall": 0.6, "density": 0.9, "coverage": 0.7,
-                    "class_balance": 0.93},
-        "final": {"quality": 18.0, **none, "class_balance": 0.88}}
+                    "class_balance": 0.93, **unconditional},
+        "final": {"quality": 18.0, **none, "class_balance": 0.88, **unconditional}}
     stats = run_stats(SCORED)
     assert stats["best_epoch"] == 3 and stats["final_quality"] == 18.0 and stats["final_d_loss"] == 0.8
     one = quality_stats([{"epoch": 2, "quality": 7}])
     assert one["best_quality"] == 7 and one["best_epoch"] == 2 and one["final_quality"] == 7
-    assert one["at_best"] == one["final"] == {"quality": 7, **none, "class_balance": None}
+    assert one["at_best"] == one["final"] == {"quality": 7, **none, "class_balance": None, **unconditional}
+    conditional = quality_stats([{"epoch": 1, "quality": 9.0, "class_accuracy": 0.97, "intra_quality": 14.2},
+                                 {"epoch": 2, "quality": 8.0, "class_accuracy": 0.99, "intra_quality": 11.0}])
+    assert conditional["at_best"]["class_accuracy"] == 0.99 and conditional["at_best"]["intra_quality"] == 11.0
     old = quality_stats(SCORED[:1])  # an old line's coverage is its class balance, never Naeem's
     assert old["at_best"]["class_balance"] == 0.70 and old["at_best"]["coverage"] is None
 
@@ -108,7 +112,7 @@ def test_rank_by_quality_puts_the_best_first_and_unevaluated_last_stably():
 def test_curves_csv_carries_every_score_where_scored():
     rows = list(csv.DictReader(io.StringIO(curves_csv([("id-a", "run a", SCORED)]))))
     assert list(rows[0]) == ["epoch", "run", "d_loss", "g_loss", "quality", "precision", "recall", "density",
-                             "coverage", "class_balance", "run_id"]
+                             "coverage", "class_balance", "class_accuracy", "intra_quality", "run_id"]
     assert [(r["quality"], r["precision"], r["coverage"], r["class_balance"]) for r in rows] == [
         ("40.0", "", "", "0.7"), ("", "", "", ""), ("12.5", "0.8", "0.7", "0.93"), ("12.5", "", "", "0.95"),
         ("18.0", "", "", "0.88"), ("", "", "", "")]

@@ -252,6 +252,23 @@ def test_runs_are_ranked_by_best_quality_with_unevaluated_runs_last(scored_view,
     assert text.index("45.500") < text.index(NOT_EVALUATED) < text.index("gamma")
 
 
+def test_a_conditional_runs_class_accuracy_is_ranked_and_shown_only_when_present(scored_view, runs):
+    table = scored_view.summary_table
+    accuracy_row = SUMMARY_ROWS.index("Class accuracy there")
+    assert table.isRowHidden(accuracy_row)  # no compared run is conditional
+    lines = runs["beta"].metrics_file.read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    for entry in entries:
+        if entry.get("quality") is not None:
+            entry.update(class_accuracy=0.5 + 0.2 * entry["epoch"], intra_quality=30.0 - entry["epoch"])
+    runs["beta"].metrics_file.write_text("\n".join(json.dumps(e) for e in entries) + "\n", encoding="utf-8")
+    assert scored_view.refresh() is True
+    assert not table.isRowHidden(accuracy_row)
+    assert summary_row(scored_view, "Class accuracy there") == ["", "", "0.900"]  # beta's best epoch is 2
+    assert summary_row(scored_view, "Intra-class score there") == ["", "", "28.000"]
+    assert "(precision 0.81, recall 0.72, class accuracy 0.90)" in scored_view.ranking_label.text()
+
+
 def test_quality_curves_one_per_evaluated_run_on_a_log_axis(scored_view, runs):
     plot = scored_view.findChild(type(scored_view.quality_plot), "compareQualityPlot")
     assert plot is scored_view.quality_plot and plot.isVisible()

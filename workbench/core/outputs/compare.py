@@ -12,9 +12,11 @@ from typing import NamedTuple
 
 from workbench.core.config import TrainConfig, field_names
 from workbench.core.store.best_epoch import BestEpoch, score_of
-from workbench.core.store.scores import SCORE_KEYS, scores_of
+from workbench.core.store.scores import CONDITIONAL_KEYS, SCORE_KEYS, conditional_scores_of, scores_of
 
-CURVE_COLUMNS = ("epoch", "run", "d_loss", "g_loss", *SCORE_KEYS, "run_id")
+#: an epoch's scores as compared: every run's, then a conditional run's own (None for the others)
+COMPARED_KEYS = (*SCORE_KEYS, *CONDITIONAL_KEYS)
+CURVE_COLUMNS = ("epoch", "run", "d_loss", "g_loss", *COMPARED_KEYS, "run_id")
 QUALITY_KEYS = ("best_quality", "best_epoch", "final_quality", "at_best", "final")
 
 
@@ -83,9 +85,10 @@ def scored_epochs(epochs: list[dict]) -> list[dict]:
 
 
 def epoch_scores(entry: dict) -> dict:
-    """SCORE_KEYS → the epoch's finite number or None (an old line's `coverage` is its class
-    balance: see `store.scores`)."""
-    return {key: _score(value) for key, value in scores_of(entry).items()}
+    """COMPARED_KEYS → the epoch's finite number or None (an old line's `coverage` is its class
+    balance: see `store.scores`; an unconditional run has no class accuracy)."""
+    scores = scores_of(entry) | conditional_scores_of(entry)
+    return {key: _score(value) for key, value in scores.items()}
 
 
 def quality_stats(epochs: list[dict]) -> dict:
@@ -95,7 +98,7 @@ def quality_stats(epochs: list[dict]) -> dict:
     scored = scored_epochs(epochs)
     if not scored:
         return {"best_quality": None, "best_epoch": None, "final_quality": None,
-                "at_best": dict.fromkeys(SCORE_KEYS), "final": dict.fromkeys(SCORE_KEYS)}
+                "at_best": dict.fromkeys(COMPARED_KEYS), "final": dict.fromkeys(COMPARED_KEYS)}
     best = min(scored, key=lambda e: e["quality"])
     last = scored[-1]
     return {
@@ -131,7 +134,7 @@ def rank_by_quality(items, key: Callable[[object], float | None] = lambda stats:
 
 
 def curve_rows(curves) -> list[tuple]:
-    """Rows (epoch, run name, d_loss, g_loss, the SCORE_KEYS, run id) from
+    """Rows (epoch, run name, d_loss, g_loss, the COMPARED_KEYS, run id) from
     [(run_id, name, epochs), ...]; the scores are None for epochs not scored."""
     rows = []
     for run_id, name, epochs in curves:

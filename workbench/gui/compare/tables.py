@@ -24,7 +24,10 @@ NOT_EVALUATED = "not evaluated"
 
 #: the scores shown at the best epoch: metrics.jsonl key → row label
 AT_BEST = {"precision": "Precision there", "recall": "Recall there", "density": "Density there",
-           "coverage": "Coverage there", "class_balance": "Class balance there"}
+           "coverage": "Coverage there", "class_balance": "Class balance there",
+           "class_accuracy": "Class accuracy there", "intra_quality": "Intra-class score there"}
+#: rows shown only when some compared run is conditional
+CONDITIONAL_ROWS = ("Class accuracy there", "Intra-class score there")
 SUMMARY_ROWS = ("Status", "Epochs", "Final D loss", "Final G loss", "Train time", "Images/s",
                 "Rank", "Best quality", "at epoch", *AT_BEST.values(), "Final quality", "Final class balance")
 SUMMARY_TIPS = {
@@ -39,6 +42,10 @@ SUMMARY_TIPS = {
     "Coverage there": "Diversity at the best epoch: the share of real images with a generated sample nearby",
     "Class balance there": "Class balance at the best epoch: normalised entropy of the predicted classes "
                            "(1 = every class equally often)",
+    "Class accuracy there": "A conditional run at its best epoch: the share of samples drawn for a class that "
+                            "the judging classifier calls that class",
+    "Intra-class score there": "A conditional run at its best epoch: the mean over classes of the Fréchet score "
+                               "between the samples drawn for a class and that class's test images",
     "Final quality": "Fréchet score of the last evaluated epoch",
     "Final class balance": "Class balance of the last evaluated epoch",
 }
@@ -80,11 +87,14 @@ def ranking_text(names: list[str], colors: list[QColor], stats: list[dict]) -> s
 
 
 def _fidelity_diversity(stats: dict) -> str:
-    """" (precision 0.71, recall 0.62)" at the best epoch, when it was measured."""
+    """" (precision 0.71, recall 0.62, class accuracy 0.98)" at the best epoch, each part when it
+    was measured (class accuracy only for a conditional run)."""
     at_best = stats["at_best"]
-    if at_best.get("precision") is None:
-        return ""
-    return f" (precision {at_best['precision']:.2f}, recall {at_best['recall']:.2f})"
+    parts = [] if at_best.get("precision") is None else \
+        [f"precision {at_best['precision']:.2f}", f"recall {at_best['recall']:.2f}"]
+    if at_best.get("class_accuracy") is not None:
+        parts.append(f"class accuracy {at_best['class_accuracy']:.2f}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 class RunTable(QTableWidget):
@@ -147,6 +157,9 @@ class SummaryTable(RunTable):
                 if rank == 1 and SUMMARY_ROWS[row] in ("Rank", "Best quality"):
                     item.setFont(bold)
                 self.setItem(row, column, item)
+        conditional = any(st["at_best"].get("class_accuracy") is not None for st in stats)
+        for label in CONDITIONAL_ROWS:
+            self.setRowHidden(SUMMARY_ROWS.index(label), not conditional)
 
 
 class ConfigTable(RunTable):
