@@ -39,14 +39,14 @@ def _train(name: str, space, sampler: str, pruner: str, base, seed: int) -> dict
     study, plan = load_study(name, storage)
     from workbench.core.sweeps.study_worker import StudyWorker
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     StudyWorker(study, plan).run()
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     rows = study_rows(study)
     scores = [r.value for r in rows if r.value is not None]
     reported = [v for r in rows for v in r.intermediate.values()]  # collapsed epochs too: the raw Fréchet score
     return {"best": min(scores) if scores else None, "best_reported": min(reported) if reported else None,
-            "seconds": seconds,
+            "seconds": seconds, "cpu_seconds": cpu_seconds,
             "complete": sum(r.state == "complete" for r in rows), "pruned": sum(r.state == "pruned" for r in rows),
             "failed": sum(r.state == "failed" for r in rows),
             "epochs": sum(r.epochs_done or 0 for r in rows)}
@@ -88,6 +88,15 @@ def workers(args, count: int, threads: int | None = None) -> float:
     return time.perf_counter() - start
 
 
+def _score(result: dict) -> str:
+    best = "—" if result["best"] is None else f"{result['best']:.2f}"
+    return best if result["best_reported"] is None else f"{best} ({result['best_reported']:.2f})"
+
+
+def _times(result: dict) -> str:
+    return f"{result['seconds']:.0f} s / {result['cpu_seconds']:.0f} s"
+
+
 def _save(args, data: dict) -> None:
     if args.out:
         old = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else {}
@@ -103,18 +112,20 @@ def main() -> None:
     parser.add_argument("--eval-samples", type=int, default=500)
     parser.add_argument("--out", help="also write the results to this JSON file (after each step)")
     parser.add_argument("--skip-search", action="store_true", help="only the workers comparison")
+    parser.add_argument("--skip-workers", action="store_true", help="only the search against the grid")
     args = parser.parse_args()
     os.environ["WORKBENCH_HOME"] = tempfile.mkdtemp(prefix="sweep-bench-")
     if not args.skip_search:
         results = search_against_grid(args)
-        print("\n| seed | grid best (any epoch) | grid time | TPE+median best (any epoch) | TPE time | TPE pruned "
-              "| epochs grid / TPE |")
+        print("\n| seed | grid best (any epoch) | grid wall / CPU | TPE+median best (any epoch) | TPE wall / CPU "
+              "| TPE pruned, failed | epochs grid / TPE |")
         print("|---|---|---|---|---|---|---|")
         for r in results:
             g, t = r["grid"], r["tpe"]
-            print(f"| {r['seed']} | {g['best']} ({g['best_reported']:.1f}) | {g['seconds']:.0f} s | {t['best']} "
-                  f"({t['best_reported']:.1f}) | {t['seconds']:.0f} s | {t['pruned']} | "
-                  f"{g['epochs']} / {t['epochs']} |")
+            print(f"| {r['seed']} | {_score(g)} | {_times(g)} | {_score(t)} | {_times(t)} | "
+                  f"{t['pruned']}, {t['failed']} | {g['epochs']} / {t['epochs']} |")
+    if args.skip_workers:
+        return
     cores = os.cpu_count() or 1
     times = {}
     for count, threads in ((1, cores), (1, 1), (2, max(1, cores // 2))):
