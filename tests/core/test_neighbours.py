@@ -9,7 +9,7 @@ import torch
 
 from workbench.core.evaluation import neighbours, registry
 from workbench.core.evaluation.neighbours import held_out_threshold, nearest
-from workbench.core.nets.sampling import grid_array, grid_cell
+from workbench.core.nets.sampling import class_grid_inputs, grid_array, grid_cell, stored_grid_layout
 
 
 def cloud(n, seed, dim=16):
@@ -58,6 +58,20 @@ def test_grid_cell_finds_the_image_under_a_pixel():
     assert grid_cell(grid, count, size, 2 + 5, 5) is None  # the gap after the first image
     assert grid_cell(grid, count, size, 2 + 3 * 7, 2 + 2 * 7) is None  # beyond the last image
     assert grid_cell(grid, count + 10, size, 3, 3) is None  # a grid of another layout
+
+
+def test_a_conditional_grids_cell_is_found_in_its_class_row():
+    """A click on a conditional run's stored grid (a row per class) finds the sample in that row:
+    the layout `stored_grid_layout` gives is the one the trainer draws."""
+    size, grid_size, classes = 4, 64, 10
+    z, labels, columns = class_grid_inputs(torch.zeros(grid_size, 3), classes)
+    images = (labels.float() * 20 / 255)[:, None, None, None].expand(-1, 1, size, size)
+    grid = grid_array(images, columns)  # 10 rows of 8
+    count, across = stored_grid_layout(grid_size, classes)
+    assert (count, across) == (80, 8) and stored_grid_layout(grid_size, 0) == (64, None)
+    found, pixels = grid_cell(grid, count, size, 2 + 3 * 6 + 1, 2 + 7 * 6 + 1, across)
+    assert found == 7 * 8 + 3 and np.all(pixels == 7 * 20)  # row 7 draws class 7
+    assert grid_cell(grid, grid_size, size, 3, 3) is None  # read as an unconditional grid: no such layout
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from workbench.core.evaluation.registry import ScoringModel
 from workbench.core.evaluation.run_scores import DEFAULT_SAMPLES, mid_epoch_note, scoring_for
 from workbench.core.evaluation.scoring import GeneratorEvaluator
 from workbench.core.evaluation.stored import MEMORISATION_KEY
-from workbench.core.nets.sampling import grid_cell
+from workbench.core.nets.sampling import grid_cell, stored_grid_layout
 from workbench.core.store.epoch_checkpoints import checkpoint_for, load_networks
 from workbench.core.store.runs import Run, RunLocked
 
@@ -147,7 +147,8 @@ def strip_for_grid_sample(run: Run, epoch: int, x: int, y: int, samples: int = D
     grid, with that sample itself (`clicked`: a strip row with its `index` in the grid) first. A
     ValueError when no sample is there or the grid cannot be read."""
     config = run.config()
-    cell = grid_cell(read_grid(run, epoch, config.channels), config.grid_size, config.image_size, x, y)
+    count, across = stored_grid_layout(config.grid_size, len(run.read_info().classes or []))
+    cell = grid_cell(read_grid(run, epoch, config.channels), count, config.image_size, x, y, across)
     if cell is None:
         raise ValueError(f"no sample at pixel ({x}, {y}) of epoch {epoch}'s grid")
     index, shown = cell

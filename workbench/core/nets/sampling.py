@@ -34,6 +34,16 @@ def class_grid_layout(count: int, classes: int) -> tuple[int, int]:
     return min(classes, GRID_CLASSES), max(1, math.ceil(math.sqrt(count)))
 
 
+def stored_grid_layout(count: int, classes: int) -> tuple[int, int | None]:
+    """(images, images per row) of an epoch's stored grid drawn from `count` fixed latent vectors:
+    a square-ish grid of them, or for a conditional run (`classes` > 0) one row per class."""
+    if not classes:
+        return count, None
+    rows, columns = class_grid_layout(count, classes)
+    columns = min(columns, count)
+    return rows * columns, columns
+
+
 def class_grid_inputs(noise: torch.Tensor, classes: int) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(latent vectors, labels, columns) of a conditional grid: the first `columns` vectors of
     `noise` repeated in every row, row r drawing class r."""
