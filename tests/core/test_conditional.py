@@ -157,10 +157,10 @@ def test_class_accuracy_and_intra_class_score_judge_images_against_their_asked_c
                                                                            scores["intra_quality"])
 
 
-def test_the_conditional_preset_is_the_default_recipe_conditioned_on_the_class_with_a_hinge_projection_d():
+def test_the_conditional_preset_is_the_default_recipe_conditioned_on_the_class_with_a_hinge_projection_d_and_spread():
     conditional = preset_config("cpu-conditional")
     assert conditional.to_dict() == preset_config("cpu-quality").with_changes(
-        condition="class", loss="hinge", d_norm="spectral").to_dict()
+        condition="class", loss="hinge", d_norm="spectral", d_stddev=True).to_dict()
     assert conditional.validate() == []
 
 

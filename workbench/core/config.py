@@ -120,6 +120,10 @@ class TrainConfig:
                      "batch: batch norm between D's convolution blocks (as the DCGAN paper); spectral: "
                      "spectral norm on every D layer and no batch norm, which keeps D's slope bounded.",
                      "choice", choices=D_NORMS)
+    d_stddev: bool = _f(False, "Batch spread in D", "Model",
+                        "on: D also sees how much the batch's images differ (in a conditional run, the images "
+                        "of each class) as one more feature before its last block (minibatch standard "
+                        "deviation), so a generator that draws one image per class is caught.", "bool")
     dropout: float = _f(0.0, "Dropout", "Model", "Dropout after every hidden layer of both mlp networks.",
                         "float", minimum=0, maximum=1, max_exclusive=True)
     weight_init: str = _f("default", "Weight init", "Model",

@@ -40,11 +40,11 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "cpu-conditional",
             "Draw the class you ask for: the recommended first run's networks with class conditioning (class "
-            "embedding and conditional batch norm in G, a projection discriminator with spectral norm, hinge "
-            "loss), MNIST on a laptop CPU. Scored every epoch, class accuracy included; best epoch kept. "
-            "So far it draws little variety within a class.",
+            "embedding and conditional batch norm in G, a projection discriminator with spectral norm and the "
+            "spread within each class of the batch, hinge loss), MNIST on a laptop CPU. Scored every epoch, "
+            "class accuracy included; best epoch kept.",
             TrainConfig(
-                condition="class", d_norm="spectral",
+                condition="class", d_norm="spectral", d_stddev=True,
                 architecture="dcgan-small", g_widths=[256, 128, 64], d_widths=[16, 32, 64], dropout=0.0,
                 latent_size=64, latent_distribution="normal", weight_init="normal-0.02", loss="hinge",
                 lr_g=0.0002, lr_d=0.0002, beta1_g=0.5, beta2_g=0.99, beta1_d=0.5, beta2_d=0.99,

@@ -18,6 +18,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from workbench.core.nets.stddev import run_with_labels
+
 #: length of the generator's class embedding
 EMBEDDING_SIZE = 32
 #: classes a conditional network is built for when the data is not at hand (a size estimate):
@@ -80,7 +82,7 @@ def projected(net: nn.Sequential, head: int, embedding: nn.Embedding, x: torch.T
     """A projection discriminator's scores: `net` ends with its output layer then `head` layers
     (a sigmoid, or none); the class term is added to the output layer's raw score."""
     body_end = len(net) - head - 1
-    features = net[:body_end](x)
+    features = run_with_labels(net[:body_end], x, labels)
     score = net[body_end](features).reshape(-1)
     pooled = features.flatten(2).sum(2) if features.dim() > 2 else features
     score = score + (embedding(labels) * pooled).sum(1)

@@ -26,6 +26,7 @@ from workbench.core.nets.conditioning import (
     run_layers,
     with_one_hot,
 )
+from workbench.core.nets.stddev import run_with_labels, stddev_features, stddev_layers
 
 
 def _mlp_layers(sizes: list[int], dropout: float) -> list[nn.Module]:
@@ -72,11 +73,12 @@ class MlpDiscriminator(nn.Module):
         channels, height, width = image_shape(config)
         self.classes = classes
         sizes = [channels * height * width + classes, *config.d_widths]
-        self.net = nn.Sequential(*_mlp_layers(sizes, config.dropout), nn.Linear(sizes[-1], 1), *_head(config))
+        self.net = nn.Sequential(*_mlp_layers(sizes, config.dropout), *stddev_layers(config, classes),
+                                 nn.Linear(sizes[-1] + stddev_features(config), 1), *_head(config))
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         x = with_one_hot(x, labels, self.classes) if self.classes else x.flatten(1)
-        return self.net(x).view(-1)
+        return run_with_labels(self.net, x, labels).view(-1)
 
 
 class _ConvGenerator(_Generator):
@@ -96,7 +98,7 @@ class _ConvDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.projection is None:
-            return self.net(x).view(-1)
+            return run_with_labels(self.net, x, labels).view(-1)
         return projected(self.net, self.head, self.projection, x, labels)
 
 
@@ -127,10 +129,10 @@ class DcganDiscriminator(_ConvDiscriminator):
         layers = [nn.Conv2d(config.channels, widths[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         for a, b in zip(widths, widths[1:]):
             layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), *_d_batch_norm(config, b), nn.LeakyReLU(0.2, True)]
-        last = dcgan_first_kernel(config.image_size)
-        layers += [nn.Conv2d(widths[-1], 1, last, 1, 0, bias=False), *_head(config)]
+        last, features = dcgan_first_kernel(config.image_size), widths[-1] + stddev_features(config)
+        layers += [*stddev_layers(config, classes), nn.Conv2d(features, 1, last, 1, 0, bias=False), *_head(config)]
         self.net = nn.Sequential(*layers)
-        self._projection(config, classes, widths[-1])
+        self._projection(config, classes, features)
 
 
 class DcganSmallGenerator(_ConvGenerator):
@@ -158,7 +160,8 @@ class DcganSmallDiscriminator(_ConvDiscriminator):
             return [nn.Conv2d(cin, cout, k, 2), *_d_batch_norm(config, cout), nn.LeakyReLU(0.2, True)]
 
         self.net = nn.Sequential(
-            *block(config.channels, c1, 3), *block(c1, c2, 5), *block(c2, c3, 5),
+            *block(config.channels, c1, 3), *block(c1, c2, 5), *stddev_layers(config, classes),
+            *block(c2 + stddev_features(config), c3, 5),
             nn.Flatten(), nn.Linear(c3, 1), *_head(config),
         )
         self._projection(config, classes, c3)
