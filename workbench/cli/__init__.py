@@ -31,12 +31,12 @@ from workbench.core.config import ConfigError
 
 
 def resume(args) -> int:
-    """`resume ID`: a sweep id (sweep-...) continues the sweep, a study's name the study, anything
-    else a run."""
-    if args.run.startswith("sweep-"):
-        return sweeps.resume_sweep(args)
+    """`resume ID`: a study's name continues the study, the id of a sweep stored before studies
+    (sweep-...) that sweep, anything else a run."""
     if args.epochs is None and not args.device and studies.study_exists(args.run):
         return studies.resume_study(args)
+    if args.run.startswith("sweep-"):
+        return sweeps.resume_sweep(args)
     return runs.cmd_resume(args)
 
 
