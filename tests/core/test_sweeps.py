@@ -283,9 +283,11 @@ def test_time_estimate_probes_when_nothing_is_stored(sweeps, monkeypatch):
     seconds, how = sweep_seconds(configs, sweeps.run_store)
     assert probed == [64, 128] and "probed" in how
     # one epoch each: 30 batches (max_batches) at 1000 images/s, 0.5 s of evaluation and the epoch's
-    # writes; the first run loads the images and the scoring model, the second only builds its networks
+    # writes; the first run loads the images and the scoring model, the second only builds its networks;
+    # the study around them, and each trial's bookkeeping
     epoch_overhead = 0.5 + estimate.WRITE_SECONDS
-    assert seconds == pytest.approx(estimate.COLD_START_SECONDS + (30 * 64 / 1000 + epoch_overhead)
+    assert seconds == pytest.approx(estimate.STUDY_SECONDS + 2 * estimate.TRIAL_SECONDS
+                                    + estimate.COLD_START_SECONDS + (30 * 64 / 1000 + epoch_overhead)
                                     + estimate.WARM_START_SECONDS + (30 * 128 / 1000 + epoch_overhead))
     assert "typical start-up times" in how
     seconds, how = sweep_seconds(configs[:1], sweeps.run_store, probe=False)
