@@ -133,7 +133,7 @@ def test_a_grid_study_trains_its_trials_fills_the_table_ranked_and_compares_all(
     scores = [float(s) for s in column(view, SCORE_COLUMN)]
     assert scores == sorted(scores) and column(view, 2)[0].startswith("lr_g=0.0005")  # the planted best first
     assert "3 of 3 trials done" in view.monitor.title.text() and not view.resume_button.isEnabled()
-    assert view.sweep_list.count() == 1 and view.sweep_list.item(0).text() == "gui sweep"
+    assert view.sweep_list.count() == 1 and view.sweep_list.item(0).text() == "gui sweep — finished, 3/3 runs"
     qtbot.mouseClick(view.compare_button, Qt.MouseButton.LeftButton)
     assert len(compared) == 1 and len(compared[0]) == 3
     view.resize(1280, 800)

@@ -186,6 +186,7 @@ class SweepsView(QWidget):
         current one selected."""
         from workbench.core.sweeps.status import sweeps_dir
         from workbench.core.sweeps.study_store import StudyError, load_study, open_storage, study_names
+        from workbench.core.sweeps.study_table import study_progress, study_status
 
         self.sweep_list.blockSignals(True)
         self.sweep_list.clear()
@@ -195,7 +196,8 @@ class SweepsView(QWidget):
             for name in reversed(study_names(storage) if storage is not None else []):
                 study, plan = load_study(name, storage)
                 if plan.is_grid:
-                    entries.append((("study", name), name))
+                    done, total = study_progress(study, plan)
+                    entries.append((("study", name), f"{name} — {study_status(study, plan)}, {done}/{total} runs"))
         except StudyError as e:
             self.status_label.setText(str(e))
         for sweep in reversed(self.legacy.sweeps()):
