@@ -128,7 +128,7 @@ def test_cli_grid_trains_one_tagged_run_per_point_ranked_then_lists_shows_and_re
                  "--epochs", "2", "--max-batches", "3", "--eval-samples", "256", "--name", "two"]) == 0
     out = capsys.readouterr().out
     assert "sampler grid, pruner none" in out and "Estimated time" in out
-    assert "#3   lr_g=0.0005 latent_size=64 seed=2" in out  # trial order: the last field's values vary fastest
+    assert "#3   lr_g=0.0005 latent_size=64 seed=2" in out  # trials in the order of the fields' names
     assert "Sweep finished: 4 trials done." in out
     study, plan = load_study("two", open_storage())
     assert (plan.sampler, plan.pruner, plan.trials) == ("grid", "none", 4)

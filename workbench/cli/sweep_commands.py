@@ -37,10 +37,6 @@ def _get(key: str):
         raise CliError(str(e)) from None
 
 
-def cmd_sweep(args) -> int:
-    return studies.cmd_study(args)
-
-
 def resume_sweep(args) -> int:
     """`resume sweep-…`: an old sweep continues with the legacy runner, as it was trained."""
     sweep = _get(args.run)

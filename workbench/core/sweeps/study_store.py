@@ -122,7 +122,7 @@ def grid_points(dimensions) -> list[dict]:
 def grid_changes(dimensions) -> list[dict]:
     """Each grid point's config changes, in the order a grid study queues (and numbers) them;
     within a point, the fields in the dimensions' own order."""
-    return [changes_of(dimensions, params) for params in grid_points(_queue_order(dimensions))]
+    return [_changes_of(dimensions, params) for params in grid_points(_queue_order(dimensions))]
 
 
 def grid_configs(plan: StudyPlan) -> list[tuple[dict, TrainConfig]]:
@@ -130,7 +130,7 @@ def grid_configs(plan: StudyPlan) -> list[tuple[dict, TrainConfig]]:
     return [(c, TrainConfig.from_changes(plan.base.to_dict(), c)) for c in grid_changes(plan.space)]
 
 
-def changes_of(dimensions, params: dict) -> dict:
+def _changes_of(dimensions, params: dict) -> dict:
     """The config changes that a trial's parameters make."""
     changes = {}
     for d in dimensions:
