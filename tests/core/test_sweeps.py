@@ -47,6 +47,15 @@ def planted(isolated_home, mnist_root, monkeypatch):
     plant_scores(monkeypatch)
 
 
+@pytest.fixture
+def quick_probe(monkeypatch):
+    """The time estimate's probe of a shape without stored runs, answered at once (the probe
+    itself is tested below)."""
+    from workbench.core.sweeps import estimate
+
+    monkeypatch.setattr(estimate, "probe_speed", lambda config, cancel: estimate.Speed(5000.0, 0.5, "probe"))
+
+
 def epochs_of(run: Run) -> list[int]:
     return [m["epoch"] for m in run.metrics().epochs]
 
@@ -123,7 +132,7 @@ def test_cli_reports_every_bad_value_with_exit_status_2(isolated_home, capsys):
     assert not (isolated_home / "sweeps").exists()
 
 
-def test_cli_grid_trains_one_tagged_run_per_point_ranked_then_lists_shows_and_resumes(planted, capsys):
+def test_cli_grid_trains_one_tagged_run_per_point_ranked_then_lists_shows_and_resumes(planted, quick_probe, capsys):
     assert main(["sweep", "--preset", "mlp-small", "--set", "lr_g=2e-4,5e-4", "--set", "latent_size+seed=32/1,64/2",
                  "--epochs", "2", "--max-batches", "3", "--eval-samples", "256", "--name", "two"]) == 0
     out = capsys.readouterr().out
@@ -153,13 +162,14 @@ def test_cli_grid_trains_one_tagged_run_per_point_ranked_then_lists_shows_and_re
     assert main(["resume", "two"]) == 0 and len(RunStore().runs()) == 4  # nothing left to train
 
 
-def test_cli_builtin_study_plans_its_six_runs_and_no_start_queues_them(isolated_home, capsys):
+def test_cli_builtin_study_plans_its_six_runs_and_no_start_queues_them(isolated_home, quick_probe, capsys):
     assert main(["sweep", "--study", "dcgan-small-batch-latent-lr", "--max-batches", "2", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "6 trials of 5 epochs, sampler grid, pruner none" in out and out.count("  #") == 6
     assert "Estimated time" in out and not (isolated_home / "sweeps").exists()
     assert main(["sweep", "--study", "dcgan-small-batch-latent-lr", "--no-start"]) == 0
     out = capsys.readouterr().out
+    assert out.count("  #") == 6 and "Estimated time" not in out  # trained elsewhere: no estimate of it here
     name = out.split("Study ")[1].split(":")[0]
     assert name.startswith("dcgan-small-batch-latent-lr-")
     study, plan = load_study(name, open_storage())

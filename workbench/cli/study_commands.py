@@ -211,8 +211,8 @@ def _print_points(args, plan, points) -> None:
 
     for number, (changes, _config) in enumerate(points):
         print(f"  #{number:<3} {label(changes)}")
-    if plan.start:
-        return  # forks train from epoch E: the estimate of whole runs would mislead
+    if plan.start or args.no_start:
+        return  # forks train from epoch E, and --no-start trains nothing here: no estimate of whole runs here
     seconds, how = sweep_seconds([config for _, config in points], RunStore())
     if seconds is None:
         print(f"No time estimate: {how}.")

@@ -87,7 +87,7 @@ def cmd_sweeps(args) -> int:
 
 
 def cmd_sweep_show(args) -> int:
-    if args.storage or (not args.sweep.startswith("sweep-") and studies.study_exists(args.sweep)):
+    if args.storage or studies.study_exists(args.sweep):
         return studies.cmd_study_show(args)
     sweep = _get(args.sweep)
     if args.json:
