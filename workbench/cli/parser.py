@@ -71,7 +71,7 @@ def _add_storage_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _add_study_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("search (an Optuna study with a sampler that picks values)")
+    g = p.add_argument_group("the study (every sweep is one: --set makes a grid, --space a search)")
     g.add_argument("--space", action="append", metavar="FIELD=SPEC",
                    help="a searched field (repeatable): FIELD=log:LOW:HIGH, FIELD=LOW:HIGH, FIELD=V1,V2,... "
                         "or FIELD+FIELD=A/B,C/D")
