@@ -34,7 +34,7 @@ def core_modules() -> list[str]:
 
 def test_every_core_module_imports_without_qt():
     modules = core_modules()
-    assert {"workbench.core.training.trainer", "workbench.core.sweeps.runner",
+    assert {"workbench.core.training.trainer", "workbench.core.sweeps.study_worker",
             "workbench.core.evaluation.registry"} <= set(modules)
     loaded = loaded_after("\n".join(f"import {m}" for m in modules))
     assert not {m for m in loaded if m.split(".")[0] in QT}

@@ -52,7 +52,7 @@ def test_show_prints_each_release_run(release_home, capsys):
 
 
 def test_the_diverged_run_reads_as_diverged(release_home):
-    from workbench.core.sweeps.store import run_is_done
+    from workbench.core.sweeps.legacy_store import run_is_done
 
     run = run_named("legacy-diverged")
     assert run.info()["diverged"] is True and "reason" not in run.info()

@@ -11,7 +11,7 @@ import pytest
 from helpers.colour_runs import train_folder_run
 from workbench.core.outputs.animation import write_gif
 from workbench.core.outputs.export import export_run
-from workbench.core.sweeps import SweepStore, parse_axes
+from workbench.core.sweeps.study_store import create_study, make_plan, open_storage
 
 
 @pytest.fixture
@@ -31,9 +31,9 @@ def test_runs_grids_checkpoints_sweeps_and_exports_take_the_umask(umask, tmp_pat
     run = train_folder_run(tmp_path / "images", channels=1, epochs=1, max_batches=1)
     export_run(run, tmp_path / "export")
     write_gif([run], tmp_path / "export" / "training.gif")
-    sweep = SweepStore().create(run.config(), parse_axes(["seed=1,2"]))
+    create_study(make_plan("modes", run.config(), ["seed=1,2"], "grid", "none", None, lists=True), open_storage())
 
-    written = modes(run.path, tmp_path / "export", sweep.path, isolated_home / "cache")
+    written = modes(run.path, tmp_path / "export", isolated_home / "sweeps", isolated_home / "cache")
     kinds = {os.path.splitext(name)[1] for name in written}
-    assert {".json", ".jsonl", ".png", ".pt", ".gif", ".csv"} <= kinds, kinds
+    assert {".json", ".jsonl", ".png", ".pt", ".gif", ".csv", ".db"} <= kinds, kinds
     assert {name: mode for name, mode in written.items() if mode != expected} == {}

@@ -162,8 +162,8 @@ def test_stop_queues_the_trial_again_and_resume_continues_its_run(planted):
 def test_a_killed_study_resumes_after_the_heartbeat_and_trains_nothing_twice(planted, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS.parent), str(TESTS)]))
     process = subprocess.Popen([sys.executable, "-m", "helpers.study_scores", "sweep", "--preset", "mlp-small",
-                                "--space", "lr_g=2e-4,5e-4", "--sampler", "grid", "--pruner", "none",
-                                "--epochs", "3", "--max-batches", "8", "--eval-samples", "256", "--name", "killed",
+                                "--set", "lr_g=2e-4,5e-4", "--epochs", "3", "--max-batches", "8",
+                                "--eval-samples", "256", "--name", "killed",
                                 "--heartbeat", "1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(len(epochs_of(r.id)) >= 1 for r in RunStore().runs()):

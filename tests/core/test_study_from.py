@@ -12,8 +12,8 @@ def test_every_trial_forks_from_the_epoch_and_trains_only_its_own_epochs(isolate
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(mnist_root))
     plant_scores(monkeypatch)
     parent = trained_parent(isolated_home)
-    assert main(["sweep", "--from", parent.id, "--epoch", "2", "--space", "lr_g=1e-4,2e-4", "--sampler", "grid",
-                 "--pruner", "none", "--epochs", "3", "--eval-samples", "256", "--name", "from-two"]) == 0
+    assert main(["sweep", "--from", parent.id, "--epoch", "2", "--set", "lr_g=1e-4,2e-4",  # a grid, as a study
+                 "--epochs", "3", "--eval-samples", "256", "--name", "from-two"]) == 0
     trials = [r for r in RunStore().runs() if r.id != parent.id]
     assert len(trials) == 2
     assert sorted(r.config().lr_g for r in trials) == [1e-4, 2e-4]
@@ -35,7 +35,7 @@ def test_a_searched_shape_field_or_a_missing_epoch_is_refused_and_nothing_is_wri
     assert "--epoch" in capsys.readouterr().err
     assert main(["sweep", "--from", parent.id, "--epoch", "4", "--space", "lr_g=1e-4,2e-4"]) == 2  # nothing after 4
     assert "epochs" in capsys.readouterr().err
-    assert main(["sweep", "--from", parent.id, "--epoch", "2", "--set", "lr_g=1e-4,2e-4", "--epochs", "3"]) == 2
-    assert "--space" in capsys.readouterr().err  # a --set grid does not start from a run's epoch
+    assert main(["sweep", "--from", parent.id, "--epoch", "2", "--study", "dcgan-small-batch-latent-lr"]) == 2
+    assert "a study has its own base" in capsys.readouterr().err
     assert [r.id for r in RunStore().runs()] == [parent.id]
     assert not (isolated_home / "sweeps" / "studies.db").exists()

@@ -12,8 +12,10 @@ from workbench.core.data.placement import forget_resident
 from workbench.core.evaluation import registry
 from workbench.core.evaluation.run_scores import scoring_for
 from workbench.core.presets import preset_config
-from workbench.core.sweeps import SweepRunner, SweepStore, expand, parse_axes
+from workbench.core.store.runs import RunStore
 from workbench.core.sweeps.estimate import sweep_seconds
+from workbench.core.sweeps.study_store import create_study, grid_configs, load_study, make_plan, open_storage
+from workbench.core.sweeps.study_worker import StudyWorker
 
 BASE = dict(epochs=2, max_batches=40, eval_samples=256, device="cpu")
 
@@ -24,11 +26,19 @@ def a_new_process() -> None:
     forget_resident()
 
 
-def train(store: SweepStore, values: str) -> float:
-    """Create and train a sweep over seeds; its wall time."""
+def seeds(values: str):
+    return make_plan(f"seeds-{values}", preset_config("mlp-small").with_changes(**BASE), [f"seed={values}"], "grid",
+                     "none", None, lists=True)
+
+
+def train(values: str) -> float:
+    """Create and train a grid study over seeds; its wall time."""
     start = time.perf_counter()
-    sweep = store.create(preset_config("mlp-small").with_changes(**BASE), parse_axes([f"seed={values}"]))
-    assert SweepRunner(sweep, store.run_store).run().status == "finished"
+    plan = seeds(values)
+    storage = open_storage()
+    create_study(plan, storage)
+    study, plan = load_study(plan.name, storage)
+    assert StudyWorker(study, plan).run().status == "finished"
     return time.perf_counter() - start
 
 
@@ -50,13 +60,12 @@ def test_the_estimate_from_stored_runs_is_within_30_percent_of_the_wall_time(iso
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(mnist_root))
     base = preset_config("mlp-small").with_changes(**BASE)
     scoring_for(base)  # the scoring model's reference features, computed once per machine, as after a first run
-    store = SweepStore()
     a_new_process()
-    train(store, "1,2")  # what the estimate measures from
+    train("1,2")  # what the estimate measures from
 
     a_new_process()
-    configs = [p.config for p in expand(base, parse_axes(["seed=3,4"]))]
-    seconds, how = sweep_seconds(configs, store.run_store, probe=False)
+    configs = [config for _, config in grid_configs(seeds("3,4"))]
+    seconds, how = sweep_seconds(configs, RunStore(), probe=False)
     assert how == "measured from stored runs"
-    wall = train(store, "3,4")
+    wall = train("3,4")
     assert seconds == pytest.approx(wall, rel=0.3), (seconds, wall)

@@ -10,7 +10,7 @@ from workbench.core.events import FailureReason
 from workbench.core.store.run_info import RunInfo
 from workbench.core.store.runs import RunStore
 from workbench.core.store.status import RunStatus
-from workbench.core.sweeps.store import SweepStatus
+from workbench.core.sweeps.status import SweepStatus
 
 
 @pytest.fixture

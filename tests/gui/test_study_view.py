@@ -54,12 +54,12 @@ def test_a_grid_study_trains_live_plots_and_shows_importances(view, qtbot, tmp_p
     qtbot.waitUntil(lambda: not view.is_running(), timeout=120_000)
     view.refresh()
     assert view.study_list.count() == 1 and view.study_list.item(0).text() == "gui-grid"
-    assert view.table.rowCount() == 4
-    assert [view.table.item(i, 3).text() for i in range(4)] == ["complete"] * 4
-    assert view.table.item(0, 2).text() == "lr_g=0.0005"  # the planted best ranks first
-    xs, ys = view.scatter.getData()
+    assert view.monitor.table.rowCount() == 4
+    assert [view.monitor.table.item(i, 3).text() for i in range(4)] == ["complete"] * 4
+    assert view.monitor.table.item(0, 2).text() == "lr_g=0.0005"  # the planted best ranks first
+    xs, ys = view.monitor.scatter.getData()
     assert len(xs) == 4 and min(ys) == pytest.approx(10.5)
-    assert "Parameter importances: lr_g 1.00" in view.importance_label.text()
-    assert "4 of 4 trials done" in view.title.text()
+    assert "Parameter importances: lr_g 1.00" in view.monitor.importance_label.text()
+    assert "4 of 4 trials done" in view.monitor.title.text()
     assert all(r.summary().status is RunStatus.FINISHED for r in RunStore().runs())
     assert view.grab().save(str(tmp_path / "study-view.png"))  # renders offscreen

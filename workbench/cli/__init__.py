@@ -31,12 +31,12 @@ from workbench.core.config import ConfigError
 
 
 def resume(args) -> int:
-    """`resume ID`: a sweep id (sweep-...) continues the sweep, a study's name the study, anything
-    else a run."""
-    if args.run.startswith("sweep-"):
-        return sweeps.resume_sweep(args)
+    """`resume ID`: a study's name continues the study, the id of a sweep stored before studies
+    (sweep-...) that sweep, anything else a run."""
     if args.epochs is None and not args.device and studies.study_exists(args.run):
         return studies.resume_study(args)
+    if args.run.startswith("sweep-"):
+        return sweeps.resume_sweep(args)
     return runs.cmd_resume(args)
 
 
@@ -44,8 +44,8 @@ COMMANDS = {
     "train": runs.cmd_train, "runs": runs.cmd_runs, "presets": runs.cmd_presets, "show": runs.cmd_show,
     "resume": resume, "sample": generate.cmd_sample, "export": runs.cmd_export, "delete": runs.cmd_delete,
     "settings": runs.cmd_settings, "evaluate": quality.cmd_evaluate, "check": quality.cmd_check,
-    "fork": forks.cmd_fork, "sweep": sweeps.cmd_sweep, "sweeps": sweeps.cmd_sweeps, "sweep-show": sweeps.cmd_sweep_show,
-    "sweep-worker": studies.cmd_sweep_worker,
+    "fork": forks.cmd_fork, "sweep": studies.cmd_study, "sweeps": sweeps.cmd_sweeps,
+    "sweep-show": sweeps.cmd_sweep_show, "sweep-worker": studies.cmd_sweep_worker,
     "doctor": doctor.cmd_doctor,
 }
 

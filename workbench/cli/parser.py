@@ -71,13 +71,13 @@ def _add_storage_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _add_study_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("study (Optuna search)")
+    g = p.add_argument_group("the study (every sweep is one: --set makes a grid, --space a search)")
     g.add_argument("--space", action="append", metavar="FIELD=SPEC",
                    help="a searched field (repeatable): FIELD=log:LOW:HIGH, FIELD=LOW:HIGH, FIELD=V1,V2,... "
                         "or FIELD+FIELD=A/B,C/D")
     g.add_argument("--trials", type=int, help="trials to train (default 10; a grid: its points)")
-    g.add_argument("--sampler", default="tpe", help="tpe | random | grid (default tpe)")
-    g.add_argument("--pruner", default="median", help="median | hyperband | none (default median)")
+    g.add_argument("--sampler", help="tpe | random | grid (default: tpe; grid for --set and --study)")
+    g.add_argument("--pruner", help="median | hyperband | none (default: median; none for a grid)")
     g.add_argument("--sampler-seed", type=int, help="seed of the sampler (default: none)")
     g.add_argument("--minutes-per-trial", type=float, metavar="M",
                    help="each trial's length: the epochs that take about M minutes here (or give --epochs)")
@@ -108,19 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the configuration and the disk space the run will need, then stop")
     add_config_flags(p)
 
-    p = sub.add_parser("sweep", help="train a grid of configs one after another, ranked by quality",
+    p = sub.add_parser("sweep", help="train a grid of configs, or search values, ranked by quality",
                        description="A sweep: a base config (--preset, --config or a built-in --study) and "
-                                   "lists of values for some fields; one run per combination, trained in "
-                                   "order, ranked by best quality. Every train flag sets the base config. "
-                                   "Ctrl-C stops the run in progress; `resume SWEEP_ID` continues.")
+                                   "values for some fields, as an Optuna study whose trials are ordinary runs "
+                                   "ranked by best quality. --set lists make a grid (sampler grid, pruner none: "
+                                   "one run per combination); --space ranges or lists make a search. Every "
+                                   "train flag sets the base config. Ctrl-C stops the run in progress; "
+                                   "`resume NAME` continues.")
     p.add_argument("--preset", help="base: this preset (default: the recommended one)")
     p.add_argument("--config", type=Path, help="base: a TrainConfig JSON file (e.g. a run's config.json)")
     p.add_argument("--study", help="a built-in study: " + ", ".join(_study_names()))
     p.add_argument("--set", action="append", metavar="FIELD=V1,V2",
                    help="values for one field (repeatable; runs are the product). Fields set together: "
                         "FIELD+FIELD=A/B,C/D. Use ; between values that contain commas (widths).")
-    p.add_argument("--name", help="sweep name (default: base and time); a study's name in its storage")
-    p.add_argument("--dry-run", action="store_true", help="print the runs and the time estimate, then stop")
+    p.add_argument("--name", help="the study's name in its storage (default: base and time)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan (a grid's runs and time estimate), then stop")
     _add_study_flags(p)
     add_config_flags(p)
 
@@ -146,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", help="run id, unique id prefix or name")
 
     p = sub.add_parser("resume", help="continue a stopped or finished run, or a sweep")
-    p.add_argument("run", help="run id, prefix or name; or a sweep id (sweep-...) to continue the sweep")
+    p.add_argument("run", help="run id, prefix or name; or a sweep's (study's) name to continue it; or the id "
+                               "of a sweep stored before studies (sweep-...)")
     p.add_argument("--epochs", type=int, help="new total number of epochs (more than done so far)")
     p.add_argument("--device", choices=field_specs()["device"].choices, help="override the device")
 

@@ -1,5 +1,7 @@
-"""Sweeps as Optuna studies: `sweep --space …` (create, then train), `sweep-worker` (join a study
-from another process or machine), and the study half of `sweeps`, `sweep-show` and `resume`."""
+"""Every sweep is an Optuna study: `sweep --set …`, `sweep --study NAME` (a grid: sampler grid,
+pruner none) and `sweep --space …` (a search) create one, then train it; `sweep-worker` joins a
+study from another process or machine; and the study half of `sweeps`, `sweep-show` and
+`resume` (the other half, `sweep_commands`, reads the sweeps stored before studies)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,16 @@ import json
 import math
 import time
 
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, CliError, fmt
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_USAGE,
+    CliError,
+    fmt,
+    score_columns,
+    scores_header,
+)
 from workbench.cli.progress import ProgressReporter
 from workbench.cli.training import refuse_unusable_data, run_stoppable, train_config_from_args
 from workbench.core import words
@@ -33,20 +44,33 @@ def _load(name: str, storage):
 
 
 def study_plan(args):
-    """The checked plan from the flags: every problem of the base config, the --space values,
-    sampler, pruner and trial count at once, as one ConfigError."""
+    """The checked plan from the flags, a grid (`--set`, `--study`) or a search (`--space`): every
+    problem of the base config, the values, sampler, pruner and trial count at once, as one
+    ConfigError, before anything is written."""
     from workbench.core.sweeps.grid import scored_base
     from workbench.core.sweeps.study_store import make_plan
 
-    if args.set or args.study:
-        raise CliError("Give --space for a study, or --set/--study for a grid sweep, not both.", EXIT_USAGE)
+    grid = bool(args.set or args.study)
+    if grid and args.space:
+        raise CliError("Give --set (or --study) for a grid, or --space for a search, not both; a grid over "
+                       "--space lists is --space … --sampler grid.", EXIT_USAGE)
+    if not grid and not args.space:
+        raise CliError("Give the values to sweep with --set FIELD=V1,V2 (repeatable), --study NAME, or search "
+                       "with --space FIELD=log:LOW:HIGH (repeatable).", EXIT_USAGE)
+    if grid and args.sampler not in (None, "grid"):
+        raise CliError(f"--sampler {args.sampler}: a --set grid trains every point (sampler grid); search with "
+                       "--space instead.", EXIT_USAGE)
+    sampler = "grid" if grid else args.sampler or "tpe"
+    pruner = args.pruner or ("none" if sampler == "grid" else "median")
     errors: list[FieldError] = []
-    base, start = None, None
+    base, start, label, texts = None, None, None, list(args.space or args.set or [])
     try:
-        if args.from_run:
-            base, preset, start = _forked_base(args)
+        if args.study:
+            base, label, texts = _study_base(args)
+        elif args.from_run:
+            base, label, start = _forked_base(args)
         else:
-            base, preset = train_config_from_args(args)
+            base, label = train_config_from_args(args)
     except ConfigError as e:
         errors += e.errors
     minutes = args.minutes_per_trial
@@ -54,16 +78,36 @@ def study_plan(args):
         errors.append(FieldError("--minutes-per-trial", minutes, "a number of minutes above 0"))
     if minutes is not None and args.field_epochs is not None:
         errors.append(FieldError("--minutes-per-trial", minutes, "either --minutes-per-trial or --epochs"))
-    if base is None or errors:  # the space is still checked, against the default config if need be
-        raise ConfigError(errors + _plan_errors(args, base or TrainConfig()))
-    base = scored_base(base, [], keep_off=args.field_eval_samples is not None)
-    name = args.name or f"{preset or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}"
-    plan = make_plan(name, base, args.space, args.sampler, args.pruner, args.trials, args.sampler_seed)
+
+    def plan_for(checked_base, name):
+        return make_plan(name, checked_base, texts, sampler, pruner, args.trials, args.sampler_seed, lists=grid)
+
+    if base is None or errors:  # the values are still checked, against the default config if need be
+        raise ConfigError(errors + _plan_errors(plan_for, base or TrainConfig()))
+    base = scored_base(base, keep_off=args.field_eval_samples is not None)
+    plan = plan_for(base, args.name or f"{label or 'custom'}-{time.strftime('%Y%m%d-%H%M%S')}")
     if start:
         plan = _starting_from(plan, start)
     if minutes is not None:
         plan = _with_epochs_for(plan, minutes)
     return plan
+
+
+def _study_base(args):
+    """`--study NAME`: (its base config with the flags' fields changed, its name, its axes as
+    --set texts and any extra --set)."""
+    from workbench.cli.parser import config_overrides
+    from workbench.core.sweeps.studies import study
+
+    if args.preset or args.config or args.from_run:
+        raise CliError("Give --study alone, or --preset/--config with --set; a study has its own base.",
+                       EXIT_USAGE)
+    try:
+        chosen = study(args.study)
+    except KeyError as e:
+        raise CliError(f"study: {e.args[0]}", EXIT_USAGE) from None
+    base = TrainConfig.from_changes(chosen.base_values(), config_overrides(args))
+    return base, chosen.name, chosen.set_texts() + list(args.set or [])
 
 
 def _forked_base(args):
@@ -101,11 +145,9 @@ def _starting_from(plan, start: dict):
     return replace(plan, start=start)
 
 
-def _plan_errors(args, base) -> list[FieldError]:
-    from workbench.core.sweeps.study_store import make_plan
-
+def _plan_errors(plan_for, base) -> list[FieldError]:
     try:
-        make_plan("check", base, args.space, args.sampler, args.pruner, args.trials)
+        plan_for(base, "check")
     except ConfigError as e:
         return e.errors
     return []
@@ -131,16 +173,25 @@ def _with_epochs_for(plan, minutes: float):
 
 
 def cmd_study(args) -> int:
-    """`sweep --space …`: make the study (all trials queued), then train it here unless --no-start."""
-    from workbench.core.sweeps.study_store import StudyError, create_study
+    """`sweep`: make the study (all trials queued), then train it here unless --no-start. A grid's
+    points and time estimate are printed first; --dry-run stops there."""
+    from workbench.core.sweeps.study_store import StudyError, create_study, free_name, grid_configs
 
     plan = study_plan(args)
-    refuse_unusable_data([plan.base], download=not args.dry_run)
+    points = grid_configs(plan) if plan.is_grid else []
+    refuse_unusable_data([config for _, config in points] or [plan.base], download=not args.dry_run)
     print(f"Study {plan.name}: {words.count(plan.trials, 'trial')} of {words.count(plan.base.epochs, 'epoch')}, "
-          f"sampler {plan.sampler}, pruner {plan.pruner}; searching {', '.join(d.text for d in plan.space)}")
+          f"sampler {plan.sampler}, pruner {plan.pruner}; {'grid' if plan.is_grid else 'searching'} "
+          f"{' × '.join(d.text for d in plan.space) if plan.is_grid else ', '.join(d.text for d in plan.space)}")
+    if points:
+        _print_points(args, plan, points)
     if args.dry_run:
         return EXIT_OK
     storage = _storage(args.storage, args.heartbeat)
+    if not args.name:
+        from dataclasses import replace
+
+        plan = replace(plan, name=free_name(storage, plan.name))
     try:
         study = create_study(plan, storage)
     except StudyError as e:
@@ -150,6 +201,34 @@ def cmd_study(args) -> int:
         print(f"Created; nothing trained. Join it with `gan-workbench sweep-worker {plan.name}{where}`.")
         return EXIT_OK
     return _work(study, plan)
+
+
+def _print_points(args, plan, points) -> None:
+    """A grid's runs in trial order, and how long they will take one after another here."""
+    from workbench.core.store.runs import RunStore
+    from workbench.core.sweeps.estimate import sweep_seconds
+    from workbench.core.sweeps.grid import label
+
+    for number, (changes, _config) in enumerate(points):
+        print(f"  #{number:<3} {label(changes)}")
+    if plan.start or args.no_start:
+        return  # forks train from epoch E, and --no-start trains nothing here: no estimate of whole runs here
+    seconds, how = sweep_seconds([config for _, config in points], RunStore())
+    if seconds is None:
+        print(f"No time estimate: {how}.")
+    else:  # from the command's start, as the clock sees it: its start-up and the probe are behind it
+        so_far = time.monotonic() - getattr(args, "started", time.monotonic())
+        print(f"Estimated time: {duration(so_far + seconds)} ({duration(seconds)} from now; {how}).")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
 def cmd_sweep_worker(args) -> int:
@@ -169,7 +248,7 @@ def resume_study(args) -> int:
 
 def study_exists(name: str) -> bool:
     """Whether the home's default storage holds a study of that name (without creating the file)."""
-    from workbench.core.sweeps.store import sweeps_dir
+    from workbench.core.sweeps.status import sweeps_dir
 
     if not (sweeps_dir() / "studies.db").is_file():
         return False
@@ -179,7 +258,7 @@ def study_exists(name: str) -> bool:
 
 
 def _work(study, plan, wait_for_others: bool = True) -> int:
-    from workbench.core.sweeps.store import SweepStatus
+    from workbench.core.sweeps.status import SweepStatus
     from workbench.core.sweeps.study_worker import StudyWorker
 
     reporter = ProgressReporter()
@@ -193,7 +272,7 @@ def _work(study, plan, wait_for_others: bool = True) -> int:
 
 def list_studies(url: str | None) -> list[str]:
     """Lines for `sweeps`: one per study in the storage."""
-    from workbench.core.sweeps.store import sweeps_dir
+    from workbench.core.sweeps.status import sweeps_dir
     from workbench.core.sweeps.study_store import study_names
     from workbench.core.sweeps.study_table import best_row, study_progress, study_rows, study_status
 
@@ -206,7 +285,8 @@ def list_studies(url: str | None) -> list[str]:
         rows = study_rows(study)
         done, total = study_progress(study, plan)
         best = best_row(rows)
-        lines.append(f"{name[:27]:<27}  {f'study, {plan.sampler}':<34}  {study_status(study, plan):<8}  "
+        kind = "grid study" if plan.is_grid else f"search, {plan.sampler}"
+        lines.append(f"{name[:27]:<27}  {kind:<34}  {study_status(study, plan):<8}  "
                      f"{f'{done}/{total}':>7}  {fmt(best.value if best else None, '8.3f')}  "
                      f"{best.label if best else '-'}")
     return lines
@@ -227,6 +307,8 @@ def cmd_study_show(args) -> int:
 
 
 def print_study(study, plan) -> None:
+    """The trials ranked by best-epoch score, with the other scores at that epoch, the run's time
+    and why a trial was pruned or failed."""
     from workbench.core.sweeps.study_table import importances, study_progress, study_rows, study_status
 
     rows = study_rows(study)
@@ -234,7 +316,8 @@ def print_study(study, plan) -> None:
     print(f"Study {plan.name} — {study_status(study, plan)}, {done} of {words.count(total, 'trial')} done "
           f"(sampler {plan.sampler}, pruner {plan.pruner}; ranked by best-epoch score, lower is better)")
     width = max([len(r.label) for r in rows] + [6])
-    print(f"{'rank':>4}  {'trial':>5}  {'values':<{width}}  {'state':<8}  {'epochs':>6}  {'best':>8}  run / reason")
+    print(f"{'rank':>4}  {'trial':>5}  {'values':<{width}}  {'state':<8}  {'epochs':>6}  {'best':>8}  {'@ep':>4}  "
+          f"{scores_header()}  {'time':>8}  run / reason")
     for r in rows:
         detail = r.run_id or "-"
         if r.reason:
@@ -242,7 +325,8 @@ def print_study(study, plan) -> None:
         if r.retry_of is not None:
             detail += f"  (retry of #{r.retry_of})"
         print(f"{(r.rank or '-'):>4}  {r.number:>5}  {r.label:<{width}}  {r.state:<8}  "
-              f"{'-' if r.epochs_done is None else r.epochs_done:>6}  {fmt(r.value, '8.3f')}  {detail}")
+              f"{'-' if r.epochs_done is None else r.epochs_done:>6}  {fmt(r.value, '8.3f')}  "
+              f"{fmt(r.best_epoch, '4d')}  {score_columns(r.at_best)}  {duration(r.train_seconds):>8}  {detail}")
     shares = importances(study)
     if shares:
         print("Parameter importances: " + ", ".join(f"{k} {v:.2f}" for k, v in shares.items()))

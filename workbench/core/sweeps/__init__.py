@@ -1,34 +1,16 @@
-"""Sweeps: a base config and lists of values for some of its fields, trained as ordinary runs one
-after another and ranked by image quality.
+"""Sweeps: a base config and values for some of its fields, trained as ordinary runs and ranked
+by image quality. Every sweep is an Optuna study: a grid (the product of lists of values) with
+the grid sampler, a search with TPE or random sampling.
 
-`grid` parses and expands the values, `store` keeps the sweep folder, `runner` trains it,
-`studies` holds the built-in ones, `estimate` says how long it will take.
+`grid` parses a grid's axes, `space` turns them (and ranges) into a study's dimensions,
+`study_store` makes and finds studies, `study_worker` trains their trials, `study_table` reads
+them back; `studies` holds the built-in grids and `estimate` says how long one will take;
+`status` names where a sweep stands. `legacy_store` and `legacy_runner` read and resume the
+grid sweeps stored before studies (`sweeps/<id>/sweep.json`), and make none.
 """
 
-from workbench.core.sweeps.grid import (
-    Axis,
-    Point,
-    expand,
-    parse_axes,
-    parse_axis,
-    run_count,
-    scored_base,
-)
-from workbench.core.sweeps.runner import SweepEnded, SweepRunner, SweepRunStarted
-from workbench.core.sweeps.store import (
-    Sweep,
-    SweepBusy,
-    SweepNotFound,
-    SweepRow,
-    SweepStatus,
-    SweepStore,
-    run_is_done,
-)
+from workbench.core.sweeps.grid import Axis, parse_axis, scored_base
+from workbench.core.sweeps.status import SweepEnded, SweepStatus, sweeps_dir
 from workbench.core.sweeps.studies import STUDIES, Study, study
 
-__all__ = [
-    "Axis", "Point", "expand", "parse_axes", "parse_axis", "run_count", "scored_base", "SweepEnded", "SweepRunner",
-    "SweepRunStarted", "Sweep", "SweepBusy", "SweepNotFound", "SweepRow", "SweepStatus", "SweepStore",
-    "run_is_done",
-    "STUDIES", "Study", "study",
-]
+__all__ = ["Axis", "parse_axis", "scored_base", "SweepEnded", "SweepStatus", "sweeps_dir", "STUDIES", "Study", "study"]

@@ -1,5 +1,6 @@
-"""A sweep's grid: axes of values for config fields, parsed from the user's text, validated all at
-once, and expanded into one config per point of their product.
+"""A grid's axes: lists of values for config fields, parsed from the user's text (`--set`, a
+list in `--space`, the Sweeps tab's rows, a built-in study). `space` turns each axis into a grid
+dimension of a study; a grid is the product of its axes.
 
 An axis usually sets one field (`batch_size=64,128,256`); it may set several fields together
 (`latent_size+lr_g=64/2e-4,128/1e-4`), so a study can pair values instead of crossing them.
@@ -7,17 +8,9 @@ An axis usually sets one field (`batch_size=64,128,256`); it may set several fie
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
-from workbench.core.config import (
-    ConfigError,
-    FieldError,
-    TrainConfig,
-    coerce,
-    field_names,
-    spec_of,
-)
+from workbench.core.config import FieldError, TrainConfig, coerce, field_names, spec_of
 
 DEFAULT_EVAL_SAMPLES = 2000  # sweeps rank by quality, so their runs are scored unless told not to
 MAX_RUNS = 100  # a grid larger than this is almost always a typo, and would take days on a CPU
@@ -35,9 +28,6 @@ class Axis:
     def changes(self, index: int) -> dict:
         return dict(zip(self.fields, self.points[index]))
 
-    def to_dict(self) -> dict:
-        return {"fields": list(self.fields), "values": [list(p) for p in self.points]}
-
     @classmethod
     def from_dict(cls, data: dict) -> Axis:
         return cls(tuple(data["fields"]), tuple(tuple(p) for p in data["values"]))
@@ -48,17 +38,9 @@ class Axis:
         return "+".join(self.fields) + "=" + sep.join("/".join(_show(v) for v in p) for p in self.points)
 
 
-@dataclass(frozen=True)
-class Point:
-    """One run of a sweep: its place in the grid, the fields it changes and its full config."""
-
-    index: int
-    changes: dict
-    config: TrainConfig
-
-    @property
-    def label(self) -> str:
-        return " ".join(f"{name}={_show(value)}" for name, value in self.changes.items())
+def label(changes: dict) -> str:
+    """A point's values as the tables show them: `batch_size=64 lr_g=0.0001`."""
+    return " ".join(f"{name}={_show(value)}" for name, value in changes.items())
 
 
 def _show(value) -> str:
@@ -116,70 +98,10 @@ def repeated_fields(texts: list[str], allowed: str) -> list[FieldError]:
     return errors
 
 
-def parse_axes(texts: list[str]) -> list[Axis]:
-    """Every --set at once; raises ConfigError listing every bad field and value."""
-    axes, errors = [], []
-    for text in texts:
-        axis, problems = parse_axis(text)
-        errors.extend(problems)
-        if axis:
-            axes.append(axis)
-    errors += repeated_fields(texts, "set by one --set only")
-    if errors:
-        raise ConfigError(errors)
-    return axes
-
-
-def _overlap_errors(axes: list[Axis]) -> list[FieldError]:
-    seen, errors = set(), []
-    for axis in axes:
-        for name in axis.fields:
-            if name in seen:
-                errors.append(FieldError(name, axis.text(), "set by one --set only"))
-            seen.add(name)
-    return errors
-
-
-def run_count(axes: list[Axis]) -> int:
-    count = 1
-    for axis in axes:
-        count *= len(axis.points)
-    return count
-
-
-def expand(base: TrainConfig, axes: list[Axis]) -> list[Point]:
-    """One validated config per point of the axes' product, in order (the last axis varies
-    fastest). Raises ConfigError with every problem: bad values, combinations the config
-    rejects (a width list that does not fit an architecture), an empty or oversized grid."""
-    errors = _overlap_errors(axes)
-    count = run_count(axes)
-    if not axes or count == 0:
-        errors.append(FieldError("--set", "", f"at least one field with at least one value ({SYNTAX})"))
-    elif count > MAX_RUNS:
-        errors.append(FieldError("--set", f"{count} runs", f"a grid of at most {MAX_RUNS} runs"))
-    if errors:
-        raise ConfigError(errors)
-    points, seen = [], {}
-    base_values = base.to_dict()
-    for index, choice in enumerate(itertools.product(*(range(len(a.points)) for a in axes))):
-        changes = {}
-        for axis, i in zip(axes, choice):
-            changes.update(axis.changes(i))
-        try:
-            config = TrainConfig.from_changes(base_values, changes)  # a new size carries its widths along
-        except ConfigError as e:
-            for error in e.errors:
-                seen.setdefault(str(error), error)
-            continue
-        points.append(Point(index, changes, config))
-    if seen:
-        raise ConfigError(list(seen.values()))
-    return points
-
-
-def scored_base(base: TrainConfig, axes: list[Axis], keep_off: bool = False) -> TrainConfig:
+def scored_base(base: TrainConfig, searched=(), keep_off: bool = False) -> TrainConfig:
     """The base with evaluation on (DEFAULT_EVAL_SAMPLES) when nothing chose a sample count: a
-    sweep ranks its runs by quality. `keep_off` when the user set eval_samples to 0 explicitly."""
-    if base.eval_samples or keep_off or any("eval_samples" in a.fields for a in axes):
+    sweep ranks its runs by quality. `searched`: axes or dimensions (anything with `fields`);
+    `keep_off` when the user set eval_samples to 0 explicitly."""
+    if base.eval_samples or keep_off or any("eval_samples" in a.fields for a in searched):
         return base
     return base.with_changes(eval_samples=DEFAULT_EVAL_SAMPLES)

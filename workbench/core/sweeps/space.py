@@ -6,6 +6,9 @@ parsed from the user's text and validated by the config before any study exists.
     batch_size=32,64,128          a list (the only kind a grid takes)
     latent_size+lr_g=64/2e-4,128/1e-4   fields set together, as a grid's paired axis
 
+A grid's axes (`--set`, the Sweeps tab's grid rows, a built-in study) are parsed with `lists`:
+every text is a list, even one whose value holds a colon (a path), and problems name `--set`.
+
 A dimension turns into one Optuna parameter named after its fields; a list whose values are
 plain numbers or words is searched over those values (so plots and importances show them),
 anything else (widths, paired fields) over the values' text.
@@ -83,19 +86,18 @@ def _point_text(point: tuple) -> str:
                     else str(v) for v in point)
 
 
-def parse_dimension(text: str, base: TrainConfig) -> tuple[Dimension | None, list[FieldError]]:
-    """A dimension from one --space text, checked against the base config; problems returned."""
+def parse_dimension(text: str, base: TrainConfig, lists: bool = False) -> tuple[Dimension | None, list[FieldError]]:
+    """A dimension from one --space text (with `lists`, one --set text), checked against the
+    base config; problems returned."""
+    if lists:
+        return _list_dimension(text, base, lambda e: e)
     name, sep, rest = text.partition("=")
     name, rest = name.strip(), rest.strip()
     if not sep or not name or not rest:
         return None, [FieldError("--space", text, SYNTAX)]
     parts = rest.split(":")
     if len(parts) == 1 or "+" in name:
-        axis, errors = parse_axis(text)
-        if axis is None:
-            return None, [_as_space(e) for e in errors]
-        errors = _point_errors(base, [axis.changes(i) for i in range(len(axis.points))])
-        return (Dimension(text, axis.fields, axis=axis), []) if not errors else (None, errors)
+        return _list_dimension(text, base, _as_space)
     log = parts[0].strip().lower() == "log"
     bounds = parts[1:] if log else parts
     if len(bounds) != 2:
@@ -118,6 +120,14 @@ def parse_dimension(text: str, base: TrainConfig) -> tuple[Dimension | None, lis
                      float(high) if kind == "float" else high, log), []
 
 
+def _list_dimension(text: str, base: TrainConfig, word) -> tuple[Dimension | None, list[FieldError]]:
+    axis, errors = parse_axis(text)
+    if axis is None:
+        return None, [word(e) for e in errors]
+    errors = _point_errors(base, [axis.changes(i) for i in range(len(axis.points))])
+    return (Dimension(text, axis.fields, axis=axis), []) if not errors else (None, errors)
+
+
 def _as_space(error: FieldError) -> FieldError:
     return FieldError("--space", error.value, SYNTAX) if error.field == "--set" else error
 
@@ -135,25 +145,27 @@ def _point_errors(base: TrainConfig, changes: list[dict]) -> list[FieldError]:
     return list(seen.values())
 
 
-def parse_space(texts: list[str], base: TrainConfig) -> list[Dimension]:
-    """Every --space at once; raises ConfigError listing every problem."""
-    dimensions, errors = check_space(texts, base)
+def parse_space(texts: list[str], base: TrainConfig, lists: bool = False) -> list[Dimension]:
+    """Every --space (with `lists`, every --set) at once; raises ConfigError listing every problem."""
+    dimensions, errors = check_space(texts, base, lists)
     if errors:
         raise ConfigError(errors)
     return dimensions
 
 
-def check_space(texts: list[str], base: TrainConfig) -> tuple[list[Dimension], list[FieldError]]:
+def check_space(texts: list[str], base: TrainConfig, lists: bool = False) -> tuple[list[Dimension], list[FieldError]]:
     """(the dimensions that parse, every problem): a plan checks the good ones further."""
     dimensions, errors = [], []
     if not texts:
-        errors.append(FieldError("--space", "", f"at least one searched field ({SYNTAX})"))
+        errors.append(FieldError("--set", "", f"at least one field with at least one value ({LIST_SYNTAX})") if lists
+                      else FieldError("--space", "", f"at least one searched field ({SYNTAX})"))
     for text in texts:
-        dimension, problems = parse_dimension(text, base)
+        dimension, problems = parse_dimension(text, base, lists)
         errors.extend(problems)
         if dimension:
             dimensions.append(dimension)
-    return dimensions, errors + repeated_fields(texts, "searched by one --space only")
+    again = "set by one --set only" if lists else "searched by one --space only"
+    return dimensions, errors + repeated_fields(texts, again)
 
 
 def grid_size(dimensions: list[Dimension]) -> int | None:

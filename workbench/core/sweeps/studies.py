@@ -1,9 +1,11 @@
-"""Built-in studies: sweeps our users ran by hand, ready by name."""
+"""Built-in studies: grid sweeps our users ran by hand, ready by name (`sweep --study NAME`, the
+Sweeps tab's grid); each is trained as a grid study like any `--set` grid."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workbench.core.presets import preset_config
 from workbench.core.sweeps.grid import Axis
 
 
@@ -14,6 +16,14 @@ class Study:
     preset: str
     axes: tuple[Axis, ...]
     overrides: dict = field(default_factory=dict)  # base-config changes on top of the preset
+
+    def base_values(self) -> dict:
+        """The base config's values: the preset's, with the study's changes."""
+        return preset_config(self.preset).to_dict() | self.overrides
+
+    def set_texts(self) -> list[str]:
+        """The axes as `--set` takes them: the grid study's space."""
+        return [axis.text() for axis in self.axes]
 
 
 STUDIES: dict[str, Study] = {

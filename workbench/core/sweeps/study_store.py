@@ -8,8 +8,12 @@ trials it planned however many workers join; a trial whose worker dies (its hear
 is failed and queued again by Optuna's RetryHeartbeatStaleTrialCallback (formerly
 RetryFailedTrialCallback), so none is lost or counted twice.
 
+Every sweep is such a study: a grid (`sweep --set`, a built-in study, the Sweeps tab's grid) is
+one with the grid sampler and no pruner, one trial per point of its axes' product.
+
 The study keeps its plan in its user attributes (`workbench`): the base config, the --space
-texts, sampler, pruner and trial count, so a worker elsewhere rebuilds exactly the same study.
+(or --set) texts, sampler, pruner and trial count, so a worker elsewhere rebuilds exactly the
+same study.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.config import ConfigError, FieldError, TrainConfig
+from workbench.core.sweeps.grid import MAX_RUNS
 from workbench.core.sweeps.space import Dimension, check_space, grid_size, parse_space
-from workbench.core.sweeps.store import sweeps_dir
+from workbench.core.sweeps.status import sweeps_dir
 
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "hyperband", "none")
@@ -46,23 +51,31 @@ class StudyPlan:
     trials: int = 10
     seed: int | None = None
     start: dict | None = None  # {"run": id, "epoch": E}: every trial forks from there (`sweep --from`)
+    lists: bool = False  # the space is a grid's --set texts: every one a list (`space.parse_dimension`)
 
     def to_dict(self) -> dict:
         return {"version": 1, "base": self.base.to_dict(), "space": [d.text for d in self.space],
                 "sampler": self.sampler, "pruner": self.pruner, "trials": self.trials, "seed": self.seed,
-                "start": self.start}
+                "start": self.start, "lists": self.lists}
 
     @classmethod
     def from_dict(cls, name: str, data: dict) -> StudyPlan:
         base = TrainConfig.from_dict(data["base"])
-        return cls(name, base, tuple(parse_space(data["space"], base)), data["sampler"], data["pruner"],
-                   data["trials"], data.get("seed"), data.get("start"))
+        lists = bool(data.get("lists"))
+        return cls(name, base, tuple(parse_space(data["space"], base, lists)), data["sampler"], data["pruner"],
+                   data["trials"], data.get("seed"), data.get("start"), lists)
+
+    @property
+    def is_grid(self) -> bool:
+        return self.sampler == "grid"
 
 
 def make_plan(name: str, base: TrainConfig, space: list[str], sampler: str, pruner: str,
-              trials: int | None, seed: int | None = None) -> StudyPlan:
-    """A checked plan; ConfigError lists every problem (flags named as the CLI spells them)."""
-    dimensions, errors = check_space(space, base)
+              trials: int | None, seed: int | None = None, lists: bool = False) -> StudyPlan:
+    """A checked plan; ConfigError lists every problem (flags named as the CLI spells them).
+    `lists`: the space is a grid's `--set` texts (sampler grid)."""
+    dimensions, errors = check_space(space, base, lists)
+    flag = "--set" if lists else "--space"
     if sampler not in SAMPLERS:
         errors.append(FieldError("--sampler", sampler, " | ".join(SAMPLERS)))
     if pruner not in PRUNERS:
@@ -74,6 +87,8 @@ def make_plan(name: str, base: TrainConfig, space: list[str], sampler: str, prun
         if size is None:
             ranges = [d.text for d in dimensions if not d.is_list]
             errors.append(FieldError("--space", "; ".join(ranges), "lists of values for a grid (--sampler grid)"))
+        elif size > MAX_RUNS:
+            errors.append(FieldError(flag, f"{size} runs", f"a grid of at most {MAX_RUNS} runs"))
         elif trials is not None and trials != size:
             errors.append(FieldError("--trials", trials, f"the grid's {size} points, or leave it out"))
         else:
@@ -82,15 +97,15 @@ def make_plan(name: str, base: TrainConfig, space: list[str], sampler: str, prun
                 errors += _grid_errors(base, dimensions)
     if errors:
         raise ConfigError(errors)
-    return StudyPlan(name, base, tuple(dimensions), sampler, pruner, trials or 10, seed)
+    return StudyPlan(name, base, tuple(dimensions), sampler, pruner, trials or 10, seed, lists=lists)
 
 
 def _grid_errors(base: TrainConfig, dimensions: list[Dimension]) -> list[FieldError]:
     """Combinations the config rejects (a width list that does not fit a new size), each once."""
     seen: dict[str, FieldError] = {}
-    for point in grid_points(dimensions):
+    for changes in grid_changes(dimensions):
         try:
-            TrainConfig.from_changes(base.to_dict(), _changes(dimensions, point))
+            TrainConfig.from_changes(base.to_dict(), changes)
         except ConfigError as e:
             for error in e.errors:
                 seen.setdefault(str(error), error)
@@ -104,11 +119,27 @@ def grid_points(dimensions) -> list[dict]:
             for values in itertools.product(*(d.choices() for d in dimensions))]
 
 
-def _changes(dimensions, params: dict) -> dict:
+def grid_changes(dimensions) -> list[dict]:
+    """Each grid point's config changes, in the order a grid study queues (and numbers) them;
+    within a point, the fields in the dimensions' own order."""
+    return [_changes_of(dimensions, params) for params in grid_points(_queue_order(dimensions))]
+
+
+def grid_configs(plan: StudyPlan) -> list[tuple[dict, TrainConfig]]:
+    """(changes, config) of each trial of a grid plan, in trial order."""
+    return [(c, TrainConfig.from_changes(plan.base.to_dict(), c)) for c in grid_changes(plan.space)]
+
+
+def _changes_of(dimensions, params: dict) -> dict:
+    """The config changes that a trial's parameters make."""
     changes = {}
     for d in dimensions:
         changes.update(d.changes(params[d.name]))
     return changes
+
+
+def _queue_order(dimensions) -> list[Dimension]:
+    return sorted(dimensions, key=lambda d: d.name)
 
 
 def default_storage_url() -> str:
@@ -210,12 +241,23 @@ def create_study(plan: StudyPlan, storage):
         return study
     # each point queued with the grid id and space GridSampler itself would give it, so the sampler
     # sees the grid as taken and a study's progress reads the same in optuna-dashboard
-    space = {d.name: d.choices() for d in sorted(plan.space, key=lambda d: d.name)}
-    for grid_id, params in enumerate(grid_points(sorted(plan.space, key=lambda d: d.name))):
+    space = {d.name: d.choices() for d in _queue_order(plan.space)}
+    for grid_id, params in enumerate(grid_points(_queue_order(plan.space))):
         study.add_trial(optuna.trial.create_trial(
             state=optuna.trial.TrialState.WAITING, user_attrs={PLANNED: True},
             system_attrs={"fixed_params": params, "grid_id": grid_id, "search_space": space}))
     return study
+
+
+def free_name(storage, name: str) -> str:
+    """`name`, or `name-2`, `name-3` … when a study of that name exists: for names the
+    workbench makes up (preset and time), never for one the user gave."""
+    taken = set(study_names(storage))
+    number, found = 1, name
+    while found in taken:
+        number += 1
+        found = f"{name}-{number}"
+    return found
 
 
 def study_names(storage) -> list[str]:

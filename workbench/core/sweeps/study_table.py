@@ -7,10 +7,12 @@ and not counted; the retry carries on its values and run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from workbench.core.outputs.compare import run_stats
 from workbench.core.store.runs import Run, RunStore
-from workbench.core.sweeps.store import SweepStatus
+from workbench.core.store.scores import SCORE_KEYS
+from workbench.core.sweeps.status import SweepStatus
 from workbench.core.sweeps.study_store import PLANNED, StudyPlan
 
 #: a trial's state in words, as the tables show it
@@ -31,6 +33,8 @@ class TrialRow:
     best_epoch: int | None
     retry_of: int | None  # the first trial this one retries
     intermediate: dict  # epoch → score reported
+    at_best: dict = field(default_factory=lambda: dict.fromkeys(SCORE_KEYS))  # the run's scores at its best epoch
+    train_seconds: float | None = None  # the run's, where this home holds it
     rank: int | None = None
 
     def as_json(self) -> dict:
@@ -75,11 +79,15 @@ def study_rows(study, store: RunStore | None = None) -> list[TrialRow]:
             state = RETRIED
         run_id = t.user_attrs.get("run_id")
         run = Run(store.root / run_id) if run_id else None
-        epochs = run.summary().epochs_done if run is not None and run.info_file.is_file() else None
+        epochs, stats = None, {}
+        if run is not None and run.info_file.is_file():
+            summary = run.summary()
+            epochs, stats = summary.epochs_done, run_stats(run.metrics().epochs, summary.duration)
         label = t.user_attrs.get("label") or " ".join(f"{k}={v}" for k, v in t.params.items()) or "(not sampled yet)"
         rows.append(TrialRow(t.number, state, dict(t.params), label, t.value if t.state.name == "COMPLETE" else None,
                              t.user_attrs.get("reason"), run_id, epochs, t.user_attrs.get("best_epoch"),
-                             t.system_attrs.get("failed_trial"), dict(t.intermediate_values)))
+                             t.system_attrs.get("failed_trial"), dict(t.intermediate_values),
+                             stats.get("at_best") or dict.fromkeys(SCORE_KEYS), stats.get("train_seconds")))
     scored = sorted((r for r in rows if r.value is not None), key=lambda r: r.value)
     for rank, row in enumerate(scored, 1):
         row.rank = rank

@@ -25,8 +25,8 @@ from workbench.core.presets import matching_preset
 from workbench.core.store.best_epoch import read_best
 from workbench.core.store.runs import Run, RunStore, now_iso
 from workbench.core.store.status import RunStatus
-from workbench.core.sweeps.runner import SweepEnded
-from workbench.core.sweeps.store import SweepStatus
+from workbench.core.sweeps.grid import label as label_of
+from workbench.core.sweeps.status import SweepEnded, SweepStatus
 from workbench.core.sweeps.study_store import PLANNED, StudyPlan, claim_lock_path
 
 COLLAPSE_EPOCHS = 2  # a class balance collapsed this many epochs in a row prunes the trial
@@ -190,7 +190,7 @@ class StudyWorker:
         changes = {}
         for dimension in self.plan.space:
             changes.update(dimension.suggest(trial))
-        label = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in changes.items())
+        label = label_of(changes)
         trial.set_user_attr("label", label)
         try:
             config = TrainConfig.from_changes(self.plan.base.to_dict(), changes)

@@ -1,5 +1,7 @@
-"""Planning a sweep: a base (a preset or a stored run's config), fields with their value lists,
-every value checked as the form checks it, the number of runs and a time estimate.
+"""Planning a grid sweep: a base (a preset, a built-in study with its own axes, or a stored run's
+config), fields with their value lists, every value checked as the form checks it, the number of
+runs and a time estimate. The plan is a grid study's (`core.sweeps.study_store.make_plan`: the
+grid sampler, no pruner), as `sweep --set` makes it.
 
 The parsing, checking and estimating are the core's (`core.sweeps`); this widget only shows
 them. The estimate reads stored runs' speed, or probes a few training steps in a background
@@ -9,6 +11,7 @@ thread, so typing never waits on torch.
 from __future__ import annotations
 
 import threading
+import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -28,17 +31,11 @@ from workbench.core.config import ConfigError, TrainConfig, field_specs
 from workbench.core.presets import DEFAULT_PRESET, PRESETS, preset_config
 from workbench.core.store.runs import RunStore
 from workbench.core.store.status import RunStatus
-from workbench.core.sweeps import expand, parse_axes, run_count, scored_base
-from workbench.core.sweeps.grid import MAX_RUNS
+from workbench.core.sweeps import STUDIES, scored_base
+from workbench.core.sweeps.study_store import StudyPlan, grid_configs, make_plan
 from workbench.gui.formatting import escape_html, format_duration
 from workbench.gui.layout import Panel
-from workbench.gui.sweeps.messages import (
-    plan_hint,
-    problem_text,
-    row_problems,
-    too_many_runs,
-    values_placeholder,
-)
+from workbench.gui.sweeps.messages import plan_hint, problem_text, row_problems, values_placeholder
 
 RECENT_RUNS = 30  # runs offered as a base, newest first
 ESTIMATE_DELAY_MS = 400  # wait for typing to pause before measuring
@@ -52,7 +49,7 @@ class _EstimateBridge(QObject):
 
 class SweepEditor(Panel):
     """`changed` fires whenever the plan (base, fields, values) changes; `plan()` is then the
-    validated (base, axes, points), or None with `errors()` saying why."""
+    validated grid study plan, or None with `errors()` saying why."""
 
     changed = Signal()
 
@@ -72,7 +69,8 @@ class SweepEditor(Panel):
 
         self.base_combo = QComboBox(self)
         self.base_combo.setObjectName("sweepBase")
-        self.base_combo.setToolTip("The config every run starts from; the fields below change it")
+        self.base_combo.setToolTip("The config every run starts from; the fields below change it. A built-in "
+                                   "study brings its own fields and values too.")
         self.base_combo.currentIndexChanged.connect(self.revalidate)
         self.name_edit = QLineEdit(self)
         self.name_edit.setObjectName("sweepName")
@@ -121,12 +119,15 @@ class SweepEditor(Panel):
 
     # ---- the base --------------------------------------------------------------------------
     def refresh_bases(self) -> None:
-        """Presets first (the default selected), then the newest stored runs' configs."""
+        """Presets first (the default selected), the built-in studies, then the newest stored runs' configs."""
         current = self.base_combo.currentData()
         self.base_combo.blockSignals(True)
         self.base_combo.clear()
         for name in [DEFAULT_PRESET] + [n for n in PRESETS if n != DEFAULT_PRESET]:
             self.base_combo.addItem(f"preset: {name}", f"preset:{name}")
+        for study in STUDIES.values():
+            self.base_combo.addItem(f"study: {study.name}", f"study:{study.name}")
+            self.base_combo.setItemData(self.base_combo.count() - 1, study.description, 3)  # Qt.ToolTipRole
         summaries = sorted(self.store.summaries(), key=lambda s: s.created, reverse=True)[:RECENT_RUNS]
         for s in summaries:
             if s.status is not RunStatus.DAMAGED:
@@ -142,12 +143,17 @@ class SweepEditor(Panel):
             self.base_combo.setCurrentIndex(index)
         return index >= 0
 
-    def base(self) -> tuple[TrainConfig, str | None]:
-        """(base config, preset name or None); raises ConfigError/OSError for an unreadable run."""
+    def base(self) -> tuple[TrainConfig, str, list[str]]:
+        """(base config, what to name the sweep after, a built-in study's axes as --set texts);
+        raises ConfigError/OSError for an unreadable run."""
         kind, _, key = (self.base_combo.currentData() or f"preset:{DEFAULT_PRESET}").partition(":")
         if kind == "preset":
-            return preset_config(key), key
-        return self.store.get(key).config(), None
+            return preset_config(key), key, []
+        if kind == "study":
+            study = STUDIES[key]
+            return TrainConfig.from_dict(study.base_values()), study.name, study.set_texts()
+        run = self.store.get(key)
+        return run.config(), run.read_info().preset or "custom", []
 
     # ---- the fields ------------------------------------------------------------------------
     def add_field(self, name: str | None = None, values: str = "") -> int:
@@ -195,8 +201,9 @@ class SweepEditor(Panel):
         return [(self.field_name(r), self.values_edit(r).text()) for r in range(self.fields_table.rowCount())]
 
     # ---- validation --------------------------------------------------------------------------
-    def plan(self):
-        """(base config, preset, axes, points) when valid, else None."""
+    def plan(self) -> StudyPlan | None:
+        """The grid study's plan when valid, else None; its name is the base's and the time of
+        the last check (the view names the study when it starts it)."""
         return self._plan
 
     def errors(self) -> list[str]:
@@ -207,20 +214,21 @@ class SweepEditor(Panel):
 
     def revalidate(self, *_args) -> None:
         rows = self.rows()
-        hint = plan_hint(rows)
+        fixed = self._fixed_texts()
+        hint = plan_hint(rows, bool(fixed))
         self._plan, self._errors = None, row_problems(rows)
         filled = [(name, values) for name, values in rows if values.strip()]
-        if filled and not self._errors:
+        if (filled or fixed) and not self._errors:
             self._check(filled)  # the rows typed so far are checked while others still wait for values
             if hint:
                 self._plan = None
         self.errors_label.setText("<br>".join(escape_html(e) for e in self._errors))
         self.errors_label.setVisible(bool(self._errors))
         if self._plan:
-            base, _preset, axes, points = self._plan
-            scored = f"; each scored on {base.eval_samples} samples" if base.eval_samples else ""
-            self.summary_label.setText(f"<b>{len(points)} runs</b> of {base.epochs} epochs"
-                                       f" ({' × '.join(escape_html(a.text()) for a in axes)}){scored}")
+            plan = self._plan
+            scored = f"; each scored on {plan.base.eval_samples} samples" if plan.base.eval_samples else ""
+            self.summary_label.setText(f"<b>{plan.trials} runs</b> of {plan.base.epochs} epochs"
+                                       f" ({' × '.join(escape_html(d.text) for d in plan.space)}){scored}")
             self.estimate_label.setText("Estimating time…")
             self._estimate_timer.start()
         else:
@@ -228,29 +236,30 @@ class SweepEditor(Panel):
             self.estimate_label.setText("")
         self.changed.emit()
 
+    def _fixed_texts(self) -> list[str]:
+        kind, _, key = (self.base_combo.currentData() or "").partition(":")
+        return STUDIES[key].set_texts() if kind == "study" else []
+
     def _check(self, rows: list[tuple[str, str]]) -> None:
         """The plan from the base and the rows, or the problems with it, in the tab's words."""
         try:
-            base, preset = self.base()
+            base, label, fixed = self.base()
         except (ConfigError, OSError, ValueError, LookupError) as e:
             self._errors = [f"Base: {e}"]
             return
+        name = f"{label}-{time.strftime('%Y%m%d-%H%M%S')}"
         try:
-            axes = parse_axes([f"{name}={values}" for name, values in rows])
-            if run_count(axes) > MAX_RUNS:
-                self._errors = [too_many_runs(run_count(axes))]
-                return
-            base = scored_base(base, axes)
-            self._plan = (base, preset, axes, expand(base, axes))
+            self._plan = make_plan(name, scored_base(base), fixed + [f"{n}={values}" for n, values in rows], "grid",
+                                   "none", None, lists=True)
         except ConfigError as e:
-            self._errors = [problem_text(error, {name for name, _values in rows}) for error in e.errors]
+            self._errors = [problem_text(error, {n for n, _values in rows}) for error in e.errors]
 
     # ---- time estimate -------------------------------------------------------------------
     def _start_estimate(self) -> None:
         if not self._plan:
             return
         self._generation += 1
-        generation, configs = self._generation, [p.config for p in self._plan[3]]
+        generation, configs = self._generation, [config for _, config in grid_configs(self._plan)]
         store, bridge = self.store, self._bridge
 
         quitting = self._quitting

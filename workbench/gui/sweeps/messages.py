@@ -21,10 +21,10 @@ def _names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def plan_hint(rows: list[tuple[str, str]]) -> str:
+def plan_hint(rows: list[tuple[str, str]], has_axes: bool = False) -> str:
     """What the plan still lacks before it can be checked, as a hint (not an error); "" when
-    nothing is missing."""
-    if not rows:
+    nothing is missing. `has_axes`: the base (a built-in study) brings fields of its own."""
+    if not rows and not has_axes:
         return EMPTY_PLAN
     empty = [name for name, values in rows if not values.strip()]
     if empty:
@@ -47,6 +47,8 @@ def problem_text(error: FieldError, fields: set[str]) -> str:
     """One of the core's problems with the plan, naming the row it is about."""
     if error.field in fields:
         return f"Values of {error.field}: {field_problem(error)}"
+    if error.field.startswith("-") and str(error.value).endswith(" runs"):  # the grid's size
+        return too_many_runs(int(str(error.value).split()[0]))
     if error.field.startswith("-"):  # about the grid as a whole, worded for the command line
         return "Check the Field and Values columns: every field needs at least one value."
     return f"{error.field}, from the base, with these values: {field_problem(error)}"

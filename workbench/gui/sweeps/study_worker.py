@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 
-from workbench.core.sweeps.runner import SweepEnded
-from workbench.core.sweeps.store import SweepStatus
+from workbench.core.sweeps.status import SweepEnded, SweepStatus
 from workbench.core.sweeps.study_worker import StudyWorker, TrialStarted
 from workbench.gui.training.worker import TrainingWorkerBase, apply_thread_policy
 

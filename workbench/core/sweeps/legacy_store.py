@@ -1,50 +1,35 @@
-"""Sweep folders: `<home>/sweeps/<id>/sweep.json` holds the base config, the grid and the run ids
-in order; everything else (which runs are done, their scores) is read from the runs themselves,
-so a killed sweep knows where it stands from the files alone.
+"""The legacy reader: grid sweeps stored before every sweep became an Optuna study. New grids are
+studies with a grid sampler (`study_store`); nothing here makes a sweep any more. These are
+read as they are, never converted, so `sweeps`, `sweep-show` and `resume` keep working on them.
 
-Each run of a sweep is an ordinary run whose run.json carries `sweep` (the id) and
-`sweep_index` (its place in the grid). Runs are created before any of them trains, all
-tagged, so a sweep killed at any moment can find or re-create the ones it is missing.
+`<home>/sweeps/<id>/sweep.json` holds the base config, the grid and the run ids in order;
+everything else (which runs are done, their scores) is read from the runs themselves, so a
+killed sweep knows where it stands from the files alone. Each run of a sweep is an ordinary
+run whose run.json carries `sweep` (the id) and `sweep_index` (its place in the grid). Runs
+were created before any of them trained, all tagged; a sweep killed while making them finds
+or re-creates the ones it is missing when it resumes.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-import secrets
-import time
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
-from workbench.core import paths
 from workbench.core.atomic import write_json
 from workbench.core.config import TrainConfig
 from workbench.core.file_locks import held_lock, lock_is_held
 from workbench.core.outputs.compare import rank_by_quality, run_stats
 from workbench.core.presets import matching_preset
 from workbench.core.store.run_info import RunInfo
-from workbench.core.store.runs import Run, RunStore, now_iso
+from workbench.core.store.runs import Run, RunStore
 from workbench.core.store.scores import SCORE_KEYS
 from workbench.core.store.status import RunStatus
-from workbench.core.sweeps.grid import Axis, Point, expand
+from workbench.core.sweeps.grid import Axis, label
+from workbench.core.sweeps.status import SweepStatus, sweeps_dir
 
 SWEEP_FILE = "sweep.json"
-SWEEP_VERSION = 1
-
-
-class SweepStatus(str, Enum):
-    """Where a sweep stands: derived from its runs by `Sweep.status()` (created, running,
-    stopped, finished), or how a `SweepRunner` ended (finished, stopped, failed). The same
-    words as a run's, but a sweep is never damaged and a run never fails as a sweep does."""
-
-    CREATED = "created"
-    RUNNING = "running"
-    STOPPED = "stopped"
-    FINISHED = "finished"
-    FAILED = "failed"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 #: a sweep row's status before its run has trained (its run is `created`, or not made yet);
@@ -58,10 +43,6 @@ class SweepNotFound(LookupError):
 
 class SweepBusy(RuntimeError):
     pass
-
-
-def sweeps_dir() -> Path:
-    return paths.home_dir() / "sweeps"
 
 
 def run_is_done(run: Run) -> bool:
@@ -78,6 +59,31 @@ def _info(run: Run) -> RunInfo:
         return run.read_info()
     except (OSError, ValueError):
         return RunInfo()
+
+
+@dataclass(frozen=True)
+class Point:
+    """One run of a sweep: its place in the grid, the fields it changes and its full config."""
+
+    index: int
+    changes: dict
+    config: TrainConfig
+
+    @property
+    def label(self) -> str:
+        return label(self.changes)
+
+
+def expand(base: TrainConfig, axes: list[Axis]) -> list[Point]:
+    """One config per point of the stored axes' product, in grid order (the last axis varies
+    fastest), as the sweep numbered its runs."""
+    points = []
+    for index, choice in enumerate(itertools.product(*(range(len(a.points)) for a in axes))):
+        changes = {}
+        for axis, i in zip(axes, choice):
+            changes.update(axis.changes(i))
+        points.append(Point(index, changes, TrainConfig.from_changes(base.to_dict(), changes)))
+    return points
 
 
 @dataclass
@@ -217,32 +223,11 @@ def _row(point: Point, run: Run | None) -> SweepRow:
 
 
 class SweepStore:
+    """The sweeps stored before studies, found by id, id prefix or name."""
+
     def __init__(self, root: str | Path | None = None, runs: RunStore | None = None):
         self.root = Path(root) if root else sweeps_dir()
         self.run_store = runs or RunStore()
-
-    def create(self, base: TrainConfig, axes: list[Axis], name: str | None = None,
-               study: str | None = None, preset: str | None = None) -> Sweep:
-        """Validate the whole grid (ConfigError lists every problem), write sweep.json, then
-        create every run, tagged, so the browser shows the queue at once."""
-        points = expand(base.check(), axes)
-        self.root.mkdir(parents=True, exist_ok=True)
-        while True:
-            sweep_id = "sweep-" + time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
-            try:
-                (self.root / sweep_id).mkdir()
-                break
-            except FileExistsError:
-                continue
-        sweep = Sweep(self.root / sweep_id)
-        label = study or preset or "custom"
-        write_json(sweep.file, {
-            "version": SWEEP_VERSION, "id": sweep_id, "name": name or f"{label} sweep {sweep_id[6:21]}",
-            "created": now_iso(), "study": study, "preset": preset, "base": base.to_dict(),
-            "grid": [a.to_dict() for a in axes], "runs": [], "status": SweepStatus.CREATED, "count": len(points),
-        })
-        sweep.ensure_runs(self.run_store)
-        return sweep
 
     def sweeps(self) -> list[Sweep]:
         if not self.root.is_dir():

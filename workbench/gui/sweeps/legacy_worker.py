@@ -1,22 +1,21 @@
-"""A sweep in a QThread: the training worker's signals, plus `run_started` as the sweep moves to
-each of its runs, around `core.sweeps.SweepRunner` instead of one Trainer.
-
-Started, progress and epoch events of every run in the sweep come through the same signals
-as a single run's, so anything that shows training can show a sweep's.
+"""Resuming a sweep stored before studies in a QThread: the training worker's signals, plus
+`run_started` as the sweep moves to each of its runs, around the core's legacy runner
+(`core.sweeps.legacy_runner`). New sweeps train as studies (`study_worker`).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 
-from workbench.core.sweeps import SweepEnded, SweepRunner, SweepRunStarted, SweepStatus
+from workbench.core.sweeps.legacy_runner import SweepRunner, SweepRunStarted
+from workbench.core.sweeps.status import SweepEnded, SweepStatus
 from workbench.gui.training.worker import TrainingWorkerBase, apply_thread_policy
 
 
-class SweepWorker(TrainingWorkerBase):
-    """Trains a sweep's remaining runs; `finished` carries the SweepEnded."""
+class LegacySweepWorker(TrainingWorkerBase):
+    """Trains an old sweep's remaining runs; `finished` carries the SweepEnded."""
 
-    run_started = Signal(object)  # core.sweeps.SweepRunStarted
+    run_started = Signal(object)  # core.sweeps.legacy_runner.SweepRunStarted
 
     def __init__(self, sweep, store, parent=None):
         super().__init__(sweep.base(), parent)

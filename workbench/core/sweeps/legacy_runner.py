@@ -1,4 +1,6 @@
-"""Training a sweep: its runs one after another with the ordinary Trainer, skipping what is done.
+"""The legacy runner: resuming a grid sweep stored before every sweep became an Optuna study
+(`legacy_store`). New grids train through `study_worker`; this only continues the old ones, as
+they were trained: their runs one after another with the ordinary Trainer, skipping what is done.
 
 Stop stops the run in progress the normal way (it resumes exactly) and ends the sweep; running
 the sweep again continues with that run, then the ones after it. A run that diverges (NaN) is
@@ -15,7 +17,8 @@ from workbench.core import words
 from workbench.core.atomic import describe_write_error
 from workbench.core.events import Failed, FailureReason, Stopped, TrainingControl, TrainingEvent
 from workbench.core.store.runs import RunStore
-from workbench.core.sweeps.store import Sweep, SweepBusy, SweepStatus, run_is_done
+from workbench.core.sweeps.legacy_store import Sweep, SweepBusy, run_is_done
+from workbench.core.sweeps.status import SweepEnded, SweepStatus
 
 
 @dataclass
@@ -29,14 +32,6 @@ class SweepRunStarted:
     total: int  # runs in the grid
     run_id: str
     label: str
-
-
-@dataclass
-class SweepEnded:
-    sweep_id: str
-    status: SweepStatus  # finished | stopped | failed
-    message: str
-    runs_trained: int
 
 
 #: what `SweepRunner.run` sends to `on_event`: its own events and those of each run's Trainer
