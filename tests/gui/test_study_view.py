@@ -63,3 +63,33 @@ def test_a_grid_study_trains_live_plots_and_shows_importances(view, qtbot, tmp_p
     assert "4 of 4 trials done" in view.monitor.title.text()
     assert all(r.summary().status is RunStatus.FINISHED for r in RunStore().runs())
     assert view.grab().save(str(tmp_path / "study-view.png"))  # renders offscreen
+
+
+def test_the_timer_reads_a_study_in_a_worker_thread_and_shows_what_others_queued(view, qtbot, monkeypatch):
+    """A study made elsewhere (another process, another machine) shows up on the timer's read,
+    which runs away from the GUI thread so a slow storage never holds up the window."""
+    import threading
+
+    from workbench.core.presets import preset_config
+    from workbench.core.sweeps import study_table
+    from workbench.core.sweeps.study_store import create_study, make_plan, open_storage
+
+    plan = make_plan("made-elsewhere", preset_config("mlp-small").with_changes(epochs=1),
+                     ["lr_g=1e-4,2e-4,3e-4"], "grid", "none", None, lists=True)
+    create_study(plan, open_storage())
+    threads = []
+    read = study_table.read_snapshot
+    monkeypatch.setattr(study_table, "read_snapshot",
+                        lambda *args: threads.append(threading.current_thread()) or read(*args))
+    monitor = view.monitor
+    monitor.shown, monitor.legacy = (None, "made-elsewhere"), None  # as show_study, without its first read
+    monitor._poll()
+    qtbot.waitUntil(lambda: monitor.table.rowCount() == 3, timeout=20_000)
+    assert threads and threads[0] is not threading.main_thread()
+    assert [monitor.table.item(i, 3).text() for i in range(3)] == ["queued"] * 3
+    assert "made-elsewhere" in monitor.title.text() and "0 of 3 trials done" in monitor.title.text()
+    qtbot.waitUntil(lambda: monitor.reader is None, timeout=5_000)  # the reader retired
+    monitor.shown = (None, "no-such-study")
+    monitor._poll()
+    qtbot.waitUntil(lambda: monitor.reader is None, timeout=20_000)
+    assert "no-such-study" in monitor.title.text()  # the storage's answer, in words

@@ -110,3 +110,26 @@ def importances(study, minimum: int = 4) -> dict[str, float] | None:
         return dict(optuna.importance.get_param_importances(study))
     except (ValueError, RuntimeError):  # every value equal, or a single distinct point
         return None
+
+
+@dataclass
+class StudySnapshot:
+    """Everything a live view of a study shows, read in one go (so a window can read it away from
+    its GUI thread: a remote storage may take a while to answer)."""
+
+    plan: StudyPlan
+    rows: list[TrialRow]
+    done: int
+    total: int
+    status: SweepStatus
+    importances: dict[str, float] | None
+
+
+def read_snapshot(url: str | None, name: str, store: RunStore | None = None) -> StudySnapshot:
+    """The study `name` in the storage at `url` (the home's by default), as it is now;
+    StudyError when it cannot be read."""
+    from workbench.core.sweeps.study_store import load_study, open_storage
+
+    study, plan = load_study(name, open_storage(url))
+    done, total = study_progress(study, plan)
+    return StudySnapshot(plan, study_rows(study, store), done, total, study_status(study, plan), importances(study))

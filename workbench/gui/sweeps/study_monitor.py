@@ -4,7 +4,8 @@ pruned or failed), the score against each searched field, and Optuna's parameter
 once enough trials are complete. Both pages of the Sweeps tab show their sweeps with it.
 
 A study is read from its storage on every epoch of a trial trained here and every few seconds
-otherwise, so trials that workers on other machines train show up as well. A sweep stored before
+otherwise (in a worker thread, so a slow server never holds up the window), so trials that
+workers on other machines train show up as well. A sweep stored before
 studies (`core.sweeps.legacy_store`) is shown in the same table, read from its runs.
 """
 
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.config import ConfigError
 from workbench.core.store.runs import RunStore
+from workbench.gui import workers
 from workbench.gui.formatting import format_duration
 
 #: the scores at the best epoch, as columns: metrics.jsonl key → header
@@ -45,6 +47,27 @@ def _number(value, spec: str = ".3f") -> str:
     return format(value, spec) if isinstance(value, (int, float)) else ""
 
 
+class SnapshotReader(workers.Worker):
+    """Reads one study (`core.sweeps.study_table.read_snapshot`) in a worker thread; `finished`
+    carries (what was asked for, the snapshot or why it cannot be read)."""
+
+    def __init__(self, shown: tuple[str | None, str], store: RunStore):
+        super().__init__()
+        self.shown, self.store = shown, store
+
+    def work(self):
+        from workbench.core.sweeps.study_store import StudyError
+        from workbench.core.sweeps.study_table import read_snapshot
+
+        try:
+            return self.shown, read_snapshot(self.shown[0], self.shown[1], self.store)
+        except StudyError as e:
+            return self.shown, str(e)
+
+    def crash_result(self, error: Exception):
+        return self.shown, f"The study cannot be read: {error}"
+
+
 class StudyMonitor(QWidget):
     """Shows one study (`show_study`) or one sweep stored before studies (`show_legacy`);
     `rows` are its rows as the table shows them, ranked, and `done`/`total` its progress."""
@@ -58,6 +81,8 @@ class StudyMonitor(QWidget):
         self.done = self.total = 0
         self.status = ""
         self.running_here = False  # a worker of this window trains the shown sweep
+        self.reader: SnapshotReader | None = None  # the timer's read in progress
+        self.reader_thread = None
 
         self.title = QLabel(self)
         self.title.setObjectName("studyTitle")
@@ -98,7 +123,7 @@ class StudyMonitor(QWidget):
         layout.addWidget(self.importance_label)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._poll)
         self.clear("")
 
     # ---- what is shown ---------------------------------------------------------------------
@@ -131,17 +156,48 @@ class StudyMonitor(QWidget):
             self._refresh_study()
 
     def _refresh_study(self) -> None:
-        from workbench.core.sweeps.study_store import StudyError, load_study, open_storage
-        from workbench.core.sweeps.study_table import importances, study_progress, study_rows, study_status
+        """Read the study now, in the GUI thread (after an epoch trained here, or when asked)."""
+        from workbench.core.sweeps.study_store import StudyError
+        from workbench.core.sweeps.study_table import read_snapshot
 
         try:
-            study, plan = load_study(self.shown[1], open_storage(self.shown[0]))
+            snapshot = read_snapshot(self.shown[0], self.shown[1], self.store)
         except StudyError as e:
             self.title.setText(str(e))
             return
-        self.rows = study_rows(study, self.store)
-        self.done, self.total = study_progress(study, plan)
-        self.status = "running" if self.running_here else str(study_status(study, plan))
+        self._show_snapshot(self.shown, snapshot)
+
+    def _poll(self) -> None:
+        """The timer's refresh: a study is read in a worker thread, so a slow storage (a server on
+        another machine) never holds up the window; a sweep stored before studies is read here."""
+        if self.legacy is not None:
+            self._refresh_legacy()
+        elif self.shown is not None and self.reader is None:
+            self.reader = SnapshotReader(self.shown, self.store)
+            self.reader.finished.connect(self._on_read)
+            self.reader_thread = workers.start(self.reader)
+
+    def _on_read(self, result) -> None:
+        workers.retire(self.reader_thread, self.reader)
+        self.reader = self.reader_thread = None
+        shown, snapshot = result
+        if shown != self.shown:  # another study was chosen meanwhile
+            return
+        if isinstance(snapshot, str):
+            self.title.setText(snapshot)
+        else:
+            self._show_snapshot(shown, snapshot)
+
+    def stop_polling(self) -> None:
+        """Stop the timer and wait for a read in progress (the window is closing)."""
+        self.timer.stop()
+        if self.reader_thread is not None:
+            self.reader_thread.wait()
+
+    def _show_snapshot(self, shown, snapshot) -> None:
+        plan = snapshot.plan
+        self.rows, self.done, self.total = snapshot.rows, snapshot.done, snapshot.total
+        self.status = "running" if self.running_here else str(snapshot.status)
         kind = "a grid" if plan.is_grid else f"sampler {plan.sampler}, pruner {plan.pruner}"
         self.title.setText(f"<b>{plan.name}</b> — {self.status}, {self.done} of {self.total} trials done; {kind}, "
                            f"{plan.base.epochs} epochs each (ranked by best-epoch score; lower is better)")
@@ -157,7 +213,7 @@ class StudyMonitor(QWidget):
             self.axis_field.addItems(fields)
             self.axis_field.blockSignals(False)
         self._plot()
-        shares = importances(study)
+        shares = snapshot.importances
         self.importance_label.setText(
             "Parameter importances: " + ", ".join(f"{k} {v:.2f}" for k, v in shares.items()) if shares
             else "Parameter importances show once 4 trials are complete.")

@@ -339,4 +339,6 @@ def install_sweeps_tab(main_window, training_view, browser, store: RunStore | No
         app.aboutToQuit.connect(view.stop_and_wait)
         app.aboutToQuit.connect(search.stop_and_wait)
         app.aboutToQuit.connect(view.editor.stop_estimating)
+        app.aboutToQuit.connect(view.monitor.stop_polling)
+        app.aboutToQuit.connect(search.monitor.stop_polling)
     return view
