@@ -101,8 +101,12 @@ def fit(config, run):
     return events, final
 
 
-def test_conditional_mnist_run_resumes_exactly_and_draws_a_row_per_class(store):
-    config = preset_config("cpu-quality").with_changes(**SMALL_CONDITIONAL)  # CBN, projection D, g_ema
+@pytest.mark.parametrize("recipe", [
+    "cpu-quality",  # CBN, projection D with batch norm, g_ema
+    "cpu-conditional",  # and spectral norm, the batch spread within each class, hinge
+])
+def test_conditional_mnist_run_resumes_exactly_and_draws_a_row_per_class(store, recipe):
+    config = preset_config(recipe).with_changes(**SMALL_CONDITIONAL)
     straight = store.create(config)
     events, final = fit(config, straight)
     assert isinstance(final, Finished)

@@ -15,6 +15,7 @@ from workbench.cli import main
 from workbench.core.config import ConfigError
 from workbench.core.events import EpochEnded, FailureReason, TrainingControl
 from workbench.core.presets import preset_config
+from workbench.core.store.checkpoints import load_checkpoint
 from workbench.core.store.runs import Run, RunStore
 from workbench.core.sweeps import STUDIES
 from workbench.core.sweeps.estimate import measured_speed, probe_speed, sweep_seconds
@@ -302,3 +303,17 @@ def test_time_estimate_probes_when_nothing_is_stored(sweeps, monkeypatch):
     assert "typical start-up times" in how
     seconds, how = sweep_seconds(configs[:1], sweeps.run_store, probe=False)
     assert seconds is None and "no stored run" in how
+
+
+def test_a_grid_of_conditional_runs_trains_every_trial_conditioned_on_the_class(planted, quick_probe, capsys):
+    assert main(["sweep", "--preset", "cpu-conditional", "--set", "lr_g=2e-4,5e-4", "--g-widths", "32,16,8",
+                 "--d-widths", "8,16,16", "--epochs", "1", "--max-batches", "2", "--eval-samples", "256",
+                 "--grid-size", "16", "--name", "classes"]) == 0
+    study, _ = load_study("classes", open_storage())
+    rows = study_rows(study)
+    assert {r.state for r in rows} == {"complete"} and len(rows) == 2
+    for row in rows:
+        run = Run(RunStore().root / row.run_id)
+        assert run.config().condition == "class" and run.config().d_stddev
+        assert run.read_info().classes == [str(c) for c in range(10)]
+        assert load_checkpoint(run.latest_checkpoint)["classes"] == run.read_info().classes
