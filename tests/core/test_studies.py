@@ -160,7 +160,8 @@ def test_stop_queues_the_trial_again_and_resume_continues_its_run(planted):
 
 
 def test_a_killed_study_resumes_after_the_heartbeat_and_trains_nothing_twice(planted, tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS.parent), str(TESTS)]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS.parent), str(TESTS)]),
+               STUDY_SCORES_PAUSE="2")  # each epoch waits 2 s, so the kill lands between epochs 1 and 3
     process = subprocess.Popen([sys.executable, "-m", "helpers.study_scores", "sweep", "--preset", "mlp-small",
                                 "--set", "lr_g=2e-4,5e-4", "--epochs", "3", "--max-batches", "8",
                                 "--eval-samples", "256", "--name", "killed",

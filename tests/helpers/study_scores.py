@@ -9,9 +9,14 @@ Run as a script (`python -m helpers.study_scores ARGS…` with tests/ on the pat
 from __future__ import annotations
 
 import math
+import os
 import sys
+import time
 
 COLLAPSING_LR = 2.5e-3
+#: seconds each scored epoch waits, as a script (env STUDY_SCORES_PAUSE): a test that kills the
+#: process after an epoch then lands between two epochs however fast the machine is
+EPOCH_PAUSE = 0.0
 
 
 def quality_for(lr_g: float, epoch: int) -> float:
@@ -29,6 +34,7 @@ def plant_scores(monkeypatch) -> None:
 
         def __call__(self, generator) -> dict:
             self.epoch += 1
+            time.sleep(EPOCH_PAUSE)
             collapsed = self.config.lr_g >= COLLAPSING_LR
             hist = [self.samples] + [0] * 9 if collapsed else [self.samples // 10] * 10
             return {"quality": quality_for(self.config.lr_g, self.epoch), "class_balance": 0.0 if collapsed else 1.0,
@@ -45,5 +51,6 @@ if __name__ == "__main__":
 
     from workbench.cli import main
 
+    EPOCH_PAUSE = float(os.environ.get("STUDY_SCORES_PAUSE", "0"))
     plant_scores(pytest.MonkeyPatch())
     sys.exit(main(sys.argv[1:]))
