@@ -34,9 +34,10 @@ COLD_START_SECONDS = 2.0  # loading 60,000 images and a cached scoring model: ab
 WARM_START_SECONDS = 0.1  # building a run's networks and writing its first files
 WRITE_SECONDS = 0.05  # an epoch's grid and metrics line, plus its checkpoint at WRITE_BYTES_PER_SECOND
 WRITE_BYTES_PER_SECOND = 100e6
-STUDY_SECONDS = 0.2  # creating a study in the home's SQLite file and loading it: 0.13–0.3 s
-TRIAL_SECONDS = 0.25  # a trial's bookkeeping beyond its run, about 15 SQLite commits: 8 one-batch trials took
-# 2.6–4.0 s as a study and 0.7–1.2 s as plain runs (measured 2026-12-02 on the shared 2-core machine)
+STUDY_SECONDS = 0.3  # creating a study in the home's SQLite file and loading it: 0.08–0.5 s
+TRIAL_SECONDS = 0.05  # a trial's bookkeeping beyond its run, about 15 SQLite commits: 8 one-batch trials took
+# 0.39–0.55 s more as a study than as plain runs on the idle 2-core machine (2026-12-02); 1.9–2.8 s
+# more on the same machine at load average 4 to 10, where every commit waits for the disk
 
 
 @dataclass
