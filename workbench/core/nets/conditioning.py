@@ -18,8 +18,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from workbench.core.nets.stddev import run_with_labels
-
 #: length of the generator's class embedding
 EMBEDDING_SIZE = 32
 #: classes a conditional network is built for when the data is not at hand (a size estimate):
@@ -28,6 +26,8 @@ DEFAULT_CLASSES = 10
 
 
 class ConditionalBatchNorm2d(nn.Module):
+    takes_side_input = True  # `run_layers` hands it the class embedding
+
     def __init__(self, channels: int, embedding_size: int = EMBEDDING_SIZE):
         super().__init__()
         self.norm = nn.BatchNorm2d(channels, affine=False)
@@ -59,10 +59,11 @@ class ClassEmbedding(nn.Module):
         return self.table(labels)
 
 
-def run_layers(net: nn.Sequential, x: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
-    """`net` applied in order, the conditional batch norms given the embedding."""
+def run_layers(net: nn.Sequential, x: torch.Tensor, side) -> torch.Tensor:
+    """`net` applied in order, the layers that take a side input (`takes_side_input`) given
+    `side`: G's conditional batch norms the class embedding, D's batch spread the labels."""
     for layer in net:
-        x = layer(x, embedding) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
+        x = layer(x, side) if getattr(layer, "takes_side_input", False) else layer(x)
     return x
 
 
@@ -82,7 +83,7 @@ def projected(net: nn.Sequential, head: int, embedding: nn.Embedding, x: torch.T
     """A projection discriminator's scores: `net` ends with its output layer then `head` layers
     (a sigmoid, or none); the class term is added to the output layer's raw score."""
     body_end = len(net) - head - 1
-    features = run_with_labels(net[:body_end], x, labels)
+    features = run_layers(net[:body_end], x, labels)
     score = net[body_end](features).reshape(-1)
     pooled = features.flatten(2).sum(2) if features.dim() > 2 else features
     score = score + (embedding(labels) * pooled).sum(1)

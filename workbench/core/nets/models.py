@@ -26,7 +26,7 @@ from workbench.core.nets.conditioning import (
     run_layers,
     with_one_hot,
 )
-from workbench.core.nets.stddev import run_with_labels, stddev_features, stddev_layers
+from workbench.core.nets.stddev import stddev_features, stddev_layers
 
 
 def _mlp_layers(sizes: list[int], dropout: float) -> list[nn.Module]:
@@ -78,7 +78,7 @@ class MlpDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         x = with_one_hot(x, labels, self.classes) if self.classes else x.flatten(1)
-        return run_with_labels(self.net, x, labels).view(-1)
+        return run_layers(self.net, x, labels).view(-1)
 
 
 class _ConvGenerator(_Generator):
@@ -98,7 +98,7 @@ class _ConvDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.projection is None:
-            return run_with_labels(self.net, x, labels).view(-1)
+            return run_layers(self.net, x, labels).view(-1)
         return projected(self.net, self.head, self.projection, x, labels)
 
 

@@ -40,7 +40,6 @@ def stored_grid_layout(count: int, classes: int) -> tuple[int, int | None]:
     if not classes:
         return count, None
     rows, columns = class_grid_layout(count, classes)
-    columns = min(columns, count)
     return rows * columns, columns
 
 

@@ -26,7 +26,7 @@ class BatchStddev(nn.Module):
     """x (N, C, H, W) or (N, F) → x with one more channel (or feature): the spread of the batch's
     x (within each image's class when `classes` > 0 and labels are given)."""
 
-    takes_labels = True  # `run_with_labels` hands it the batch's labels
+    takes_side_input = True  # `conditioning.run_layers` hands it the batch's labels
 
     def __init__(self, classes: int = 0):
         super().__init__()
@@ -46,13 +46,6 @@ class BatchStddev(nn.Module):
         if x.dim() > 2:
             per_image = per_image[:, :, None, None].expand(-1, 1, *x.shape[2:])
         return torch.cat([x, per_image], 1)
-
-
-def run_with_labels(layers: nn.Sequential, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """`layers` applied in order, the ones that take labels given them."""
-    for layer in layers:
-        x = layer(x, labels) if getattr(layer, "takes_labels", False) else layer(x)
-    return x
 
 
 def stddev_layers(config, classes: int) -> list[nn.Module]:
