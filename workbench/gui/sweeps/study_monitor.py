@@ -168,11 +168,9 @@ class StudyMonitor(QWidget):
         self._show_snapshot(self.shown, snapshot)
 
     def _poll(self) -> None:
-        """The timer's refresh: a study is read in a worker thread, so a slow storage (a server on
-        another machine) never holds up the window; a sweep stored before studies is read here."""
-        if self.legacy is not None:
-            self._refresh_legacy()
-        elif self.shown is not None and self.reader is None:
+        """The timer's refresh (it runs for a study only): read in a worker thread, so a slow
+        storage (a server on another machine) never holds up the window."""
+        if self.shown is not None and self.reader is None:
             self.reader = SnapshotReader(self.shown, self.store)
             self.reader.finished.connect(self._on_read)
             self.reader_thread = workers.start(self.reader)
